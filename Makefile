@@ -1,0 +1,66 @@
+# rstyczynski.ansible: everything a fresh machine needs goes through these targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+VENV        := $(CURDIR)/.venv
+PY          := $(VENV)/bin/python
+COLLECTIONS := $(CURDIR)/.collections
+INSTALLED   := $(COLLECTIONS)/ansible_collections/rstyczynski/ansible
+VERSION     := $(shell sed -n 's/^version: *//p' galaxy.yml)
+TARBALL     := $(COLLECTIONS)/dist/rstyczynski-ansible-$(VERSION).tar.gz
+
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_NOCOWS := 1
+export ANSIBLE_RETRY_FILES_ENABLED := 0
+export PATH := $(VENV)/bin:$(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: help venv build collection demo test test-rust test-aarch64 test-sanity test-integration test-e2e ssh-target clean
+
+help:
+	@echo "make demo   - set up, build, install the collection and run the named-job demo"
+	@echo "make test   - every test: Rust, aarch64 under qemu, sanity, ansible-test integration, playbooks over local and SSH+become"
+
+venv: $(VENV)/.stamp
+$(VENV)/.stamp: tests/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+	touch $@
+
+build:
+	scripts/build-binaries.sh
+
+# Build the Galaxy tarball and install it into a project-local path: what users get is what we test.
+collection: venv build
+	rm -rf $(COLLECTIONS)/dist $(INSTALLED)
+	$(VENV)/bin/ansible-galaxy collection build --force --output-path $(COLLECTIONS)/dist . >/dev/null
+	$(VENV)/bin/ansible-galaxy collection install --force -p $(COLLECTIONS) $(TARBALL) >/dev/null
+	@echo "installed $(TARBALL) into $(COLLECTIONS)"
+
+demo: collection
+	examples/demo.sh
+
+test: test-rust collection test-aarch64 test-sanity test-integration test-e2e
+
+test-rust:
+	rustup component add clippy rustfmt >/dev/null 2>&1 || true
+	cargo fmt --all --check
+	cargo clippy --all-targets --locked -- -D warnings
+	cargo test --locked
+
+test-aarch64: build
+	tests/aarch64/run.sh
+
+test-sanity: collection
+	tests/ansible-test.sh sanity
+
+test-integration: collection
+	tests/ansible-test.sh integration
+
+ssh-target:
+	tests/env/sshd.sh start
+
+test-e2e: collection ssh-target
+	$(PY) -m pytest -q tests/e2e
+
+clean:
+	rm -rf target bin $(COLLECTIONS) tests/.work

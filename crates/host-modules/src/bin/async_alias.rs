@@ -1,0 +1,98 @@
+//! async_alias: gives a running job a name, a `jid_<alias>` symlink next to its job file.
+
+use host_modules::DEFAULT_ASYNC_DIR;
+use jobs::alias;
+use jobs::status::{probe, probe_path};
+use jobs::{AliasName, AsyncDir, Jid};
+use protocol::{ArgSpec, Failure, Opt, Params, Response};
+use serde_json::{json, Value};
+use std::process::ExitCode;
+
+const NAME: &str = "async_alias";
+
+fn spec() -> ArgSpec {
+    ArgSpec::new(vec![
+        Opt::str("alias").required(),
+        Opt::str("jid").required(),
+        // Resolved into jid by the action plugin; listed so error messages name every option.
+        Opt::raw("job"),
+        Opt::bool("force").default(false),
+        Opt::str("_async_dir").default(DEFAULT_ASYNC_DIR),
+    ])
+}
+
+fn main() -> ExitCode {
+    protocol::run(NAME, &spec(), body)
+}
+
+fn body(p: &Params) -> Result<Response, Failure> {
+    let alias = AliasName::parse(p.str("alias").unwrap_or_default())?;
+    let jid = Jid::parse(p.str("jid").unwrap_or_default())?;
+    let dir = AsyncDir::resolve(p.str("_async_dir").unwrap_or(DEFAULT_ASYNC_DIR))?;
+    let alias_path = dir.alias_file(&alias);
+    let job_file = dir.job_file(&jid);
+
+    let mut r = Response::new(false);
+    r.set("ansible_job_id", jid.as_str())
+        .set("ansible_job_alias", alias.as_str())
+        .set("alias_path", alias_path.to_string_lossy().as_ref())
+        .set("results_file", job_file.to_string_lossy().as_ref());
+
+    if probe(&dir, &jid)?.is_none() {
+        return Err(Failure::new(format!(
+            "could not find job {jid} in {}: a job must exist before it can be named",
+            dir.path().display()
+        ))
+        .with_all(r));
+    }
+
+    let current = alias::read(&dir, &alias)?;
+    let previous: Option<String> = current.as_ref().map(|l| {
+        l.jid.as_ref().map_or_else(
+            || l.target.to_string_lossy().into_owned(),
+            |j| j.to_string(),
+        )
+    });
+    if let Some(link) = &current {
+        if link.jid.as_ref() == Some(&jid) && link.job_path == job_file {
+            return Ok(r.with("msg", format!("alias '{alias}' already names job {jid}")));
+        }
+        if let Some(other) = &link.jid {
+            if let Some(job) = probe_path(&link.job_path, other)? {
+                if job.is_live() {
+                    if !p.bool("force") {
+                        return Err(Failure::new(format!(
+                            "alias '{alias}' already names job {other}, which is still running; \
+                             wait for it, clean it up, or set force=true to move the alias"
+                        ))
+                        .with_all(r)
+                        .with("previous_job_id", other.as_str()));
+                    }
+                    r.warn(format!(
+                        "alias '{alias}' moved away from job {other}, which is still running"
+                    ));
+                }
+            }
+        }
+    }
+
+    if p.diff {
+        let before = previous.clone().map_or(
+            Value::Null,
+            |t| json!({ "alias": alias.as_str(), "job": t }),
+        );
+        r.diff(
+            before,
+            json!({ "alias": alias.as_str(), "job": jid.as_str() }),
+        );
+    }
+    if let Some(prev) = previous {
+        r.set("previous_job_id", prev);
+    }
+    if !p.check_mode {
+        alias::point(&dir, &alias, &jid)?;
+    }
+    r.set("changed", true);
+    r.set("msg", format!("alias '{alias}' now names job {jid}"));
+    Ok(r)
+}

@@ -1,0 +1,199 @@
+//! async_status_id: async_status that also finds jobs by alias, spots dead wrappers and cleans up.
+
+use host_modules::report::{job_status, not_started};
+use host_modules::DEFAULT_ASYNC_DIR;
+use jobs::alias::{self, AliasLink};
+use jobs::cleanup::{leftovers, remove_all};
+use jobs::status::{probe, probe_path, Job, State};
+use jobs::{AliasName, AsyncDir, Jid};
+use protocol::{ArgSpec, Failure, Opt, Params, Response};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const NAME: &str = "async_status_id";
+
+fn spec() -> ArgSpec {
+    ArgSpec::new(vec![
+        Opt::str("jid"),
+        Opt::str("alias"),
+        Opt::str("mode")
+            .choices(&["status", "cleanup", "full_cleanup"])
+            .default("status"),
+        Opt::str("_async_dir").default(DEFAULT_ASYNC_DIR),
+    ])
+    .exactly_one_of(&["jid", "alias"])
+}
+
+fn main() -> ExitCode {
+    protocol::run(NAME, &spec(), body)
+}
+
+/// What the task named, and what we found behind it.
+struct Target {
+    alias: Option<(AliasName, PathBuf)>,
+    link: Option<AliasLink>,
+    jid: Option<Jid>,
+    job: Option<Job>,
+}
+
+fn body(p: &Params) -> Result<Response, Failure> {
+    let dir = AsyncDir::resolve(p.str("_async_dir").unwrap_or(DEFAULT_ASYNC_DIR))?;
+    let target = locate(&dir, p)?;
+    match p.str("mode") {
+        Some("cleanup") | Some("full_cleanup") => cleanup(&dir, &target, p),
+        _ => status(&target),
+    }
+}
+
+fn locate(dir: &AsyncDir, p: &Params) -> Result<Target, Failure> {
+    if let Some(name) = p.str("alias") {
+        let alias = AliasName::parse(name)?;
+        let path = dir.alias_file(&alias);
+        let link = alias::read(dir, &alias)?;
+        let jid = link.as_ref().and_then(|l| l.jid.clone());
+        let job = match (&link, &jid) {
+            (Some(l), Some(j)) => probe_path(&l.job_path, j)?,
+            _ => None,
+        };
+        return Ok(Target {
+            alias: Some((alias, path)),
+            link,
+            jid,
+            job,
+        });
+    }
+    let jid = Jid::parse(p.str("jid").unwrap_or_default())?;
+    let job = probe(dir, &jid)?;
+    Ok(Target {
+        alias: None,
+        link: None,
+        jid: Some(jid),
+        job,
+    })
+}
+
+fn name_keys(r: &mut Response, t: &Target) {
+    if let Some((alias, path)) = &t.alias {
+        r.set("ansible_job_alias", alias.as_str())
+            .set("alias_path", path.to_string_lossy().as_ref());
+    }
+    if let Some(jid) = &t.jid {
+        r.set("ansible_job_id", jid.as_str());
+    }
+}
+
+fn status(t: &Target) -> Result<Response, Failure> {
+    let Some(job) = &t.job else {
+        let mut r = not_started();
+        name_keys(&mut r, t);
+        return match (&t.alias, &t.link, &t.jid) {
+            (None, _, Some(jid)) => Err(Failure::new("could not find job")
+                .with_all(r)
+                .with("ansible_job_id", jid.as_str())
+                .with("started", true)
+                .with("finished", true)),
+            (Some((alias, _)), None, _) => Ok(r.with("msg", format!("no job is named '{alias}'"))),
+            (Some((alias, _)), Some(link), None) => Err(Failure::new(format!(
+                "alias '{alias}' points to {}, which is not a job file; remove the alias or re-create it with async_alias force=true",
+                link.target.display()
+            ))
+            .with_all(r)),
+            (Some((alias, _)), Some(link), Some(jid)) => Ok(r.with(
+                "msg",
+                format!(
+                    "alias '{alias}' points to job {jid}, whose file {} is gone (cleaned up); the job is not running",
+                    link.job_path.display()
+                ),
+            )),
+            (None, _, None) => Err(Failure::new("no job given")),
+        };
+    };
+    let mut r = job_status(job);
+    name_keys(&mut r, t);
+    match &job.state {
+        State::Dead => Err(Failure::new(format!(
+            "job {jid} is not finished and its async wrapper is gone: no process runs async_wrapper.py {prefix}. \
+             The wrapper was killed or the host rebooted, so the job will never finish and its output is lost. \
+             Remove it with mode=full_cleanup, then start the job again.",
+            jid = job.jid,
+            prefix = job.jid.prefix()
+        ))
+        .with_all(r)),
+        State::Corrupt(why) => Err(Failure::new(format!(
+            "job file {} is damaged: {why}. The job's result cannot be read; inspect the file, then remove it with mode=full_cleanup",
+            job.path.display()
+        ))
+        .with_all(r)
+        .with("finished", false)),
+        _ => Ok(r),
+    }
+}
+
+fn cleanup(dir: &AsyncDir, t: &Target, p: &Params) -> Result<Response, Failure> {
+    let full = p.str("mode") == Some("full_cleanup");
+    let mut r = Response::new(false);
+    name_keys(&mut r, t);
+    if let Some(job) = &t.job {
+        r.set("started", true)
+            .set("finished", job.is_finished())
+            .set("killed", job.state == State::Killed)
+            .set("pid_missing", job.state == State::Dead);
+        if job.is_live() {
+            return Ok(r.with(
+                "msg",
+                format!("job {} is still running; nothing was deleted. Wait for it to finish, or kill it first.", job.jid),
+            ));
+        }
+    }
+    let mut planned: Vec<PathBuf> = Vec::new();
+    if let Some((_, path)) = &t.alias {
+        if t.link.is_some() {
+            planned.push(path.clone());
+        }
+    }
+    if let Some(jid) = &t.jid {
+        let job_file = t
+            .job
+            .as_ref()
+            .map(|j| j.path.clone())
+            .unwrap_or_else(|| dir.job_file(jid));
+        if full || t.alias.is_none() {
+            planned.push(job_file);
+        }
+        if full {
+            planned.extend(alias::pointing_to(dir, jid)?);
+            planned.extend(leftovers(dir, jid));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    planned.retain(|path| path.symlink_metadata().is_ok() && seen.insert(path.clone()));
+    let removed = if p.check_mode {
+        planned.clone()
+    } else {
+        remove_all(&planned)?
+    };
+    let shown: Vec<String> = removed
+        .iter()
+        .map(|x| x.to_string_lossy().into_owned())
+        .collect();
+    if p.diff {
+        r.diff(
+            serde_json::json!({ "paths": shown }),
+            serde_json::json!({ "paths": [] }),
+        );
+    }
+    r.set("changed", !removed.is_empty());
+    if let Some(first) = shown.first() {
+        r.set("erased", first.as_str());
+    }
+    r.set("removed", shown.clone());
+    r.set(
+        "msg",
+        match (shown.is_empty(), p.check_mode) {
+            (true, _) => "nothing to clean up".to_string(),
+            (false, true) => format!("would remove {}", shown.join(", ")),
+            (false, false) => format!("removed {}", shown.join(", ")),
+        },
+    );
+    Ok(r)
+}

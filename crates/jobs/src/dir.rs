@@ -1,0 +1,86 @@
+//! The async dir, resolved on the host exactly as the async wrapper resolves it.
+
+use crate::error::{JobError, Result};
+use crate::names::{AliasName, Jid};
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug)]
+pub struct AsyncDir(PathBuf);
+
+impl AsyncDir {
+    /// Expands `~` and `~user` the way Python's `os.path.expanduser` does in the wrapper: `$HOME` for
+    /// the current user, the password database otherwise. Running as the same (become) user with the
+    /// same environment as the wrapper makes both land in the same directory.
+    pub fn resolve(raw: &str) -> Result<AsyncDir> {
+        let bad = |why: &str| JobError::BadDir(raw.to_string(), why.to_string());
+        if raw.is_empty() {
+            return Err(bad("it is empty"));
+        }
+        if raw.contains('\0') {
+            return Err(bad("it contains a NUL byte"));
+        }
+        let Some(rest) = raw.strip_prefix('~') else {
+            return Ok(AsyncDir(PathBuf::from(raw)));
+        };
+        let (user, tail) = rest.split_once('/').unwrap_or((rest, ""));
+        let home = if user.is_empty() {
+            match std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+                Some(h) => PathBuf::from(h),
+                None => home_of(None)
+                    .ok_or_else(|| bad("no HOME and no password entry for the current user"))?,
+            }
+        } else {
+            home_of(Some(user)).ok_or_else(|| bad(&format!("no such user '{user}'")))?
+        };
+        Ok(AsyncDir(if tail.is_empty() {
+            home
+        } else {
+            home.join(tail)
+        }))
+    }
+
+    pub fn from_path(path: impl Into<PathBuf>) -> AsyncDir {
+        AsyncDir(path.into())
+    }
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+    pub fn job_file(&self, jid: &Jid) -> PathBuf {
+        self.0.join(jid.as_str())
+    }
+    pub fn alias_file(&self, alias: &AliasName) -> PathBuf {
+        self.0.join(alias.file_name())
+    }
+}
+
+fn home_of(user: Option<&str>) -> Option<PathBuf> {
+    use nix::unistd::{Uid, User};
+    let entry = match user {
+        Some(name) => User::from_name(name).ok().flatten(),
+        None => User::from_uid(Uid::current()).ok().flatten(),
+    };
+    entry.map(|u| u.dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expands_tilde_like_python() {
+        let home = std::env::var("HOME").unwrap_or_default();
+        if !home.is_empty() {
+            let d = AsyncDir::resolve("~/.ansible_async").unwrap();
+            assert_eq!(d.path(), Path::new(&home).join(".ansible_async"));
+        }
+        let root_home = AsyncDir::resolve("~root/x").unwrap();
+        assert!(root_home.path().ends_with("x"));
+        assert!(root_home.path().starts_with("/"));
+        assert_eq!(
+            AsyncDir::resolve("/var/tmp/a").unwrap().path(),
+            Path::new("/var/tmp/a")
+        );
+        assert!(AsyncDir::resolve("~no_such_user_here/x").is_err());
+        assert!(AsyncDir::resolve("").is_err());
+    }
+}

@@ -1,0 +1,40 @@
+use std::path::PathBuf;
+
+/// Everything that can go wrong on the host, with the path involved so messages are actionable.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error("invalid job id '{0}': expected the async wrapper's format, like j123456789012.4242")]
+    BadJid(String),
+    #[error("invalid alias {0:?}: {1}")]
+    BadAlias(String, &'static str),
+    #[error("cannot expand the async dir '{0}': {1}")]
+    BadDir(String, String),
+    #[error("could not read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("could not write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0} exists but is not an alias symlink; refusing to touch it")]
+    NotAnAlias(PathBuf),
+}
+
+pub type Result<T> = std::result::Result<T, JobError>;
+
+pub(crate) fn read_err(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> JobError + '_ {
+    move |source| JobError::Read {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+pub(crate) fn write_err(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> JobError + '_ {
+    move |source| JobError::Write {
+        path: path.to_path_buf(),
+        source,
+    }
+}

@@ -1,0 +1,99 @@
+//! The job file's variants, as written by every ansible-core since 2.18.
+
+use serde_json::{Map, Value};
+
+/// What a job file says, before anyone looks at processes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobFile {
+    /// `{"started": 1|true, "finished": 0|false, ...}`: the wrapper's start marker.
+    Running(Map<String, Value>),
+    /// The module's own result (no `started` key), the timeout file, or a finished marker.
+    Finished(Map<String, Value>),
+    /// Marked by async_kill.
+    Killed(Map<String, Value>),
+    /// Empty, cut short or not a JSON object. The wrapper renames complete files into place, so
+    /// this is damage, not a write in progress.
+    Unreadable(String),
+}
+
+/// 2.18 writes 1/0, 2.19+ true/false; accept both and the string forms.
+pub fn truthy(v: Option<&Value>) -> bool {
+    match v {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
+        Some(Value::String(s)) => matches!(s.to_lowercase().as_str(), "1" | "true" | "yes"),
+        _ => false,
+    }
+}
+
+impl JobFile {
+    pub fn parse(text: &str) -> JobFile {
+        if text.trim().is_empty() {
+            return JobFile::Unreadable("the job file is empty".into());
+        }
+        let data = match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(m)) => m,
+            Ok(_) => return JobFile::Unreadable("the job file is JSON but not an object".into()),
+            Err(e) => return JobFile::Unreadable(format!("the job file is not valid JSON ({e})")),
+        };
+        if truthy(data.get("killed")) {
+            JobFile::Killed(data)
+        } else if !data.contains_key("started") || truthy(data.get("finished")) {
+            JobFile::Finished(data)
+        } else {
+            JobFile::Running(data)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Real job files, written by the async wrapper of ansible-core 2.18 and 2.19 (see fixtures/).
+    const START_218: &str = include_str!("../fixtures/started_2.18.json");
+    const START_219: &str = include_str!("../fixtures/started_2.19.json");
+    const DONE: &str = include_str!("../fixtures/finished_2.19.json");
+    const TIMEOUT: &str = include_str!("../fixtures/timeout_2.19.json");
+    const NOT_JSON: &str = include_str!("../fixtures/non_json_2.19.json");
+    const NOT_JSON_218: &str = include_str!("../fixtures/non_json_2.18.json");
+    const TIMEOUT_218: &str = include_str!("../fixtures/timeout_2.18.json");
+    const DONE_218: &str = include_str!("../fixtures/finished_2.18.json");
+
+    #[test]
+    fn start_markers_of_both_generations_are_running() {
+        assert!(matches!(JobFile::parse(START_218), JobFile::Running(_)));
+        assert!(matches!(JobFile::parse(START_219), JobFile::Running(_)));
+    }
+
+    #[test]
+    fn module_results_and_wrapper_failures_are_finished() {
+        for text in [DONE, TIMEOUT, NOT_JSON, DONE_218, TIMEOUT_218, NOT_JSON_218] {
+            assert!(
+                matches!(JobFile::parse(text), JobFile::Finished(_)),
+                "{text}"
+            );
+        }
+        let finished_marker = r#"{"started": true, "finished": true, "rc": 0}"#;
+        assert!(matches!(
+            JobFile::parse(finished_marker),
+            JobFile::Finished(_)
+        ));
+    }
+
+    #[test]
+    fn killed_marker_wins() {
+        let killed = r#"{"started": true, "finished": true, "killed": true, "failed": true}"#;
+        assert!(matches!(JobFile::parse(killed), JobFile::Killed(_)));
+    }
+
+    #[test]
+    fn damaged_files_are_unreadable_not_running() {
+        for text in ["", "  \n", r#"{"started": 1, "fini"#, "[1, 2]", "null"] {
+            assert!(
+                matches!(JobFile::parse(text), JobFile::Unreadable(_)),
+                "{text:?}"
+            );
+        }
+    }
+}

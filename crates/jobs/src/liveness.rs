@@ -1,0 +1,213 @@
+//! Is the async wrapper of a job still alive?
+//!
+//! The jid's pid suffix belongs to a process that exits at start-up, so it proves nothing. The
+//! wrapper's processes keep their argv, which holds the jid PREFIX right after the
+//! `async_wrapper.py` path in both layouts:
+//!   2.18-2.20: `python …/async_wrapper.py <prefix> <limit> <module> <args|_> [-preserve_tmp]`
+//!   2.21+:     `python …/async_wrapper.py <prefix> <limit> <true|false> <module> <module> <args>`
+//!
+//! Two processes carry that argv: the supervisor (enforces the time limit) and its child, the
+//! runner (runs the module, writes the result). Only the runner can finish a job. After the runner
+//! dies the supervisor lingers for up to 5 s before it notices, so "some wrapper process exists" is
+//! not enough: we look for the runner. The supervisor makes the runner a process-group leader
+//! (`setpgid(runner, runner)`), and the runner is the supervisor's child; either mark identifies it.
+
+use std::path::Path;
+
+/// One process running the async wrapper for a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WrapperProcess {
+    pub pid: i32,
+    pub ppid: i32,
+    pub pgid: i32,
+}
+
+/// Every process whose command line runs the async wrapper for this jid prefix.
+pub fn wrapper_processes(prefix: &str) -> Vec<WrapperProcess> {
+    wrapper_processes_in(Path::new("/proc"), prefix)
+}
+
+pub fn wrapper_processes_in(proc_root: &Path, prefix: &str) -> Vec<WrapperProcess> {
+    let Ok(entries) = std::fs::read_dir(proc_root) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        // Processes vanish while we scan; an unreadable entry is simply not ours.
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        if !runs_wrapper_for(&cmdline, prefix) {
+            continue;
+        }
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        if let Some((ppid, pgid)) = parse_stat(&stat) {
+            found.push(WrapperProcess { pid, ppid, pgid });
+        }
+    }
+    found.sort_by_key(|p| p.pid);
+    found
+}
+
+/// True while the process that will write the job's result is alive.
+pub fn runner_alive(prefix: &str) -> bool {
+    has_runner(&wrapper_processes(prefix))
+}
+
+pub fn has_runner(procs: &[WrapperProcess]) -> bool {
+    procs
+        .iter()
+        .any(|p| p.pgid == p.pid || procs.iter().any(|parent| parent.pid == p.ppid))
+}
+
+fn runs_wrapper_for(cmdline: &[u8], prefix: &str) -> bool {
+    let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+    args.windows(2)
+        .any(|w| w[0].ends_with(b"async_wrapper.py") && w[1] == prefix.as_bytes())
+}
+
+/// `/proc/<pid>/stat` is `pid (comm) state ppid pgrp ...`; comm may hold spaces and parentheses.
+fn parse_stat(stat: &str) -> Option<(i32, i32)> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let mut fields = rest.split_whitespace();
+    let _state = fields.next()?;
+    let ppid = fields.next()?.parse().ok()?;
+    let pgid = fields.next()?.parse().ok()?;
+    Some((ppid, pgid))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::process::CommandExt;
+    use std::process::{Child, Command};
+    use std::time::Duration;
+
+    /// A real process whose argv looks like the wrapper's: `sh -c <script> <argv0> <args...>`.
+    fn spawn(script: &str, args: &[&str], own_group: bool) -> Child {
+        let mut c = Command::new("sh");
+        c.arg("-c").arg(script).args(args);
+        if own_group {
+            c.process_group(0);
+        }
+        c.spawn().expect("spawn sh")
+    }
+
+    fn stop(mut c: Child) {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+
+    fn settle() {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    #[test]
+    fn finds_wrappers_of_both_argv_layouts() {
+        let old = spawn(
+            "sleep 30",
+            &[
+                "/tmp/x/async_wrapper.py",
+                "j111222333001",
+                "60",
+                "/tmp/x/mod",
+                "_",
+            ],
+            true,
+        );
+        let new = spawn(
+            "sleep 30",
+            &[
+                "/tmp/y/async_wrapper.py",
+                "j111222333002",
+                "60",
+                "false",
+                "/tmp/y/m",
+                "/tmp/y/m",
+                "/tmp/y/args",
+            ],
+            true,
+        );
+        settle();
+        let pids = |p| {
+            wrapper_processes(p)
+                .iter()
+                .map(|w| w.pid)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(pids("j111222333001"), vec![old.id() as i32]);
+        assert_eq!(pids("j111222333002"), vec![new.id() as i32]);
+        assert!(runner_alive("j111222333001"));
+        stop(old);
+        stop(new);
+        assert!(wrapper_processes("j111222333001").is_empty());
+        assert!(!runner_alive("j111222333001"));
+    }
+
+    #[test]
+    fn supervisor_with_runner_child_is_alive() {
+        let argv = ["/w/async_wrapper.py", "j111222333004", "60"];
+        let sup = spawn("sh -c 'sleep 30' \"$0\" \"$@\" & wait", &argv, false);
+        settle();
+        let procs = wrapper_processes("j111222333004");
+        assert_eq!(procs.len(), 2, "{procs:?}");
+        assert!(has_runner(&procs));
+        let _ = Command::new("pkill")
+            .args(["-P", &sup.id().to_string()])
+            .status();
+        stop(sup);
+    }
+
+    #[test]
+    fn lone_supervisor_means_the_runner_died() {
+        // Same process group as this test, no wrapper parent: a supervisor whose runner is gone.
+        let sup = spawn(
+            "sleep 30",
+            &["/w/async_wrapper.py", "j111222333005", "60"],
+            false,
+        );
+        settle();
+        assert_eq!(wrapper_processes("j111222333005").len(), 1);
+        assert!(!runner_alive("j111222333005"));
+        stop(sup);
+    }
+
+    #[test]
+    fn no_false_positive_on_other_positions_or_prefixes() {
+        let decoy = spawn(
+            "sleep 30",
+            &[
+                "/tmp/z/other.py",
+                "j111222333003",
+                "/tmp/z/async_wrapper.py",
+            ],
+            true,
+        );
+        settle();
+        assert!(wrapper_processes("j111222333003").is_empty());
+        assert!(!runs_wrapper_for(
+            b"python\0/a/async_wrapper.py\0j1234\x0060",
+            "j123"
+        ));
+        assert!(runs_wrapper_for(
+            b"python\0/a/async_wrapper.py\0j1234\x0060",
+            "j1234"
+        ));
+        stop(decoy);
+    }
+
+    #[test]
+    fn stat_parsing_survives_odd_command_names() {
+        assert_eq!(parse_stat("42 (a b) c)) S 7 42 42 0"), Some((7, 42)));
+        assert_eq!(parse_stat("garbage"), None);
+    }
+}

@@ -1,0 +1,18 @@
+//! Ansible's binary-module protocol.
+//!
+//! Ansible runs a binary module as `<binary> <args file>`: the args file is one flat JSON object with
+//! the task's options plus internal `_ansible_*` keys. The module answers with exactly one JSON object
+//! on stdout. This crate owns both ends, validates options the way `AnsibleModule` does (same
+//! messages, so users see familiar errors) and turns every failure, panics included, into
+//! `{"failed": true, "msg": ...}`.
+
+mod coerce;
+mod response;
+mod runner;
+mod spec;
+mod validate;
+
+pub use response::{Failure, Response};
+pub use runner::{execute, run};
+pub use spec::{ArgSpec, Kind, Opt};
+pub use validate::{validate, Params};

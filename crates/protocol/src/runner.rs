@@ -1,0 +1,173 @@
+//! The process boundary: argv, the args file, stdout and the exit code.
+
+use crate::response::{Failure, Response};
+use crate::spec::ArgSpec;
+use crate::validate::{validate, Params};
+use serde_json::{Map, Value};
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Runs a module body from a raw args-file text and returns the result object.
+/// Pure apart from what `body` does, so tests drive it without a process.
+pub fn execute(
+    name: &str,
+    spec: &ArgSpec,
+    args_text: &str,
+    body: impl FnOnce(&Params) -> Result<Response, Failure>,
+) -> Map<String, Value> {
+    let raw = match serde_json::from_str::<Value>(args_text) {
+        Ok(Value::Object(m)) => m,
+        Ok(other) => {
+            return Failure::new(format!(
+                "module arguments must be a JSON object, got {}",
+                kind_of(&other)
+            ))
+            .into_map()
+        }
+        Err(e) => {
+            return Failure::new(format!("module arguments are not valid JSON: {e}")).into_map()
+        }
+    };
+    let params = match validate(name, spec, raw) {
+        Ok(p) => p,
+        Err(msg) => return Failure::new(msg).into_map(),
+    };
+    let mut result = match body(&params) {
+        Ok(r) => r.0,
+        Err(f) => f.into_map(),
+    };
+    if !params.no_log && !result.contains_key("invocation") {
+        result.insert("invocation".into(), params.invocation());
+    }
+    result
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Array(_) => "a list",
+        Value::String(_) => "a string",
+        Value::Number(_) => "a number",
+        Value::Bool(_) => "a boolean",
+        Value::Null => "null",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The whole life of a module process: `<binary> <args file>` in, one JSON line out.
+pub fn run(
+    name: &str,
+    spec: &ArgSpec,
+    body: impl FnOnce(&Params) -> Result<Response, Failure>,
+) -> ExitCode {
+    install_panic_hook(name.to_string());
+    let result = match std::env::args_os().nth(1) {
+        None => Failure::new(format!(
+            "{name} is an Ansible module: run it from a playbook, or by hand as `{name} ARGS.json`"
+        ))
+        .into_map(),
+        Some(path) => match std::fs::read_to_string(&path) {
+            Ok(text) => execute(name, spec, &text, body),
+            Err(e) => Failure::new(format!(
+                "could not read the module arguments file {}: {e}",
+                path.to_string_lossy()
+            ))
+            .into_map(),
+        },
+    };
+    emit(&result)
+}
+
+fn emit(result: &Map<String, Value>) -> ExitCode {
+    let failed = result
+        .get("failed")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let mut line = serde_json::to_string(result).unwrap_or_else(|e| {
+        format!("{{\"failed\": true, \"msg\": \"could not encode the module result: {e}\"}}")
+    });
+    line.push('\n');
+    // Nothing useful can be done if stdout is gone; the controller reports the missing output.
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(line.as_bytes());
+    let _ = out.flush();
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// A bug must still reach the user as a failed task, not as a Rust backtrace or garbled stdout.
+fn install_panic_hook(name: String) {
+    std::panic::set_hook(Box::new(move |info| {
+        let detail = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let msg =
+            format!("internal error in module {name}: {detail}{place}. Please report this bug.");
+        let mut m = Failure::new(msg).into_map();
+        m.insert("rc".into(), Value::from(1));
+        let _ = emit(&m);
+        std::process::exit(1);
+    }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::Opt;
+    use serde_json::json;
+
+    fn spec() -> ArgSpec {
+        ArgSpec::new(vec![Opt::str("name").required()])
+    }
+
+    #[test]
+    fn bad_args_text_becomes_a_failed_result() {
+        let r = execute("m", &spec(), "not json", |_| Ok(Response::new(false)));
+        assert_eq!(r["failed"], json!(true));
+        assert!(r["msg"]
+            .as_str()
+            .unwrap()
+            .starts_with("module arguments are not valid JSON"));
+        let r = execute("m", &spec(), "[1]", |_| Ok(Response::new(false)));
+        assert_eq!(
+            r["msg"],
+            json!("module arguments must be a JSON object, got a list")
+        );
+    }
+
+    #[test]
+    fn body_results_get_invocation_unless_no_log() {
+        let r = execute("m", &spec(), r#"{"name": "x"}"#, |p| {
+            Ok(Response::new(true).with("echo", p.str("name").unwrap_or_default()))
+        });
+        assert_eq!(r["changed"], json!(true));
+        assert_eq!(r["echo"], json!("x"));
+        assert_eq!(r["invocation"]["module_args"]["name"], json!("x"));
+        let r = execute(
+            "m",
+            &spec(),
+            r#"{"name": "x", "_ansible_no_log": true}"#,
+            |_| Ok(Response::new(false)),
+        );
+        assert!(r.get("invocation").is_none());
+    }
+
+    #[test]
+    fn failures_carry_extra_keys() {
+        let r = execute("m", &spec(), r#"{"name": "x"}"#, |_| {
+            Err(Failure::new("boom").with("path", "/tmp/x"))
+        });
+        assert_eq!(r["failed"], json!(true));
+        assert_eq!(r["changed"], json!(false));
+        assert_eq!(r["path"], json!("/tmp/x"));
+    }
+}

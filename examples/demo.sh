@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The demo: a named async job survives a playbook re-run and is not started twice.
+set -euo pipefail
+cd "$(dirname "$0")"
+play() { ansible-playbook -i inventory.ini "$@"; }
+
+echo "### Clean slate: remove any job left by an earlier demo"
+ansible -i inventory.ini demo -m rstyczynski.ansible.async_status_id -a "alias=demo_migration mode=full_cleanup" >/dev/null
+
+echo "### Run 1: nothing is named demo_migration yet, so the job starts"
+play named_job.yml
+
+echo "### Run 2: the same playbook again, as after a controller restart"
+out=$(play named_job.yml | tee /dev/stderr)
+grep -q "NOT starting it again" <<<"$out" || { echo "demo FAILED: the re-run did not find the job" >&2; exit 1; }
+
+echo "### Wait for the job by its name, then clean up"
+play wait_job.yml
+echo "### Demo done: one job, found again by name, started once."

@@ -1,0 +1,185 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# MIT License (see LICENSE) or, at your option, GNU General Public License v3.0+
+# (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This file only documents the module. The module itself is a static Rust binary, shipped in
+# bin/<system>-<arch>/async_status_id and run by the action plugin of the same name.
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: async_status_id
+short_description: Status of an async job by jid or by name, with dead-wrapper detection and cleanup
+version_added: "1.1.0"
+description:
+  - A compatible superset of M(ansible.builtin.async_status).
+  - Finds a job by its jid, or by an O(alias) given with M(rstyczynski.ansible.async_alias), so a
+    re-run playbook finds a job it started before instead of starting it again.
+  - Notices when the job's async wrapper is gone (killed, host rebooted) and reports C(pid_missing)
+    at once, where M(ansible.builtin.async_status) would report "running" forever.
+  - Cleans up the job file, its aliases and the wrapper's leftovers.
+  - Runs on the managed host as a static binary; the target needs no Python for this module.
+options:
+  jid:
+    description:
+      - Job id returned by an async task (C(ansible_job_id)).
+      - Exactly one of O(jid) and O(alias) is required.
+    type: str
+  alias:
+    description:
+      - Name of the job, the alias made by M(rstyczynski.ansible.async_alias).
+      - "An alias that does not exist, or points to a job file that is gone, is not an error. The
+        result then has RV(started=false) and RV(finished=false), so C(when: not result.started)
+        can start the job."
+    type: str
+  mode:
+    description:
+      - V(status) reports the job.
+      - V(cleanup) removes the alias when the job was named by O(alias), and the job file when it
+        was named by O(jid).
+      - V(full_cleanup) removes the job file, every alias that points to it, and the wrapper's
+        C(.tmp)/C(.kill) leftovers.
+      - A job whose wrapper still runs is never removed; the result says so and changes nothing.
+        A job whose wrapper is gone (RV(pid_missing)) can be removed.
+    type: str
+    choices: [status, cleanup, full_cleanup]
+    default: status
+notes:
+  - The async dir is the one the async wrapper uses, from the C(async_dir) shell option
+    (E(ANSIBLE_ASYNC_DIR), C([defaults] async_dir) or the C(ansible_async_dir) variable), default
+    C(~/.ansible_async). C(~) is expanded on the target by the user the module runs as, which is
+    the become user when the task uses become, the same user and the same expansion as the wrapper's.
+  - Use the same O(ignore:become) and C(delegate_to) settings as the task that started the job.
+  - When the job failed, the task fails, as with M(ansible.builtin.async_status).
+  - "A job with RV(pid_missing) is reported as failed with RV(finished=false). To stop an C(until)
+    loop at once in that case, use C(until: result.finished or result.failed)."
+attributes:
+  check_mode:
+    support: full
+    description: Cleanup modes report what they would remove and remove nothing.
+  diff_mode:
+    support: full
+    description: Cleanup modes show the paths removed.
+  platform:
+    support: full
+    platforms: posix
+    description: Binaries are built for Linux x86_64 and, when the build machine can, Linux aarch64.
+seealso:
+  - module: ansible.builtin.async_status
+  - module: rstyczynski.ansible.async_alias
+author:
+  - Ryszard Styczynski (@rstyczynski)
+"""
+
+EXAMPLES = r"""
+- name: Find the job by name
+  rstyczynski.ansible.async_status_id:
+    alias: nightly_backup
+  register: job_result
+
+- name: Start it only when no job of that name exists
+  ansible.builtin.shell: /opt/backup.sh
+  async: 3600
+  poll: 0
+  register: backup
+  when: not job_result.started
+
+- name: Name the new job
+  rstyczynski.ansible.async_alias:
+    job: backup
+    alias: nightly_backup
+  when: not job_result.started
+
+- name: Wait for it, by name
+  rstyczynski.ansible.async_status_id:
+    alias: nightly_backup
+  register: job_result
+  until: job_result.finished or job_result.failed
+  retries: 100
+  delay: 5
+
+- name: Remove the alias, keep the job file
+  rstyczynski.ansible.async_status_id:
+    alias: nightly_backup
+    mode: cleanup
+
+- name: Remove the job file, all its aliases and leftovers
+  rstyczynski.ansible.async_status_id:
+    jid: "{{ backup.ansible_job_id }}"
+    mode: full_cleanup
+"""
+
+RETURN = r"""
+ansible_job_id:
+  description: The job id. With O(alias), the job the alias points to.
+  returned: when known
+  type: str
+  sample: j301638285310.8307
+ansible_job_alias:
+  description: The alias asked for.
+  returned: when O(alias) is given
+  type: str
+  sample: nightly_backup
+alias_path:
+  description: Path of the alias symlink.
+  returned: when O(alias) is given
+  type: str
+  sample: /home/deploy/.ansible_async/jid_nightly_backup
+started:
+  description: Whether a job exists. False for an unknown or dangling alias.
+  returned: always
+  type: bool
+finished:
+  description: Whether the job has finished (or was killed).
+  returned: always
+  type: bool
+killed:
+  description: Whether the job was killed with M(rstyczynski.ansible.async_kill).
+  returned: always
+  type: bool
+pid_missing:
+  description:
+    - The job is not finished and no async wrapper process is left to finish it. The task then
+      fails with a message that says what to do.
+  returned: always
+  type: bool
+results_file:
+  description: Path of the job file.
+  returned: in status mode, when the job exists
+  type: str
+  sample: /home/deploy/.ansible_async/j301638285310.8307
+stdout:
+  description: The job's stdout, when its module returned one.
+  returned: in status mode
+  type: str
+stderr:
+  description: The job's stderr, when its module returned one.
+  returned: in status mode
+  type: str
+stdout_lines:
+  description: O(ignore:stdout) split into lines.
+  returned: in status mode
+  type: list
+  elements: str
+stderr_lines:
+  description: O(ignore:stderr) split into lines.
+  returned: in status mode
+  type: list
+  elements: str
+rc:
+  description: Every other key of the finished job's result is returned too, for example C(rc),
+    C(cmd), C(delta), C(msg) and C(failed) of a shell job.
+  returned: when the job has finished and its module returned it
+  type: int
+erased:
+  description: The main path removed (the alias for O(mode=cleanup) by alias, else the job file).
+  returned: in cleanup modes, when something was removed
+  type: str
+removed:
+  description: Every path removed, or that would be removed in check mode.
+  returned: in cleanup modes
+  type: list
+  elements: str
+"""

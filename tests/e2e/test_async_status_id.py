@@ -1,0 +1,149 @@
+"""async_status_id and async_alias through real ansible-playbook, on both targets."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import uuid
+
+from conftest import (finish, kill_all, playbook, processes_matching, start_playbook, wait_until,
+                      wrapper_runner_pid)
+
+
+def test_rerun_finds_the_job_by_name_and_does_not_start_it_again(target, name, tmp_path):
+    marker = f'marker_{uuid.uuid4().hex}'
+    try:
+        first = playbook('named_job.yml', target, tmp_path, name=name, marker=marker)
+        assert first.rc == 0, first
+        assert first.out['found']['started'] is False
+        jid = first.out['started']['ansible_job_id']
+        assert first.out['aliased']['changed'] is True
+        assert wait_until(lambda: len(processes_matching(marker)) == 1), processes_matching(marker)
+
+        second = playbook('named_job.yml', target, tmp_path, name=name, marker=marker)
+        assert second.rc == 0, second
+        assert second.out['found']['started'] is True
+        assert second.out['found']['finished'] is False
+        assert second.out['found']['ansible_job_id'] == jid
+        assert second.out['started'].get('skipped') is True
+        assert len(processes_matching(marker)) == 1, 'the re-run started the job a second time'
+    finally:
+        kill_all(marker)
+        playbook('status.yml', target, tmp_path, alias=name, mode='full_cleanup')
+
+
+def test_wait_then_cleanup_and_full_cleanup(target, name, tmp_path):
+    run = playbook('lifecycle.yml', target, tmp_path, name=name)
+    assert run.rc == 0, run
+    assert run.out['full']['changed'] is True
+
+
+def test_killed_runner_is_reported_at_the_next_poll(target, name, tmp_path):
+    marker = f'marker_{uuid.uuid4().hex}'
+    try:
+        start = playbook('start_job.yml', target, tmp_path, name=name, cmd=f'sleep 60; echo {marker}')
+        assert start.rc == 0, start
+        jid = start.out['started']['ansible_job_id']
+        assert wait_until(lambda: wrapper_runner_pid(jid) is not None)
+
+        healthy = playbook('status.yml', target, tmp_path, alias=name)
+        assert healthy.out['status']['pid_missing'] is False, healthy
+        assert healthy.out['status']['finished'] is False
+
+        os.kill(wrapper_runner_pid(jid), signal.SIGKILL)
+        poll = playbook('status.yml', target, tmp_path, alias=name)
+        status = poll.out['status']
+        assert status['failed'] is True, poll
+        assert status['pid_missing'] is True
+        assert status['finished'] is False
+        assert 'async wrapper is gone' in status['msg']
+        assert status['ansible_job_id'] == jid
+
+        # A dead job can be removed; a live one could not.
+        cleanup = playbook('status.yml', target, tmp_path, alias=name, mode='full_cleanup')
+        assert cleanup.out['status']['changed'] is True, cleanup
+    finally:
+        kill_all(marker)
+
+
+def test_cleanup_of_a_running_job_deletes_nothing(target, name, tmp_path):
+    marker = f'marker_{uuid.uuid4().hex}'
+    try:
+        start = playbook('start_job.yml', target, tmp_path, name=name, cmd=f'sleep 30; echo {marker}')
+        assert start.rc == 0, start
+        for mode in ('cleanup', 'full_cleanup'):
+            run = playbook('status.yml', target, tmp_path, alias=name, mode=mode)
+            assert run.out['status']['changed'] is False, run
+            assert 'still running' in run.out['status']['msg']
+        still = playbook('status.yml', target, tmp_path, alias=name)
+        assert still.out['status']['started'] is True and still.out['status']['finished'] is False
+    finally:
+        kill_all(marker)
+        time.sleep(0.5)
+        playbook('status.yml', target, tmp_path, alias=name, mode='full_cleanup')
+
+
+def test_job_that_hits_its_async_limit(target, name, tmp_path):
+    marker = f'marker_{uuid.uuid4().hex}'
+    start = playbook('start_job.yml', target, tmp_path, name=name, cmd=f'sleep 30; echo {marker}', limit=2)
+    assert start.rc == 0, start
+    deadline = time.monotonic() + 30
+    while True:
+        run = playbook('status.yml', target, tmp_path, alias=name)
+        if run.out['status']['finished'] or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    status = run.out['status']
+    assert status['finished'] is True, run
+    assert status['failed'] is True
+    assert status['msg'] == 'Timeout exceeded'
+    assert not processes_matching(marker), 'the timed-out job is still running'
+    playbook('status.yml', target, tmp_path, alias=name, mode='full_cleanup')
+
+
+def test_check_mode(target, name, tmp_path):
+    run = playbook('check_mode.yml', target, tmp_path, name=name)
+    assert run.rc == 0, run
+
+
+def test_bad_input_fails_clearly_and_deletes_nothing(target, name, tmp_path):
+    corrupt = f'~/.ansible_async/j{uuid.uuid4().int % 10**12}.1'
+    run = playbook('bad_input.yml', target, tmp_path, name=name, corrupt_job_file=corrupt)
+    assert run.rc == 0, run
+    assert 'Traceback' not in run.stdout
+    assert run.out['cleanup']['changed'] is True
+
+
+def test_answers_what_the_builtin_answers(target, tmp_path):
+    run = playbook('compat.yml', target, tmp_path)
+    assert run.rc == 0, run
+    builtin, ours = run.out['builtin'], run.out['ours']
+    for key, value in builtin.items():
+        if key in ('invocation', 'attempts', 'failed_when_result', 'changed'):
+            continue
+        assert ours.get(key) == value, f'{key}: builtin {value!r}, ours {ours.get(key)!r}'
+    assert ours['rc'] == 3 and ours['stdout_lines'] == ['out'] and ours['stderr_lines'] == ['err']
+    running_b, running_o = run.out['builtin_running'], run.out['ours_running']
+    for key in ('started', 'finished', 'ansible_job_id', 'results_file'):
+        assert running_o[key] == running_b[key], key
+
+
+def test_delegate_to_agrees_with_the_wrapper(tmp_path, name):
+    run = playbook('delegate.yml', 'localtarget', tmp_path, name=name)
+    assert run.rc == 0, run
+
+
+def test_spec_examples_run_as_written(tmp_path):
+    """named-async-jobs.md examples 1-3 on both targets. Each sleeps 60 s as written, so they run
+    side by side; examples 1 and 2 share the alias 'blah' and run one after the other."""
+    rounds = [
+        [('spec_example1.yml', 'localtarget'), ('spec_example2.yml', 'sshtarget'),
+         ('spec_example3.yml', 'localtarget'), ('spec_example3.yml', 'sshtarget')],
+        [('spec_example2.yml', 'localtarget'), ('spec_example1.yml', 'sshtarget')],
+    ]
+    for runs in rounds:
+        started = [(pb, t, start_playbook(pb, t, tmp_path)) for pb, t in runs]
+        for pb, t, (proc, out) in started:
+            result = finish(proc, out)
+            assert result.rc == 0, f'{pb} on {t}: {result}'
