@@ -14,7 +14,7 @@ export ANSIBLE_NOCOWS := 1
 export ANSIBLE_RETRY_FILES_ENABLED := 0
 export PATH := $(VENV)/bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help venv build collection demo test test-rust test-aarch64 test-sanity test-integration test-e2e ssh-target clean
+.PHONY: help venv build collection demo test test-rust test-aarch64 test-lint test-sanity test-integration test-e2e ssh-target clean
 
 help:
 	@echo "make demo   - set up, build, install the collection and run the named-job demo"
@@ -39,7 +39,7 @@ collection: venv build
 demo: collection
 	examples/demo.sh
 
-test: test-rust collection test-aarch64 test-sanity test-integration test-e2e
+test: test-rust collection test-aarch64 test-lint test-sanity test-integration test-e2e
 
 test-rust:
 	rustup component add clippy rustfmt >/dev/null 2>&1 || true
@@ -49,6 +49,9 @@ test-rust:
 
 test-aarch64: build
 	tests/aarch64/run.sh
+
+test-lint: collection
+	$(VENV)/bin/ansible-lint
 
 test-sanity: collection
 	tests/ansible-test.sh sanity

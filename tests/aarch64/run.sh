@@ -16,8 +16,12 @@ mkdir "$work/async"
 cp "$repo/crates/jobs/fixtures/finished_2.19.json" "$work/async/j111.1"
 run() { printf '%s' "$2" > "$work/args"; qemu-aarch64-static "$bins/$1" "$work/args" || true; }
 expect() {  # <what> <json output> <python condition on r>
-  python3 -c 'import json,sys; r=json.loads(sys.argv[1]); assert eval(sys.argv[2]), r' "$2" "$3" \
-    && echo "aarch64 ok: $1" || { echo "aarch64 FAILED: $1: $2"; exit 1; }
+  if python3 -c 'import json,sys; r=json.loads(sys.argv[1]); assert eval(sys.argv[2]), r' "$2" "$3"; then
+    echo "aarch64 ok: $1"
+  else
+    echo "aarch64 FAILED: $1: $2"
+    exit 1
+  fi
 }
 file "$bins/async_status_id" | grep -q "ARM aarch64" || { echo "not an aarch64 binary"; exit 1; }
 out=$(run async_alias "{\"alias\": \"arm\", \"jid\": \"j111.1\", \"_async_dir\": \"$work/async\"}")

@@ -1,0 +1,34 @@
+"""ansible-doc sees every module of the installed collection, with no warnings."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from conftest import BIN, ansible_env
+
+MODULES = ['async_status_id', 'async_alias']
+
+
+def ansible_doc(*args):
+    return subprocess.run([str(BIN / 'ansible-doc'), *args], capture_output=True, text=True, env=ansible_env(),
+                          check=False)
+
+
+def test_list_has_every_module_and_no_warning():
+    r = ansible_doc('-l', 'rstyczynski.ansible')
+    assert r.returncode == 0, r.stderr
+    assert 'WARNING' not in r.stderr.upper(), r.stderr
+    for m in MODULES:
+        assert f'rstyczynski.ansible.{m}' in r.stdout
+
+
+@pytest.mark.parametrize('module', MODULES)
+def test_module_doc_has_options_examples_and_returns(module):
+    r = ansible_doc('--json', f'rstyczynski.ansible.{module}')
+    assert r.returncode == 0, r.stderr
+
+    doc = json.loads(r.stdout)[f'rstyczynski.ansible.{module}']
+    assert doc['doc']['options'] and doc['examples'] and doc['return']
