@@ -63,3 +63,77 @@ pub fn not_started() -> Response {
         .set("stderr_lines", Vec::<Value>::new());
     r
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jobs::jobfile::JobFile;
+    use jobs::Jid;
+    use serde_json::json;
+    use std::path::PathBuf;
+
+    fn job(state: State, text: &str) -> Job {
+        let data = match JobFile::parse(text) {
+            JobFile::Running(d) | JobFile::Finished(d) | JobFile::Killed(d) => d,
+            JobFile::Unreadable(_) => Map::new(),
+        };
+        Job {
+            jid: Jid::parse("j1.2").unwrap(),
+            path: PathBuf::from("/a/j1.2"),
+            state,
+            data,
+        }
+    }
+
+    #[test]
+    fn running_markers_of_218_and_219_give_real_booleans() {
+        for text in [
+            include_str!("../../jobs/fixtures/started_2.18.json"),
+            include_str!("../../jobs/fixtures/started_2.19.json"),
+        ] {
+            let r = job_status(&job(State::Running, text));
+            assert_eq!(r.get("started"), Some(&json!(true)));
+            assert_eq!(r.get("finished"), Some(&json!(false)));
+            assert_eq!(r.get("ansible_job_id"), Some(&json!("j1.2")));
+            assert_eq!(r.get("stdout_lines"), Some(&json!([])));
+        }
+    }
+
+    #[test]
+    fn finished_job_merges_the_module_result() {
+        let r = job_status(&job(
+            State::Finished,
+            include_str!("../../jobs/fixtures/finished_2.19.json"),
+        ));
+        assert_eq!(r.get("finished"), Some(&json!(true)));
+        assert_eq!(r.get("rc"), Some(&json!(0)));
+        assert_eq!(r.get("stdout_lines"), Some(&json!(["hi"])));
+        assert_eq!(r.get("stderr_lines"), Some(&json!(["err"])));
+        assert_eq!(r.get("results_file"), Some(&json!("/a/j1.2")));
+    }
+
+    #[test]
+    fn wrapper_failures_normalise_failed_to_a_boolean() {
+        for text in [
+            include_str!("../../jobs/fixtures/non_json_2.18.json"),
+            include_str!("../../jobs/fixtures/timeout_2.18.json"),
+        ] {
+            let r = job_status(&job(State::Finished, text));
+            assert_eq!(r.get("failed"), Some(&json!(true)));
+            assert_eq!(r.get("finished"), Some(&json!(true)));
+        }
+    }
+
+    #[test]
+    fn killed_and_dead_jobs_are_flagged() {
+        let killed = job_status(&job(
+            State::Killed,
+            r#"{"started": 1, "finished": 1, "killed": true}"#,
+        ));
+        assert_eq!(killed.get("killed"), Some(&json!(true)));
+        assert_eq!(killed.get("finished"), Some(&json!(true)));
+        let dead = job_status(&job(State::Dead, r#"{"started": true, "finished": false}"#));
+        assert_eq!(dead.get("pid_missing"), Some(&json!(true)));
+        assert_eq!(dead.get("finished"), Some(&json!(false)));
+    }
+}

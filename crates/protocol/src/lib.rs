@@ -13,6 +13,6 @@ mod spec;
 mod validate;
 
 pub use response::{Failure, Response};
-pub use runner::{execute, run};
+pub use runner::{execute, run, run_with_args_file};
 pub use spec::{ArgSpec, Kind, Opt};
 pub use validate::{validate, Params};

@@ -59,8 +59,18 @@ pub fn run(
     spec: &ArgSpec,
     body: impl FnOnce(&Params) -> Result<Response, Failure>,
 ) -> ExitCode {
+    run_with_args_file(name, spec, std::env::args_os().nth(1), body)
+}
+
+/// `run` with the args file path given explicitly (argv[1] in a real module).
+pub fn run_with_args_file(
+    name: &str,
+    spec: &ArgSpec,
+    args_file: Option<std::ffi::OsString>,
+    body: impl FnOnce(&Params) -> Result<Response, Failure>,
+) -> ExitCode {
     install_panic_hook(name.to_string());
-    let result = match std::env::args_os().nth(1) {
+    let result = match args_file {
         None => Failure::new(format!(
             "{name} is an Ansible module: run it from a playbook, or by hand as `{name} ARGS.json`"
         ))
