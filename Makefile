@@ -14,7 +14,7 @@ export ANSIBLE_NOCOWS := 1
 export ANSIBLE_RETRY_FILES_ENABLED := 0
 export PATH := $(VENV)/bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help venv build collection demo test test-rust test-aarch64 test-lint test-sanity test-integration test-e2e ssh-target clean
+.PHONY: help venv build collection demo bench test test-rust test-aarch64 test-lint test-sanity test-integration test-e2e ssh-target clean
 
 help:
 	@echo "make demo   - set up, build, install the collection and run the named-job demo"
@@ -38,6 +38,11 @@ collection: venv build
 
 demo: collection
 	examples/demo.sh
+
+# Not part of `make test`: timings need a quiet machine.
+bench: collection ssh-target
+	$(PY) bench/poll_cost.py
+	$(PY) bench/records.py
 
 test: test-rust collection test-aarch64 test-lint test-sanity test-integration test-e2e
 

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Per-poll cost of async_status_id vs ansible.builtin.async_status vs a no-op binary module.
 
 Per-poll cost = (T(35 polls) - T(5 polls)) / 30, from whole ansible-playbook runs, so playbook
@@ -74,7 +73,7 @@ def measure(target, reps, e, tmp):
     times = {(m, n): [] for m in MODULES for n in (SMALL, LARGE)}
     try:
         playbook('polls.yml', e, target=target, jid=jid, module='ours', n=1)  # warm caches
-        for _ in range(reps):
+        for _rep in range(reps):
             for m in MODULES:
                 for n in (SMALL, LARGE):
                     times[(m, n)].append(playbook('polls.yml', e, target=target, jid=jid, module=m, n=n))

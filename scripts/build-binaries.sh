@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-HOST_BINS=(async_status_id async_alias)
+# On-host modules and the controller-side record modules: all are static binaries.
+BINS=(async_status_id async_alias async_job_save async_job_load)
+PACKAGES=(-p host-modules -p controller-modules)
 
 install_target() {
   rustup target list --installed 2>/dev/null | grep -qx "$1" || rustup target add "$1" >/dev/null 2>&1
@@ -12,9 +14,9 @@ install_target() {
 
 build_for() {  # <rust target> <platform dir>
   local target=$1 plat=$2
-  cargo build --release --locked --target "$target" -p host-modules
+  cargo build --release --locked --target "$target" "${PACKAGES[@]}"
   mkdir -p "bin/$plat"
-  for b in "${HOST_BINS[@]}"; do
+  for b in "${BINS[@]}"; do
     install -m 0755 "target/$target/release/$b" "bin/$plat/$b"
   done
 }

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import subprocess
 import tempfile
 
 from ansible.errors import AnsibleActionFail
@@ -106,7 +107,8 @@ class BinaryModuleAction(ActionBase):
         self._update_module_args(fqcn, module_args, task_vars)
         if local:
             uname = os.uname()
-            result = self._run_here(self.binary_for(name, platform_name(uname.sysname, uname.machine)), module_args)
+            result = self._run_on_controller(self.binary_for(name, platform_name(uname.sysname, uname.machine)),
+                                             module_args)
             facts = {}
         else:
             plat, facts = self.target_platform(task_vars)
@@ -131,6 +133,19 @@ class BinaryModuleAction(ActionBase):
         finally:
             os.unlink(args_path)
         return self._parse(res)
+
+    def _run_on_controller(self, binary, module_args):
+        """On the controller as the controller's user, in ansible-playbook's working directory,
+        whatever the task's connection and become settings."""
+        fd, args_path = tempfile.mkstemp(prefix='rstyczynski-ansible-args-')
+        try:
+            with os.fdopen(fd, 'w') as f:
+                json.dump(module_args, f, default=_json_default)
+            proc = subprocess.run([binary, args_path], capture_output=True, check=False)
+        finally:
+            os.unlink(args_path)
+        return self._parse({'rc': proc.returncode, 'stdout': proc.stdout.decode('utf-8', 'replace'),
+                            'stderr': proc.stderr.decode('utf-8', 'replace')})
 
     def _run_remote(self, binary, name, module_args):
         shell = self._connection._shell

@@ -9,7 +9,8 @@ import pytest
 
 from conftest import BIN, ansible_env
 
-MODULES = ['async_status_id', 'async_alias']
+MODULES = ["async_status_id", "async_alias", "async_job_save", "async_job_load"]
+ROLES = ["async_job_save", "async_job_load"]
 
 
 def ansible_doc(*args):
@@ -32,3 +33,19 @@ def test_module_doc_has_options_examples_and_returns(module):
 
     doc = json.loads(r.stdout)[f'rstyczynski.ansible.{module}']
     assert doc['doc']['options'] and doc['examples'] and doc['return']
+
+
+@pytest.mark.parametrize('role', ROLES)
+def test_role_doc_lists_its_variables(role):
+    r = ansible_doc('-t', 'role', '--json', f'rstyczynski.ansible.{role}')
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)[f'rstyczynski.ansible.{role}']
+    options = doc['entry_points']['main']['options']
+    assert f'{role}_job_name' in options
+
+
+def test_role_list_has_both_roles():
+    r = ansible_doc('-t', 'role', '-l', 'rstyczynski.ansible')
+    assert r.returncode == 0 and 'WARNING' not in r.stderr.upper(), r.stderr
+    for role in ROLES:
+        assert f'rstyczynski.ansible.{role}' in r.stdout

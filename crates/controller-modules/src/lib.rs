@@ -1,0 +1,3 @@
+//! Shared pieces of the controller-side record modules: backend options and the record's keys.
+
+pub mod backend;

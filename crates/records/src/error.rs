@@ -1,0 +1,25 @@
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("invalid {what} {value:?}: {why}")]
+    BadName {
+        what: &'static str,
+        value: String,
+        why: &'static str,
+    },
+    #[error("job record {location} is damaged: {why}. Fix or remove it (state: absent); it was not treated as missing")]
+    Corrupt { location: String, why: String },
+    #[error("could not read job record {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("could not write job record {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Backend(String),
+}

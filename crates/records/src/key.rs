@@ -1,0 +1,85 @@
+//! Where a record lives: host / playbook / job name. Each part becomes a path component (or an
+//! object-name segment), so each is checked to stay one.
+
+use crate::error::StoreError;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordKey {
+    pub host: String,
+    pub playbook: String,
+    pub job: String,
+}
+
+/// NAME_MAX is 255; the job name gets ".json" appended and a temp prefix while being written.
+const MAX_BYTES: usize = 200;
+
+pub fn check(what: &'static str, value: &str) -> Result<(), StoreError> {
+    let bad = |why| {
+        Err(StoreError::BadName {
+            what,
+            value: value.to_string(),
+            why,
+        })
+    };
+    if value.is_empty() {
+        return bad("it is empty");
+    }
+    if value.len() > MAX_BYTES {
+        return bad("it is longer than 200 bytes");
+    }
+    if value.contains('/') {
+        return bad("it contains '/'");
+    }
+    if value == "." || value.contains("..") {
+        return bad("it contains '..' or is '.'");
+    }
+    if value.chars().any(char::is_control) {
+        return bad("it contains a NUL or another control character");
+    }
+    Ok(())
+}
+
+impl RecordKey {
+    pub fn new(host: &str, playbook: &str, job: &str) -> Result<RecordKey, StoreError> {
+        check("host", host)?;
+        check("playbook_name", playbook)?;
+        check("job_name", job)?;
+        Ok(RecordKey {
+            host: host.to_string(),
+            playbook: playbook.to_string(),
+            job: job.to_string(),
+        })
+    }
+    /// `<host>/<playbook>/<job>.json`: the relative path and the object name alike.
+    pub fn relative(&self) -> String {
+        format!("{}/{}/{}.json", self.host, self.playbook, self.job)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_stay_inside_the_state_dir() {
+        assert!(RecordKey::new("web01.example.com", "Deploy app v2", "deploy_v2.1.0").is_ok());
+        assert!(RecordKey::new("::1", "pb", "ünïcødé job").is_ok());
+        for (h, p, j) in [
+            ("", "p", "j"),
+            ("h", "../p", "j"),
+            ("h", "p", ".."),
+            ("h", "p", "a/b"),
+            ("h", ".", "j"),
+            ("h", "p", "nul\0"),
+            ("h", "p", "line\nbreak"),
+        ] {
+            assert!(RecordKey::new(h, p, j).is_err(), "{h:?} {p:?} {j:?}");
+        }
+        let long = "x".repeat(201);
+        assert!(RecordKey::new("h", "p", &long).is_err());
+        let err = RecordKey::new("h", "p", "../../etc/passwd")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("job_name") && err.contains("'/'"), "{err}");
+    }
+}

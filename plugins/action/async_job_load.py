@@ -1,0 +1,11 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# MIT License (see LICENSE)
+"""Action for async_job_load: runs on the controller, like async_job_save."""
+
+from __future__ import annotations
+
+from ansible_collections.rstyczynski.ansible.plugins.action.async_job_save import RecordAction
+
+
+class ActionModule(RecordAction):
+    MODULE = 'async_job_load'
