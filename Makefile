@@ -3,6 +3,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
 VENV        := $(CURDIR)/.venv
+OCI_VENV    := $(CURDIR)/.venv-oci
 PY          := $(VENV)/bin/python
 COLLECTIONS := $(CURDIR)/.collections
 INSTALLED   := $(COLLECTIONS)/ansible_collections/rstyczynski/ansible
@@ -14,7 +15,7 @@ export ANSIBLE_NOCOWS := 1
 export ANSIBLE_RETRY_FILES_ENABLED := 0
 export PATH := $(VENV)/bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help venv build collection demo bench test test-rust test-aarch64 test-lint test-sanity test-integration test-e2e ssh-target clean
+.PHONY: help venv oci-venv build collection demo bench test test-rust test-aarch64 test-lint test-sanity test-integration test-e2e test-oci ssh-target clean
 
 help:
 	@echo "make demo   - set up, build, install the collection and run the named-job demo"
@@ -24,6 +25,13 @@ venv: $(VENV)/.stamp
 $(VENV)/.stamp: tests/requirements.txt
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+	touch $@
+
+# The official OCI SDK and CLI, pinned, in a venv of their own: test oracles and the interop peer.
+oci-venv: $(OCI_VENV)/.stamp
+$(OCI_VENV)/.stamp: tests/oci/requirements.txt
+	python3 -m venv $(OCI_VENV)
+	$(OCI_VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/oci/requirements.txt
 	touch $@
 
 build:
@@ -40,11 +48,12 @@ demo: collection
 	examples/demo.sh
 
 # Not part of `make test`: timings need a quiet machine.
-bench: collection ssh-target
+bench: collection ssh-target oci-venv
 	$(PY) bench/poll_cost.py
 	$(PY) bench/records.py
+	$(PY) bench/oci.py
 
-test: test-rust collection test-aarch64 test-lint test-sanity test-integration test-e2e
+test: test-rust collection test-aarch64 test-lint test-sanity test-integration test-oci test-e2e
 
 test-rust:
 	rustup component add clippy rustfmt >/dev/null 2>&1 || true
@@ -64,6 +73,9 @@ test-sanity: collection
 test-integration: collection
 	tests/ansible-test.sh integration
 
+test-oci: collection oci-venv
+	$(PY) -m pytest -q tests/oci
+
 ssh-target:
 	tests/env/sshd.sh start
 
@@ -71,4 +83,4 @@ test-e2e: collection ssh-target
 	$(PY) -m pytest -q tests/e2e
 
 clean:
-	rm -rf target bin $(COLLECTIONS) tests/.work
+	rm -rf target bin $(COLLECTIONS) tests/.work $(OCI_VENV)

@@ -32,6 +32,10 @@ out=$(run async_status_id "{\"alias\": \"../x\", \"_async_dir\": \"$work/async\"
 expect "bad alias fails cleanly" "$out" 'r["failed"] is True and "invalid alias" in r["msg"]'
 out=$(run async_status_id "{\"jid\": \"j111.1\", \"mode\": \"full_cleanup\", \"_async_dir\": \"$work/async\"}")
 expect "full cleanup" "$out" 'r["changed"] is True and len(r["removed"]) == 2'
+if [ ! -x "$bins/async_job_save" ]; then
+  echo "aarch64: controller modules were not built (no aarch64 C compiler); skipped"
+  exit 0
+fi
 out=$(run async_job_save "{\"job_name\": \"arm\", \"host\": \"h\", \"playbook_name\": \"p\", \"ansible_job_id\": \"j1.1\", \"state_dir\": \"$work/records\"}")
 expect "record saved" "$out" 'r["changed"] is True'
 out=$(run async_job_load "{\"job_name\": \"arm\", \"host\": \"h\", \"playbook_name\": \"p\", \"state_dir\": \"$work/records\"}")

@@ -2,10 +2,14 @@
 
 use protocol::{Failure, Opt, Params, Response};
 use records::fs::FsStore;
+use records::oci_store::{OciOptions, OciStore};
 use records::{Record, RecordKey, Store};
 use serde_json::{json, Value};
+use std::time::Duration;
 
 pub const DEFAULT_STATE_DIR: &str = ".ansible_async_state";
+/// Seconds an OCI operation may take, retries included.
+pub const DEFAULT_OCI_TIMEOUT: i64 = 60;
 
 /// Options of both modules that pick and reach the store.
 pub fn store_options() -> Vec<Opt> {
@@ -16,20 +20,41 @@ pub fn store_options() -> Vec<Opt> {
         Opt::str("state_dir").default(DEFAULT_STATE_DIR),
         Opt::str("oci_bucket"),
         Opt::str("oci_namespace"),
-        Opt::str("oci_profile").default("DEFAULT"),
+        // No default here: without it the OCI CLI's own rule applies (OCI_CLI_PROFILE, then DEFAULT).
+        Opt::str("oci_profile"),
         Opt::str("oci_config_file"),
         Opt::str("oci_endpoint"),
-        Opt::int("oci_timeout"),
+        Opt::int("oci_timeout").default(DEFAULT_OCI_TIMEOUT),
     ]
 }
 
 pub fn open(p: &Params) -> Result<Box<dyn Store>, Failure> {
-    match p.str("backend") {
-        Some("oci") => Err(Failure::new(
-            "backend 'oci' is not available in this version of the collection; use backend: filesystem",
-        )),
-        _ => Ok(Box::new(FsStore::new(p.str("state_dir").unwrap_or(DEFAULT_STATE_DIR)))),
+    if p.str("backend") != Some("oci") {
+        return Ok(Box::new(FsStore::new(
+            p.str("state_dir").unwrap_or(DEFAULT_STATE_DIR),
+        )));
     }
+    let bucket = p
+        .str("oci_bucket")
+        .filter(|b| !b.is_empty())
+        .ok_or_else(|| {
+            Failure::new("backend is oci but all of the following are missing: oci_bucket")
+        })?;
+    let timeout = p.int("oci_timeout").unwrap_or(DEFAULT_OCI_TIMEOUT);
+    if timeout <= 0 {
+        return Err(Failure::new(format!(
+            "oci_timeout must be a positive number of seconds, got {timeout}"
+        )));
+    }
+    let options = OciOptions {
+        bucket,
+        namespace: p.str("oci_namespace"),
+        profile: p.str("oci_profile"),
+        config_file: p.str("oci_config_file"),
+        endpoint: p.str("oci_endpoint"),
+        timeout: Duration::from_secs(timeout.unsigned_abs()),
+    };
+    Ok(Box::new(OciStore::open(&options)?))
 }
 
 pub fn key(p: &Params) -> Result<RecordKey, Failure> {

@@ -4,6 +4,7 @@
 pub mod error;
 pub mod fs;
 pub mod key;
+pub mod oci_store;
 pub mod record;
 pub mod store;
 

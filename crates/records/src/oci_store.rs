@@ -1,0 +1,130 @@
+//! The OCI Object Storage store: object `<host>/<playbook>/<job>.json` in a bucket, the same JSON
+//! as on disk. Claims are create-only writes (`if-none-match: *`); a stale claim is replaced only
+//! if it is still the version we read (`if-match`), so concurrent takeovers have one winner.
+
+use crate::error::StoreError;
+use crate::key::RecordKey;
+use crate::record::Record;
+use crate::store::{SaveMode, SaveOutcome, Store};
+use oci::{Client, Conditional, OciError, PutOutcome};
+use std::time::Duration;
+
+pub struct OciOptions<'a> {
+    pub bucket: &'a str,
+    pub namespace: Option<&'a str>,
+    pub profile: Option<&'a str>,
+    pub config_file: Option<&'a str>,
+    pub endpoint: Option<&'a str>,
+    pub timeout: Duration,
+}
+
+pub struct OciStore {
+    client: Client,
+    namespace: String,
+    bucket: String,
+}
+
+fn backend(e: OciError) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+impl OciStore {
+    pub fn open(o: &OciOptions) -> Result<OciStore, StoreError> {
+        let profile = oci::config::load(o.config_file, o.profile).map_err(backend)?;
+        let client = Client::from_profile(&profile, o.endpoint, o.timeout).map_err(backend)?;
+        // The old roles made every playbook fetch the namespace with the CLI; ask only if not given.
+        let namespace = match o.namespace.filter(|n| !n.is_empty()) {
+            Some(n) => n.to_string(),
+            None => client.namespace().map_err(backend)?,
+        };
+        Ok(OciStore {
+            client,
+            namespace,
+            bucket: o.bucket.to_string(),
+        })
+    }
+
+    fn get(&self, key: &RecordKey) -> Result<Option<(Record, String)>, StoreError> {
+        match self
+            .client
+            .get(&self.namespace, &self.bucket, &key.relative())
+            .map_err(backend)?
+        {
+            None => Ok(None),
+            Some(obj) => {
+                let text = String::from_utf8(obj.body).map_err(|_| StoreError::Corrupt {
+                    location: self.location(key),
+                    why: "not valid UTF-8".into(),
+                })?;
+                Ok(Some((Record::parse(&text, &self.location(key))?, obj.etag)))
+            }
+        }
+    }
+}
+
+impl Store for OciStore {
+    fn location(&self, key: &RecordKey) -> String {
+        format!("oci://{}/{}", self.bucket, key.relative())
+    }
+
+    fn load(&self, key: &RecordKey) -> Result<Option<Record>, StoreError> {
+        Ok(self.get(key)?.map(|(r, _)| r))
+    }
+
+    fn save(
+        &self,
+        key: &RecordKey,
+        record: &Record,
+        mode: SaveMode,
+    ) -> Result<SaveOutcome, StoreError> {
+        let name = key.relative();
+        let body = record.to_text().into_bytes();
+        let put = |cond: &Conditional| {
+            self.client
+                .put(&self.namespace, &self.bucket, &name, &body, cond)
+                .map_err(backend)
+        };
+        let SaveMode::IfAbsent { stale_claim_after } = mode else {
+            put(&Conditional::Always)?;
+            return Ok(SaveOutcome::Written);
+        };
+        if let PutOutcome::Written { .. } = put(&Conditional::IfNoneMatch)? {
+            return Ok(SaveOutcome::Written);
+        }
+        // Someone's record is there. Take it over only if it is a stale claim, and only if it is
+        // still the version we read.
+        let Some((existing, etag)) = self.get(key)? else {
+            // Deleted in between: try the create-only write once more.
+            return match put(&Conditional::IfNoneMatch)? {
+                PutOutcome::Written { .. } => Ok(SaveOutcome::Written),
+                PutOutcome::PreconditionFailed => self.winner(key),
+            };
+        };
+        if !existing.is_stale_claim(stale_claim_after) {
+            return Ok(SaveOutcome::Exists(existing));
+        }
+        match put(&Conditional::IfMatch(etag))? {
+            PutOutcome::Written { .. } => Ok(SaveOutcome::Written),
+            PutOutcome::PreconditionFailed => self.winner(key),
+        }
+    }
+
+    fn delete(&self, key: &RecordKey) -> Result<bool, StoreError> {
+        self.client
+            .delete(&self.namespace, &self.bucket, &key.relative(), None)
+            .map_err(backend)
+    }
+}
+
+impl OciStore {
+    /// After losing a conditional write: the record that won.
+    fn winner(&self, key: &RecordKey) -> Result<SaveOutcome, StoreError> {
+        match self.get(key)? {
+            Some((r, _)) => Ok(SaveOutcome::Exists(r)),
+            None => Err(StoreError::Backend(format!(
+                "{}: a competing write won, then the record disappeared; run again",
+                self.location(key)
+            ))),
+        }
+    }
+}
