@@ -15,6 +15,7 @@ import os
 import platform
 import subprocess
 import tempfile
+from collections.abc import Mapping
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
@@ -174,3 +175,23 @@ class BinaryModuleAction(ActionBase):
             if key in data and key + '_lines' not in data:
                 data[key + '_lines'] = (data.get(key) or '').splitlines()
         return data
+
+
+def job_from(templar, job, task_vars):
+    """The jid and results_file of `job`: a registered async result, or the name of one."""
+    if isinstance(job, str):
+        if job not in task_vars:
+            raise AnsibleActionFail("job '%s' is not a registered variable; pass the name of the variable an async "
+                                    "task registered, or the result itself (job: \"{{ my_job }}\")" % job)
+        job = templar.template(task_vars[job])
+    if not isinstance(job, Mapping):
+        raise AnsibleActionFail('job must be the result an async task registered (a dict), or the name of that '
+                                'variable; got %s' % type(job).__name__)
+    if job.get('skipped'):
+        raise AnsibleActionFail('job is the result of a skipped task: there is no job to name')
+    if 'results' in job and 'ansible_job_id' not in job:
+        raise AnsibleActionFail('job is the result of a loop; name one item, e.g. job: "{{ my_job.results[0] }}"')
+    jid = job.get('ansible_job_id')
+    if not jid:
+        raise AnsibleActionFail('job has no ansible_job_id: was its task run with async and poll: 0?')
+    return str(jid), job.get('results_file')

@@ -30,6 +30,8 @@ out=$(run async_status_id "{\"alias\": \"arm\", \"_async_dir\": \"$work/async\"}
 expect "status by alias" "$out" 'r["finished"] is True and r["stdout"] == "hi" and r["ansible_job_id"] == "j111.1"'
 out=$(run async_status_id "{\"alias\": \"../x\", \"_async_dir\": \"$work/async\"}")
 expect "bad alias fails cleanly" "$out" 'r["failed"] is True and "invalid alias" in r["msg"]'
+out=$(run async_kill "{\"alias\": \"arm\", \"_async_dir\": \"$work/async\"}")
+expect "kill of a finished job changes nothing" "$out" 'r["changed"] is False and r["finished"] is True'
 out=$(run async_status_id "{\"jid\": \"j111.1\", \"mode\": \"full_cleanup\", \"_async_dir\": \"$work/async\"}")
 expect "full cleanup" "$out" 'r["changed"] is True and len(r["removed"]) == 2'
 if [ ! -x "$bins/async_job_save" ]; then

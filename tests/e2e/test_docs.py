@@ -9,7 +9,7 @@ import pytest
 
 from conftest import BIN, ansible_env
 
-MODULES = ["async_status_id", "async_alias", "async_job_save", "async_job_load"]
+MODULES = ["async_status_id", "async_alias", "async_kill", "async_job_save", "async_job_load"]
 ROLES = ["async_job_save", "async_job_load"]
 
 

@@ -137,7 +137,7 @@ def test_required_signed_headers(fake):
     # ... but any other PUT/POST must sign them.
     post = "/n/%s/b/b/actions/renameObject" % NAMESPACE
     status, _hdrs, resp = fake.raw("POST", post, fake.sign("POST", post, b"{}", content_headers=False),
-                               b"{}")
+                                   b"{}")
     assert status == 401 and "content-length" in json.loads(resp)["message"]
     # A GET that signs only `date` is refused too.
     hdrs = fake.sign("GET", "/n")

@@ -10,6 +10,7 @@ pub mod cleanup;
 pub mod dir;
 pub mod error;
 pub mod jobfile;
+pub mod kill;
 pub mod liveness;
 pub mod names;
 pub mod status;

@@ -1,0 +1,126 @@
+//! async_kill: stop a job and everything it started, then mark it killed.
+
+use host_modules::DEFAULT_ASYNC_DIR;
+use jobs::alias;
+use jobs::kill::{job_pids, mark_killed, parse_signal, terminate};
+use jobs::status::{probe, probe_path, State};
+use jobs::{AliasName, AsyncDir, Jid};
+use protocol::{ArgSpec, Failure, Opt, Params, Response};
+use serde_json::{json, Value};
+use std::process::ExitCode;
+use std::time::Duration;
+
+fn spec() -> ArgSpec {
+    ArgSpec::new(vec![
+        Opt::str("jid"),
+        Opt::str("alias"),
+        Opt::str("signal").default("TERM"),
+        Opt::float("grace").default(5.0),
+        Opt::str("_async_dir").default(DEFAULT_ASYNC_DIR),
+    ])
+    .exactly_one_of(&["jid", "alias"])
+}
+
+fn main() -> ExitCode {
+    protocol::run("async_kill", &spec(), body)
+}
+
+fn body(p: &Params) -> Result<Response, Failure> {
+    let signal = parse_signal(p.str("signal").unwrap_or("TERM")).map_err(Failure::new)?;
+    let grace = p.float("grace").unwrap_or(5.0);
+    if !(0.0..=3600.0).contains(&grace) {
+        return Err(Failure::new(format!(
+            "grace must be between 0 and 3600 seconds, got {grace}"
+        )));
+    }
+    let dir = AsyncDir::resolve(p.str("_async_dir").unwrap_or(DEFAULT_ASYNC_DIR))?;
+    let mut r = Response::new(false);
+    let job = if let Some(name) = p.str("alias") {
+        let alias = AliasName::parse(name)?;
+        r.set("ansible_job_alias", alias.as_str());
+        let link = alias::read(&dir, &alias)?.ok_or_else(|| {
+            Failure::new(format!("no job is named '{alias}'"))
+                .with("ansible_job_alias", alias.as_str())
+        })?;
+        let jid = link.jid.clone().ok_or_else(|| {
+            Failure::new(format!(
+                "alias '{alias}' points to {}, which is not a job file",
+                link.target.display()
+            ))
+        })?;
+        probe_path(&link.job_path, &jid)?.ok_or_else(|| {
+            Failure::new(format!(
+                "alias '{alias}' points to job {jid}, whose file is gone"
+            ))
+        })?
+    } else {
+        let jid = Jid::parse(p.str("jid").unwrap_or_default())?;
+        probe(&dir, &jid)?.ok_or_else(|| {
+            Failure::new("could not find job").with("ansible_job_id", jid.as_str())
+        })?
+    };
+    r.set("ansible_job_id", job.jid.as_str())
+        .set("results_file", job.path.to_string_lossy().as_ref());
+
+    if matches!(job.state, State::Finished | State::Killed) {
+        return Ok(r
+            .with("killed", job.state == State::Killed)
+            .with("finished", true)
+            .with("signalled", json!([]))
+            .with(
+                "msg",
+                format!(
+                    "job {} had already {}; nothing to do",
+                    job.jid,
+                    if job.state == State::Killed {
+                        "been killed"
+                    } else {
+                        "finished"
+                    }
+                ),
+            ));
+    }
+    let pids = job_pids(job.jid.prefix());
+    if p.check_mode {
+        let planned: Vec<Value> = pids
+            .iter()
+            .map(|pid| json!({"pid": pid, "signal": signal.as_str()}))
+            .collect();
+        return Ok(r
+            .with("changed", true)
+            .with("signalled", planned)
+            .with("msg", "would kill the job (check mode)"));
+    }
+    let sent = terminate(&pids, signal, Duration::from_secs_f64(grace));
+    // Read again: the job may have finished on its own while we looked.
+    let job = probe_path(&job.path, &job.jid)?.unwrap_or(job);
+    if job.state == State::Finished {
+        r.warn(format!(
+            "job {} finished before it could be killed",
+            job.jid
+        ));
+    } else {
+        mark_killed(&job, signal)?;
+    }
+    let signalled: Vec<Value> = sent
+        .iter()
+        .map(|(pid, s)| json!({"pid": pid, "signal": s}))
+        .collect();
+    let mut msg = format!(
+        "killed job {}: {} signal(s) sent to {} process(es)",
+        job.jid,
+        sent.len(),
+        pids.len()
+    );
+    if pids.is_empty() {
+        msg = format!(
+            "job {} had no live processes (its wrapper was gone); marked it killed",
+            job.jid
+        );
+    }
+    Ok(r.with("changed", true)
+        .with("killed", job.state != State::Finished)
+        .with("finished", true)
+        .with("signalled", signalled)
+        .with("msg", msg))
+}

@@ -1,0 +1,96 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# MIT License (see LICENSE) or, at your option, GNU General Public License v3.0+
+# (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This file only documents the module: its action plugin polls the async_status_id binary.
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: async_wait
+short_description: Wait for an async job by jid or name, failing fast when it cannot finish
+version_added: "1.1.0"
+description:
+  - Polls the job as M(rstyczynski.ansible.async_status_id) does until it finishes, and returns
+    its result.
+  - Fails at once, without waiting out O(retries), when the job failed, was killed, or its async
+    wrapper is gone (C(pid_missing)). An unknown O(alias) fails at once too.
+  - With O(cleanup=true), removes the job's name (O(alias)) or file (O(jid), O(job)) once it has
+    finished or was killed.
+options:
+  jid:
+    description: Job id. Exactly one of O(jid), O(alias) and O(job) is required.
+    type: str
+  alias:
+    description: Job name given with M(rstyczynski.ansible.async_alias).
+    type: str
+  job:
+    description: The result an async task registered, or the name of that variable.
+    type: raw
+  retries:
+    description: Polls after the first one.
+    type: int
+    default: 100
+  delay:
+    description: Seconds between polls; must be greater than 0.
+    type: float
+    default: 5
+  timeout:
+    description: Give up after this many seconds, whatever O(retries) says.
+    type: float
+  cleanup:
+    description: Clean up once the job has finished or was killed.
+    type: bool
+    default: true
+attributes:
+  check_mode:
+    support: full
+    description: Waits as usual; cleanup in check mode only reports what it would remove.
+  diff_mode:
+    support: none
+    description: There is nothing to compare.
+  platform:
+    support: full
+    platforms: posix
+    description: Linux x86_64 and aarch64 targets.
+seealso:
+  - module: rstyczynski.ansible.async_status_id
+author:
+  - Ryszard Styczynski (@rstyczynski)
+"""
+
+EXAMPLES = r"""
+- name: Start a job
+  ansible.builtin.shell: /opt/backup.sh
+  async: 3600
+  poll: 0
+  register: backup
+
+- name: Wait for it, at most an hour
+  rstyczynski.ansible.async_wait:
+    job: backup
+    delay: 10
+    timeout: 3600
+  register: result
+"""
+
+RETURN = r"""
+finished:
+  description: Whether the job finished.
+  returned: always
+  type: bool
+attempts:
+  description: Polls made.
+  returned: always
+  type: int
+cleanup:
+  description: What the cleanup did.
+  returned: when it ran
+  type: dict
+rc:
+  description: Every key of the job's result, as M(rstyczynski.ansible.async_status_id) returns it.
+  returned: when the job finished
+  type: int
+"""
