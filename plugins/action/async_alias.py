@@ -8,9 +8,7 @@ from __future__ import annotations
 import posixpath
 
 from ansible.errors import AnsibleActionFail
-from ansible_collections.rstyczynski.ansible.plugins.plugin_utils.binary_module import BinaryModuleAction, job_from
-
-DEFAULT_ASYNC_DIR = '~/.ansible_async'
+from ansible_collections.rstyczynski.ansible.plugins.plugin_utils.binary_module import DEFAULT_ASYNC_DIR, BinaryModuleAction, job_from
 
 
 class ActionModule(BinaryModuleAction):

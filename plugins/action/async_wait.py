@@ -10,9 +10,8 @@ import time
 
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.parsing.convert_bool import boolean
-from ansible_collections.rstyczynski.ansible.plugins.plugin_utils.binary_module import BinaryModuleAction, job_from
+from ansible_collections.rstyczynski.ansible.plugins.plugin_utils.binary_module import DEFAULT_ASYNC_DIR, BinaryModuleAction, job_from
 
-DEFAULT_ASYNC_DIR = '~/.ansible_async'
 OPTIONS = ('jid', 'alias', 'job', 'retries', 'delay', 'timeout', 'cleanup')
 
 

@@ -28,6 +28,7 @@ except ImportError:  # pragma: no cover
             del data[key]
 
 COLLECTION = 'rstyczynski.ansible'
+DEFAULT_ASYNC_DIR = '~/.ansible_async'
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN_DIR = os.path.join(COLLECTION_ROOT, 'bin')
 
@@ -175,6 +176,25 @@ class BinaryModuleAction(ActionBase):
             if key in data and key + '_lines' not in data:
                 data[key + '_lines'] = (data.get(key) or '').splitlines()
         return data
+
+
+class AsyncDirAction(BinaryModuleAction):
+    """Runs MODULE on the target with the async dir the async wrapper used.
+
+    The source is the builtin async_status's: the shell's async_dir option (ANSIBLE_ASYNC_DIR,
+    [defaults] async_dir, ansible_async_dir). `~` is expanded on the target by the binary, as the
+    (become) user the wrapper ran as: that lands where the wrapper wrote and saves a remote
+    round trip per poll.
+    """
+
+    MODULE = ''
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        args = dict(self._task.args)
+        args['_async_dir'] = self.get_shell_option('async_dir', default=DEFAULT_ASYNC_DIR)
+        result.update(self.run_binary(self.MODULE, args, task_vars or {}))
+        return result
 
 
 def job_from(templar, job, task_vars):
