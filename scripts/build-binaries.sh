@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-HOST_BINS=(async_status_id async_alias async_kill)
+HOST_BINS=(async_status_id async_alias async_kill async_task)
 CONTROLLER_BINS=(async_job_save async_job_load)
 
 install_target() {

@@ -6,21 +6,21 @@ once when the job failed, was killed or lost its wrapper, then cleans up."""
 from __future__ import annotations
 
 import posixpath
-import time
 
 from ansible.errors import AnsibleActionFail
-from ansible.module_utils.parsing.convert_bool import boolean
 from ansible_collections.rstyczynski.ansible.plugins.plugin_utils.binary_module import DEFAULT_ASYNC_DIR, BinaryModuleAction, job_from
+from ansible_collections.rstyczynski.ansible.plugins.plugin_utils.waiting import clean_up, ended, wait_for
 
-OPTIONS = ('jid', 'alias', 'job', 'retries', 'delay', 'timeout', 'cleanup')
-
-
-def number(args, key, default, kind):
-    value = args.get(key, default)
-    try:
-        return None if value is None else kind(value)
-    except (TypeError, ValueError):
-        raise AnsibleActionFail("argument '%s' must be a number, got %r" % (key, value)) from None
+ARGUMENT_SPEC = dict(
+    jid=dict(type='str'),
+    alias=dict(type='str'),
+    job=dict(type='raw'),
+    retries=dict(type='int', default=100),
+    delay=dict(type='float', default=5),
+    timeout=dict(type='float'),
+    cleanup=dict(type='bool', default=True),
+)
+ONE_OF = [['jid', 'alias', 'job']]
 
 
 class ActionModule(BinaryModuleAction):
@@ -28,19 +28,8 @@ class ActionModule(BinaryModuleAction):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
-        args = dict(self._task.args)
-        unknown = sorted(set(args) - set(OPTIONS))
-        if unknown:
-            raise AnsibleActionFail('Unsupported parameters for (rstyczynski.ansible.async_wait) module: %s. '
-                                    'Supported parameters include: %s.' % (', '.join(unknown), ', '.join(sorted(OPTIONS))))
-        given = [k for k in ('jid', 'alias', 'job') if args.get(k) is not None]
-        if len(given) != 1:
-            raise AnsibleActionFail('exactly one of the following is required: jid, alias, job' if not given
-                                    else 'parameters are mutually exclusive: %s' % '|'.join(given))
-        retries = number(args, 'retries', 100, int)
-        delay = number(args, 'delay', 5, float)
-        timeout = number(args, 'timeout', None, float)
-        cleanup = boolean(args.get('cleanup', True), strict=True)
+        args = self.validate_argument_spec(ARGUMENT_SPEC, mutually_exclusive=ONE_OF, required_one_of=ONE_OF)[1]
+        retries, delay, timeout, cleanup = args['retries'], args['delay'], args['timeout'], args['cleanup']
         if delay <= 0:
             raise AnsibleActionFail('delay must be greater than 0')
         if retries < 0:
@@ -57,30 +46,10 @@ class ActionModule(BinaryModuleAction):
         else:
             status_args['jid'] = args['jid']
 
-        started = time.monotonic()
-        facts = {}
-        for attempt in range(1, retries + 2):
-            status = self.run_binary('async_status_id', status_args, task_vars)
-            facts.update(status.pop('ansible_facts', {}))
-            if 'alias' in status_args and not status.get('started') and not status.get('failed'):
-                status.update(failed=True, msg="no job is named '%s'" % status_args['alias'])
-            if status.get('failed') or status.get('finished'):
-                break
-            if timeout is not None and time.monotonic() - started + delay > timeout:
-                status.update(failed=True, msg='Job did not finish within %s seconds.' % timeout)
-                break
-            if attempt <= retries:
-                time.sleep(delay)
-        else:
-            status.update(failed=True, msg='Ran out of attempts.')
-        status['attempts'] = attempt
-
+        status, facts = wait_for(self, status_args, task_vars, retries, delay, timeout)
         # As the original: clean up after success, and after a finished or killed job when asked.
-        ended = status.get('finished') or status.get('killed')
-        if cleanup and ended and status.get('started'):
-            erased = self.run_binary('async_status_id', dict(status_args, mode='cleanup'), task_vars)
-            status['cleanup'] = {k: erased.get(k) for k in ('changed', 'removed', 'msg')}
-            status['changed'] = bool(status.get('changed')) or bool(erased.get('changed'))
+        if cleanup and ended(status):
+            clean_up(self, status_args, status, task_vars)
         if facts:
             status['ansible_facts'] = facts
         result.update(status)

@@ -28,10 +28,20 @@ out=$(run async_alias "{\"alias\": \"arm\", \"jid\": \"j111.1\", \"_async_dir\":
 expect "alias created" "$out" 'r["changed"] is True'
 out=$(run async_status_id "{\"alias\": \"arm\", \"_async_dir\": \"$work/async\"}")
 expect "status by alias" "$out" 'r["finished"] is True and r["stdout"] == "hi" and r["ansible_job_id"] == "j111.1"'
+out=$(printf '%s' "{\"alias\": \"arm\", \"_async_dir\": \"$work/async\"}" | qemu-aarch64-static "$bins/async_status_id" - || true)
+expect "arguments on stdin" "$out" 'r["finished"] is True and r["ansible_job_id"] == "j111.1"'
 out=$(run async_status_id "{\"alias\": \"../x\", \"_async_dir\": \"$work/async\"}")
 expect "bad alias fails cleanly" "$out" 'r["failed"] is True and "invalid alias" in r["msg"]'
 out=$(run async_kill "{\"alias\": \"arm\", \"_async_dir\": \"$work/async\"}")
 expect "kill of a finished job changes nothing" "$out" 'r["changed"] is False and r["finished"] is True'
+out=$(run async_task "{\"alias\": \"arm\", \"_mode\": \"claim\", \"_token\": \"t1\", \"_async_dir\": \"$work/async\"}")
+expect "async_task keeps a finished job" "$out" 'r["action"] == "keep" and r["job"]["stdout"] == "hi"'
+out=$(run async_task "{\"alias\": \"fresh\", \"_mode\": \"claim\", \"_token\": \"t1\", \"_async_dir\": \"$work/async\"}")
+expect "async_task claims a new name" "$out" 'r["action"] == "start"'
+out=$(run async_task "{\"alias\": \"fresh\", \"_mode\": \"claim\", \"_token\": \"t2\", \"_async_dir\": \"$work/async\"}")
+expect "a second run waits for the first" "$out" 'r["action"] == "wait"'
+out=$(run async_task "{\"alias\": \"fresh\", \"_mode\": \"release\", \"_token\": \"t1\", \"_async_dir\": \"$work/async\"}")
+expect "claim released" "$out" 'r["changed"] is False and "released" in r["msg"]'
 out=$(run async_status_id "{\"jid\": \"j111.1\", \"mode\": \"full_cleanup\", \"_async_dir\": \"$work/async\"}")
 expect "full cleanup" "$out" 'r["changed"] is True and len(r["removed"]) == 2'
 if [ ! -x "$bins/async_job_save" ]; then

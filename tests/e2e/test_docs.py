@@ -9,7 +9,8 @@ import pytest
 
 from conftest import BIN, ansible_env
 
-MODULES = ["async_status_id", "async_alias", "async_kill", "async_job_save", "async_job_load"]
+MODULES = ["async_status_id", "async_alias", "async_wait", "async_kill", "async_task", "async_job_save",
+           "async_job_load"]
 ROLES = ["async_job_save", "async_job_load"]
 
 

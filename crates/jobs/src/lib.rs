@@ -6,6 +6,7 @@
 //! `jid_<alias>` next to the job files.
 
 pub mod alias;
+pub mod claim;
 pub mod cleanup;
 pub mod dir;
 pub mod error;

@@ -53,7 +53,8 @@ fn kind_of(v: &Value) -> &'static str {
     }
 }
 
-/// The whole life of a module process: `<binary> <args file>` in, one JSON line out.
+/// The whole life of a module process: `<binary> <args file>` (or `<binary> -` with the
+/// arguments on stdin) in, one JSON line out.
 pub fn run(
     name: &str,
     spec: &ArgSpec,
@@ -75,6 +76,15 @@ pub fn run_with_args_file(
             "{name} is an Ansible module: run it from a playbook, or by hand as `{name} ARGS.json`"
         ))
         .into_map(),
+        // `-`: the arguments come on stdin, so a binary cached on the target runs in one round
+        // trip without an args file.
+        Some(path) if path == "-" => match std::io::read_to_string(std::io::stdin()) {
+            Ok(text) => execute(name, spec, &text, body),
+            Err(e) => Failure::new(format!(
+                "could not read the module arguments from stdin: {e}"
+            ))
+            .into_map(),
+        },
         Some(path) => match std::fs::read_to_string(&path) {
             Ok(text) => execute(name, spec, &text, body),
             Err(e) => Failure::new(format!(
