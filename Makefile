@@ -49,9 +49,7 @@ demo: collection
 
 # Not part of `make test`: timings need a quiet machine.
 bench: collection ssh-target oci-venv
-	$(PY) bench/poll_cost.py
-	$(PY) bench/records.py
-	$(PY) bench/oci.py
+	$(PY) bench/run_all.py
 
 test: test-rust collection test-aarch64 test-lint test-sanity test-integration test-oci test-e2e
 

@@ -1,7 +1,7 @@
 """Job records in OCI Object Storage, against the local fake endpoint (which verifies every
 signature): our async_job_save / async_job_load binaries vs what the old roles ran, `oci os object
 put --force` and `oci os object get` (pinned CLI, --no-retry). Medians of --reps calls each,
-interleaved; also the size of the OCI-capable binary."""
+interleaved."""
 
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ import sys
 import tempfile
 import time
 
-REPO = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from common import HOST_BIN as BINARY, REPO, Row, table  # noqa: E402  pylint: disable=wrong-import-position
+
 sys.path.insert(0, str(REPO / 'tests' / 'oci'))
 from conftest import NAMESPACE, FakeServer, Keys  # noqa: E402  pylint: disable=wrong-import-position
 
-BINARY = REPO / 'bin' / 'linux-x86_64'
 BUCKET = 'bench'
 
 
@@ -31,10 +32,7 @@ def timed(cmd, env, cwd):
     return elapsed
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument('--reps', type=int, default=10)
-    args = ap.parse_args()
+def measure(reps=10):
     with tempfile.TemporaryDirectory() as d:
         tmp = pathlib.Path(d)
         (tmp / 'keys').mkdir()
@@ -54,7 +52,7 @@ def main():
                    '--endpoint', server.endpoint, '--no-retry']
             obj = ['--bucket-name', BUCKET, '--namespace', NAMESPACE, '--name', 'web01/site.yml/deploy.json']
             runs = {'ours save': [], 'cli put': [], 'ours load': [], 'cli get': []}
-            for _rep in range(args.reps):
+            for _rep in range(reps):
                 runs['ours save'].append(timed([str(BINARY / 'async_job_save'), str(tmp / 'save.json')], server.env, d))
                 runs['cli put'].append(timed(cli + ['os', 'object', 'put', *obj, '--file', str(record), '--force'],
                                              server.env, d))
@@ -64,12 +62,17 @@ def main():
         finally:
             server.stop()
     med = {k: statistics.median(v) for k, v in runs.items()}
-    print(f'job records in OCI Object Storage (local fake endpoint), median of {args.reps} calls each')
-    print(f"{'operation':<8} {'ours':>10} {'oci CLI':>10} {'CLI/ours':>9}")
-    for op, ours, theirs in (('save', 'ours save', 'cli put'), ('load', 'ours load', 'cli get')):
-        print(f'{op:<8} {med[ours] * 1000:>7.1f} ms {med[theirs] * 1000:>7.1f} ms {med[theirs] / med[ours]:>8.1f}x')
-    size = (BINARY / 'async_job_save').stat().st_size
-    print(f'OCI-capable binary async_job_save: {size / 1e6:.2f} MB stripped, static')
+    return [Row('records, OCI (fake endpoint)', 'save', med['ours save'], med['cli put'],
+                'oci os object put --force', goal='>= 30x faster', faster_by=True),
+            Row('records, OCI (fake endpoint)', 'load', med['ours load'], med['cli get'],
+                'oci os object get', goal='>= 30x faster', faster_by=True)]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument('--reps', type=int, default=10)
+    args = ap.parse_args()
+    print(table(measure(args.reps)))
 
 
 if __name__ == '__main__':

@@ -13,9 +13,8 @@ import subprocess
 import sys
 import tempfile
 
-REPO = pathlib.Path(__file__).resolve().parents[1]
-BIN = REPO / '.venv' / 'bin'
-INVENTORY = REPO / 'tests' / '.work' / 'sshd' / 'inventory.ini'
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from common import BIN, INVENTORY, REPO, Row, table  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def one_run(n, tmp):
@@ -30,20 +29,22 @@ def one_run(n, tmp):
     return [(t[i + 1] - t[i]) / n for i in range(4)]
 
 
+def measure(reps=3, n=10):
+    runs = []
+    for _rep in range(reps):
+        with tempfile.TemporaryDirectory() as d:
+            runs.append(one_run(n, pathlib.Path(d)))
+    med = [statistics.median(r[i] for r in runs) for i in range(4)]
+    return [Row('records, filesystem', 'save, one role call', med[0], med[1], 'file + file + copy'),
+            Row('records, filesystem', 'load, one role call', med[2], med[3], 'stat + slurp + from_json')]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument('--reps', type=int, default=3)
     ap.add_argument('-n', type=int, default=10, help='calls of each kind per run')
     args = ap.parse_args()
-    runs = []
-    for _rep in range(args.reps):
-        with tempfile.TemporaryDirectory() as d:
-            runs.append(one_run(args.n, pathlib.Path(d)))
-    med = [statistics.median(r[i] for r in runs) for i in range(4)]
-    print(f'job records, filesystem, per call (median of {args.reps} runs of {args.n} calls each)')
-    print(f"{'operation':<8} {'role':>10} {'builtin steps':>14} {'role/builtin':>13}")
-    print(f"{'save':<8} {med[0] * 1000:>7.1f} ms {med[1] * 1000:>11.1f} ms {med[0] / med[1]:>13.2f}")
-    print(f"{'load':<8} {med[2] * 1000:>7.1f} ms {med[3] * 1000:>11.1f} ms {med[2] / med[3]:>13.2f}")
+    print(table(measure(args.reps, args.n)))
 
 
 if __name__ == '__main__':

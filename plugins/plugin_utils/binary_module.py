@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import os
+import hashlib
 import platform
+import shlex
 import subprocess
-import tempfile
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleActionFail
@@ -36,6 +37,12 @@ BIN_DIR = os.path.join(COLLECTION_ROOT, 'bin')
 # would be lost after every task. One `uname` per target per run is the cost.
 PLATFORM_FACT = 'rstyczynski_ansible_platforms'
 
+# Binaries are cached on targets under $HOME of the user they run as, one directory per build,
+# so a new collection version never runs an old binary.
+CACHE_DIR = '.ansible/rstyczynski_ansible'
+CACHE_MISS = 'RSTYCZYNSKI_ANSIBLE_CACHE_MISS'
+_DIGESTS = {}
+
 _ARCH_NAMES = {'amd64': 'x86_64', 'x64': 'x86_64', 'arm64': 'aarch64', 'armv8': 'aarch64'}
 
 
@@ -43,6 +50,16 @@ def platform_name(system, machine):
     """'Linux', 'amd64' -> 'linux-x86_64': the bin/ directory naming."""
     machine = machine.strip().lower()
     return '%s-%s' % (system.strip().lower(), _ARCH_NAMES.get(machine, machine))
+
+
+def binary_digest(path):
+    """First 16 hex digits of the binary's sha256: its cache directory on targets."""
+    st = os.stat(path)
+    key = (path, st.st_size, st.st_mtime_ns)
+    if key not in _DIGESTS:
+        with open(path, 'rb') as f:
+            _DIGESTS[key] = hashlib.sha256(f.read()).hexdigest()[:16]
+    return _DIGESTS[key]
 
 
 def available_platforms():
@@ -71,7 +88,7 @@ class BinaryModuleAction(ActionBase):
 
     def target_platform(self, task_vars):
         """Returns (platform, facts_to_return). Probes the target at most once per run."""
-        if getattr(self._connection, '_remote_is_local', False):
+        if self._is_local():
             uname = os.uname()
             return platform_name(uname.sysname, uname.machine or platform.machine()), {}
         facts = task_vars.get('ansible_facts') or {}
@@ -115,7 +132,7 @@ class BinaryModuleAction(ActionBase):
         else:
             plat, facts = self.target_platform(task_vars)
             binary = self.binary_for(name, plat)
-            if getattr(self._connection, '_remote_is_local', False) and not self._play_context.become:
+            if self._is_local() and not self._play_context.become:
                 result = self._run_here(binary, module_args)
             else:
                 result = self._run_remote(binary, name, module_args)
@@ -123,33 +140,71 @@ class BinaryModuleAction(ActionBase):
             result.setdefault('ansible_facts', {}).update(facts)
         return result
 
-    def _run_here(self, binary, module_args):
-        """Same machine, same user: no copies, just the binary and an args file."""
-        fd, args_path = tempfile.mkstemp(prefix='rstyczynski-ansible-args-')
-        try:
-            with os.fdopen(fd, 'w') as f:
-                json.dump(module_args, f, default=_json_default)
-            cmd = self._connection._shell.build_module_command(
-                self._compute_environment_string(), '', binary, arg_path=args_path)
-            res = self._low_level_execute_command(cmd, sudoable=False)
-        finally:
-            os.unlink(args_path)
-        return self._parse(res)
+    def _is_local(self):
+        return getattr(self._connection, 'transport', None) == 'local'
 
-    def _run_on_controller(self, binary, module_args):
+    def _run_here(self, binary, module_args):
+        """Connection local without become: the controller's user on the controller, so the binary
+        runs in place, with the task's environment, and no shell or copies in between."""
+        env = {}
+        self._compute_environment_string(env)
+        return self._run_on_controller(binary, module_args, env)
+
+    def _run_on_controller(self, binary, module_args, env=None):
         """On the controller as the controller's user, in ansible-playbook's working directory,
-        whatever the task's connection and become settings."""
-        fd, args_path = tempfile.mkstemp(prefix='rstyczynski-ansible-args-')
-        try:
-            with os.fdopen(fd, 'w') as f:
-                json.dump(module_args, f, default=_json_default)
-            proc = subprocess.run([binary, args_path], capture_output=True, check=False)
-        finally:
-            os.unlink(args_path)
+        whatever the task's connection and become settings. Arguments go on stdin."""
+        environ = dict(os.environ, **{str(k): str(v) for k, v in (env or {}).items()})
+        proc = subprocess.run([binary, '-'], input=json.dumps(module_args, default=_json_default).encode(),
+                              capture_output=True, env=environ, check=False)
         return self._parse({'rc': proc.returncode, 'stdout': proc.stdout.decode('utf-8', 'replace'),
                             'stderr': proc.stderr.decode('utf-8', 'replace')})
 
+    def _can_pipe(self):
+        """Arguments may go on stdin when the connection pipes and become does not need stdin
+        itself (what ansible-core requires for pipelining)."""
+        become = self._connection.become
+        return bool(self._connection.has_pipelining and (not become or getattr(become, 'pipelining', False)))
+
     def _run_remote(self, binary, name, module_args):
+        """Runs the binary from the target's cache in one round trip, with its arguments on stdin.
+
+        On a miss (first use of this build on the target, as this user), the binary goes through
+        Ansible's tmpdir machinery once, as any module file does, and the same command copies it
+        into the cache and runs it. Transfers per poll drop from the whole binary to its arguments.
+        """
+        if not self._can_pipe():
+            return self._run_from_tmp(binary, name, module_args)
+        args = json.dumps(module_args, default=_json_default).encode()
+        env = self._compute_environment_string()
+        env = env + ' ' if env else ''
+        cached = '"$HOME"/%s/%s/%s' % (CACHE_DIR, binary_digest(binary), name)
+        # 126: the cache exists but cannot run (a noexec home); fall back as on a miss.
+        run_cached = 'if [ -x %s ]; then %s%s -; rc=$?; [ $rc -eq 126 ] || exit $rc; fi; echo %s' % (
+            cached, env, cached, CACHE_MISS)
+        res = self._low_level_execute_command(run_cached, sudoable=True, in_data=args)
+        if (res.get('stdout') or '').strip() != CACHE_MISS:
+            return self._parse(res)
+
+        shell = self._connection._shell
+        created_tmp = shell.tmpdir is None
+        tmpdir = shell.tmpdir or self._make_tmp_path()
+        try:
+            remote_bin = shell.join_path(tmpdir, name)
+            self._transfer_file(binary, remote_bin)
+            self._fixup_perms2([tmpdir, remote_bin], self._get_remote_user())
+            # A cache that cannot be written (read-only home, say) only costs speed.
+            part = '"$d/.%s.$$"' % name
+            install = ('d=$(dirname %s) && mkdir -p "$d" && chmod 700 "$d" "$d/.." && cp %s %s && chmod 700 %s && '
+                       'mv -f %s %s' % (cached, shlex.quote(remote_bin), part, part, part, cached))
+            cmd = '{ %s; } >/dev/null 2>&1; %s%s -' % (install, env, shlex.quote(remote_bin))
+            res = self._low_level_execute_command(cmd, sudoable=True, in_data=args)
+        finally:
+            if created_tmp:
+                self._remove_tmp_path(tmpdir)
+        return self._parse(res)
+
+    def _run_from_tmp(self, binary, name, module_args):
+        """Ansible's plain way: binary and args file into the remote tmpdir, run, remove."""
         shell = self._connection._shell
         created_tmp = shell.tmpdir is None
         tmpdir = shell.tmpdir or self._make_tmp_path()

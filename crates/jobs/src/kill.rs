@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 /// A signal named as users write it: TERM, SIGTERM, 15.
 pub fn parse_signal(s: &str) -> std::result::Result<Signal, String> {
-    let t = s.trim().to_uppercase();
+    let t = s.trim().to_ascii_uppercase();
     if let Ok(n) = t.parse::<i32>() {
         return Signal::try_from(n).map_err(|_| format!("{s} is not a signal number"));
     }

@@ -64,7 +64,8 @@ pub(crate) fn to_bool(value: &Value) -> Result<bool, String> {
             Some(0.0) => return Ok(false),
             _ => n.to_string(),
         },
-        Value::String(s) => s.trim().to_lowercase(),
+        // The accepted words are ASCII, so ASCII folding accepts exactly what str.lower() would.
+        Value::String(s) => s.trim().to_ascii_lowercase(),
         other => {
             return Err(format!(
                 "<class '{}'> cannot be converted to a bool",

@@ -1,0 +1,35 @@
+"""Sizes of the shipped binaries (stripped, static), against the goals: on-host modules at most
+600 KB (600,000 bytes) each, the OCI-capable controller binaries at most 3 MB."""
+
+from __future__ import annotations
+
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from common import REPO, Row, table  # noqa: E402  pylint: disable=wrong-import-position
+
+HOST = ('async_status_id', 'async_alias', 'async_kill', 'async_task')
+CONTROLLER = ('async_job_save', 'async_job_load')
+LIMITS = {name: 600_000 for name in HOST} | {name: 3_000_000 for name in CONTROLLER}
+
+
+def measure():
+    rows = []
+    for plat in sorted(p.name for p in (REPO / 'bin').iterdir() if p.is_dir()):
+        for name in HOST + CONTROLLER:
+            path = REPO / 'bin' / plat / name
+            if path.exists():
+                size = path.stat().st_size
+                verdict = 'met' if size <= LIMITS[name] else 'MISSED'
+                rows.append(Row('binary size', f'{name}, {plat}', size, None, '', unit='B',
+                                goal=f'<= {LIMITS[name]:,} B: {verdict}'))
+    return rows
+
+
+def main():
+    print(table(measure()))
+
+
+if __name__ == '__main__':
+    main()
