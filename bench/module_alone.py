@@ -89,7 +89,7 @@ def measure(reps, anchor_reps):
             anchor = median_of(anchor_reps, [python, '-m', 'ansible.modules.async_status', builtin])
             anchor_clean = median_of(anchor_reps, [python, '-m', 'ansible.modules.async_status', builtin_clean], restore)
             restore()
-            label = f'{n:,} jobs'
+            label = f'{n:,} job' + ('' if n == 1 else 's')
             rows.append(Row('module alone', f'status by jid, {label}', median_of(reps, [ours, by_jid]), anchor,
                             'builtin async_status', goal='< 2 ms', faster_by=True))
             rows.append(Row('module alone', f'status by alias, {label}', median_of(reps, [ours, by_alias]), anchor,
