@@ -87,15 +87,18 @@ class ActionModule(BinaryModuleAction):
             started_now = True
             if 'previous_job_id' in started:
                 names['previous_job_id'] = started['previous_job_id']
-        else:  # attach
-            jid = job['ansible_job_id']
+        else:  # attach; no job when the run this one waited for started it and it is gone already
+            jid = decision['ansible_job_id']
             started_now = False
 
         if args['record'] is not None and not self._task.check_mode:
             self._save_record(args, jid, task_vars, result)
 
         if args['poll'] == 0:
-            status = dict(job) if action == 'attach' else started
+            if action != 'attach':
+                status = started
+            else:
+                status = dict(job) if job else self._gone(jid, {})
             result.update(status)
             result.update(names, changed=started_now)
             return self._done(result)
@@ -134,13 +137,17 @@ class ActionModule(BinaryModuleAction):
     def _claim(self, task_vars):
         """Asks the host what to do; waits while another run is starting the job."""
         deadline = time.monotonic() + CLAIM_TTL + 10
+        after = {}
         while True:
-            decision = self._host('claim', task_vars)
+            decision = self._host('claim', task_vars, **after)
             if decision.get('failed'):
                 raise AnsibleActionFail(decision.get('msg') or 'async_task could not look up the job',
                                         result=decision)
             if decision.get('action') != 'wait':
                 return decision
+            # Once the holder has started the job, that job is ours to attach to, even if it ends
+            # and is cleaned up before our next look.
+            after = {'_after': decision.get('claim_holder')}
             if time.monotonic() > deadline:
                 msg = ("another run has been starting the job named '%s' for %.0f s; if it died, its claim expires "
                        "after %d s" % (self._host_args['alias'], decision.get('claim_age', 0), CLAIM_TTL))
@@ -166,11 +173,14 @@ class ActionModule(BinaryModuleAction):
         try:
             started = self._execute_module(module_name='ansible.legacy.command', module_args=command,
                                            task_vars=task_vars, wrap_async=True)
-        except Exception:
-            self._host('release', task_vars)
-            raise
+        except Exception as e:
+            # The wrapper may have started the job before the error: keeping the claim until it
+            # expires is better than a second start.
+            raise AnsibleActionFail("starting the job named '%s' failed, and whether it started is unknown; the "
+                                    "name stays claimed for %d s: %s" % (args['alias'], CLAIM_TTL, e)) from e
         finally:
             self._task.async_val = saved
+        self._facts.update(started.pop('ansible_facts', None) or {})
         jid = started.get('ansible_job_id')
         if started.get('failed') or not jid:
             self._host('release', task_vars)
@@ -180,7 +190,7 @@ class ActionModule(BinaryModuleAction):
         if released.get('failed'):
             raise AnsibleActionFail(released.get('msg'), result=released)
         out = {'started': True, 'finished': False, 'ansible_job_id': jid, 'results_file': started.get('results_file')}
-        out.update((k, released[k]) for k in ('previous_job_id', 'removed') if k in released)
+        out.update((k, released[k]) for k in ('previous_job_id', 'removed', 'warnings') if k in released)
         return out
 
     def _save_record(self, args, jid, task_vars, result):
@@ -196,7 +206,7 @@ class ActionModule(BinaryModuleAction):
         # This task changed something only if it started the job, and the job says it changed.
         changed = started_now and status.get('changed', True) is not False
         status = dict(status, changed=changed)
-        if args['cleanup'] and ended(status) and not status.get('pid_missing'):
+        if args['cleanup'] and ended(status) and not status.get('pid_missing') and not status.get('result_gone'):
             clean_up(self, {'jid': status['ansible_job_id'], '_async_dir': self._host_args['_async_dir']},
                      status, task_vars, mode='full_cleanup')
             status['changed'] = changed  # removing our own job's files is not a change of the host

@@ -41,6 +41,7 @@ PLATFORM_FACT = 'rstyczynski_ansible_platforms'
 # so a new collection version never runs an old binary.
 CACHE_DIR = '.ansible/rstyczynski_ansible'
 CACHE_MISS = 'RSTYCZYNSKI_ANSIBLE_CACHE_MISS'
+ARGS_END = 'RSTYCZYNSKI_ANSIBLE_ARGS_END'
 _DIGESTS = {}
 
 _ARCH_NAMES = {'amd64': 'x86_64', 'x64': 'x86_64', 'arm64': 'aarch64', 'armv8': 'aarch64'}
@@ -98,13 +99,17 @@ class BinaryModuleAction(ActionBase):
         key = self._target_key()
         if key in known:
             return known[key], {}
+        probed = getattr(self, '_probed', None)
+        if probed:  # an earlier call of this same task: task_vars do not see its facts yet
+            return probed
         res = self._low_level_execute_command('uname -sm', sudoable=False)
         words = (res.get('stdout') or '').split()
         if res.get('rc') != 0 or len(words) != 2:
             raise AnsibleActionFail('could not tell the target platform: `uname -sm` gave rc=%s, stdout=%r, stderr=%r'
                                     % (res.get('rc'), res.get('stdout'), res.get('stderr')))
         known[key] = platform_name(*words)
-        return known[key], {PLATFORM_FACT: known}
+        self._probed = (known[key], {PLATFORM_FACT: known})
+        return self._probed
 
     def binary_for(self, name, plat):
         path = os.path.join(BIN_DIR, plat, name)
@@ -148,41 +153,43 @@ class BinaryModuleAction(ActionBase):
         runs in place, with the task's environment, and no shell or copies in between."""
         env = {}
         self._compute_environment_string(env)
-        return self._run_on_controller(binary, module_args, env)
+        # Where the local connection runs commands, so relative paths agree with the wrapper's.
+        return self._run_on_controller(binary, module_args, env, cwd=self._loader.get_basedir())
 
-    def _run_on_controller(self, binary, module_args, env=None):
-        """On the controller as the controller's user, in ansible-playbook's working directory,
-        whatever the task's connection and become settings. Arguments go on stdin."""
+    def _run_on_controller(self, binary, module_args, env=None, cwd=None):
+        """On the controller as the controller's user, in ansible-playbook's working directory
+        unless told otherwise, whatever the task's connection and become settings. Arguments go
+        on stdin."""
         environ = dict(os.environ, **{str(k): str(v) for k, v in (env or {}).items()})
         proc = subprocess.run([binary, '-'], input=json.dumps(module_args, default=_json_default).encode(),
-                              capture_output=True, env=environ, check=False)
+                              capture_output=True, env=environ, cwd=cwd, check=False)
         return self._parse({'rc': proc.returncode, 'stdout': proc.stdout.decode('utf-8', 'replace'),
                             'stderr': proc.stderr.decode('utf-8', 'replace')})
 
-    def _can_pipe(self):
-        """Arguments may go on stdin when the connection pipes and become does not need stdin
-        itself (what ansible-core requires for pipelining)."""
-        become = self._connection.become
-        return bool(self._connection.has_pipelining and (not become or getattr(become, 'pipelining', False)))
-
     def _run_remote(self, binary, name, module_args):
-        """Runs the binary from the target's cache in one round trip, with its arguments on stdin.
+        """Runs the binary from the target's cache in one round trip.
 
         On a miss (first use of this build on the target, as this user), the binary goes through
         Ansible's tmpdir machinery once, as any module file does, and the same command copies it
         into the cache and runs it. Transfers per poll drop from the whole binary to its arguments.
+
+        The arguments travel in the command as a here-document, not on stdin: stdin may be a
+        pty (sudo with requiretty, a become password prompt), which would swallow them. Our
+        modules take no secrets, and task environments travel the same way in ansible-core.
         """
-        if not self._can_pipe():
-            return self._run_from_tmp(binary, name, module_args)
-        args = json.dumps(module_args, default=_json_default).encode()
+        args = json.dumps(module_args, default=_json_default)
         env = self._compute_environment_string()
         env = env + ' ' if env else ''
+        heredoc = " - <<'%s'\n%s\n%s\n" % (ARGS_END, args, ARGS_END)
         cached = '"$HOME"/%s/%s/%s' % (CACHE_DIR, binary_digest(binary), name)
+        # Only a cache this user owns: under a become that keeps $HOME, it is another user's.
         # 126: the cache exists but cannot run (a noexec home); fall back as on a miss.
-        run_cached = 'if [ -x %s ]; then %s%s -; rc=$?; [ $rc -eq 126 ] || exit $rc; fi; echo %s' % (
-            cached, env, cached, CACHE_MISS)
-        res = self._low_level_execute_command(run_cached, sudoable=True, in_data=args)
-        if (res.get('stdout') or '').strip() != CACHE_MISS:
+        run_cached = ('if [ -O "$(dirname %s)" ] && [ -O %s ] && [ -x %s ]; then %s%s%s'
+                      'rc=$?; [ $rc -eq 126 ] || { sleep 0; exit $rc; }; fi; echo %s')
+        run_cached %= (cached, cached, cached, env, cached, heredoc, CACHE_MISS)
+        res = self._low_level_execute_command(run_cached, sudoable=True)
+        lines = (res.get('stdout') or '').strip().splitlines()
+        if not lines or lines[-1].strip() != CACHE_MISS:
             return self._parse(res)
 
         shell = self._connection._shell
@@ -196,25 +203,9 @@ class BinaryModuleAction(ActionBase):
             part = '"$d/.%s.$$"' % name
             install = ('d=$(dirname %s) && mkdir -p "$d" && chmod 700 "$d" "$d/.." && cp %s %s && chmod 700 %s && '
                        'mv -f %s %s' % (cached, shlex.quote(remote_bin), part, part, part, cached))
-            cmd = '{ %s; } >/dev/null 2>&1; %s%s -' % (install, env, shlex.quote(remote_bin))
-            res = self._low_level_execute_command(cmd, sudoable=True, in_data=args)
-        finally:
-            if created_tmp:
-                self._remove_tmp_path(tmpdir)
-        return self._parse(res)
-
-    def _run_from_tmp(self, binary, name, module_args):
-        """Ansible's plain way: binary and args file into the remote tmpdir, run, remove."""
-        shell = self._connection._shell
-        created_tmp = shell.tmpdir is None
-        tmpdir = shell.tmpdir or self._make_tmp_path()
-        try:
-            remote_bin = shell.join_path(tmpdir, name)
-            remote_args = shell.join_path(tmpdir, 'args')
-            self._transfer_file(binary, remote_bin)
-            self._transfer_data(remote_args, json.dumps(module_args, default=_json_default))
-            self._fixup_perms2([tmpdir, remote_bin, remote_args], self._get_remote_user())
-            cmd = shell.build_module_command(self._compute_environment_string(), '', remote_bin, arg_path=remote_args)
+            # ansible-core appends `&& sleep 0` (an SSH race fix), which cannot follow a here-document.
+            cmd = '{ %s; } >/dev/null 2>&1; %s%s%src=$?; sleep 0; exit $rc' % (install, env, shlex.quote(remote_bin),
+                                                                               heredoc)
             res = self._low_level_execute_command(cmd, sudoable=True)
         finally:
             if created_tmp:

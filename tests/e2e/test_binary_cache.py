@@ -62,3 +62,25 @@ def test_an_unusable_cache_entry_falls_back_to_uploading(tmp_path):
         assert os.access(path, os.X_OK), 'the miss should have refilled the cache'
     finally:
         os.chmod(path, 0o700)
+
+
+def test_a_cache_entry_the_user_does_not_own_is_never_run(tmp_path):
+    """Under a become that kept $HOME, the cache path would be in another user's home; an
+    entry that is not the running user's own is ignored, and the binary is uploaded instead."""
+    name = f'cache_{uuid.uuid4().hex[:8]}'
+    path = cached_binary()
+    if path.exists():
+        path.unlink()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.chown(path.parent, 0, 0)
+    os.chmod(path.parent, 0o755)
+    path.write_text('#!/bin/sh\necho \'{"failed": true, "msg": "impostor"}\'\n')
+    os.chmod(path, 0o755)
+    try:
+        status, log = poll(tmp_path, name)
+        assert status['started'] is False and not status.get('failed'), status
+        assert 'PUT ' in log
+        assert 'impostor' in path.read_text(), 'the foreign entry should be left as it was'
+    finally:
+        path.unlink()
+        path.parent.rmdir()

@@ -6,6 +6,10 @@
 //! `.jid_<alias>.claim`, holding its token. Every decision about a name is made under an exclusive
 //! flock on the async dir, and a run that finds a fresh claim of another run waits for the name to
 //! appear. A claim older than its time to live is from a run that died and may be taken over.
+//!
+//! Releasing a claim after a start leaves `<token> <jid>` in the file: a run that waited on that
+//! token then attaches to that job even if it has already finished and been cleaned up, instead
+//! of starting the command a second time. Such a marker blocks nobody.
 
 use crate::alias::sync_dir;
 use crate::dir::AsyncDir;
@@ -43,18 +47,27 @@ pub fn claim_file(dir: &AsyncDir, alias: &AliasName) -> PathBuf {
     dir.path().join(format!(".{}.claim", alias.file_name()))
 }
 
-/// Another run's claim on a name.
+/// A run's claim on a name, or the marker it left when it released the claim.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Held {
     pub token: String,
     pub age: Duration,
+    /// Set once released: the job this claim started.
+    pub started: Option<String>,
+}
+
+impl Held {
+    /// Whether this keeps other runs from starting the job now.
+    pub fn blocks(&self, token: &str, ttl: Duration) -> bool {
+        self.started.is_none() && self.token != token && self.age < ttl
+    }
 }
 
 /// The claim on `alias`, if any. Call with the lock held.
 pub fn current(dir: &AsyncDir, alias: &AliasName) -> Result<Option<Held>> {
     let path = claim_file(dir, alias);
-    let token = match std::fs::read_to_string(&path) {
-        Ok(t) => t.trim().to_string(),
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(read_err(&path)(e)),
     };
@@ -65,7 +78,14 @@ pub fn current(dir: &AsyncDir, alias: &AliasName) -> Result<Option<Held>> {
     let age = SystemTime::now()
         .duration_since(modified)
         .unwrap_or_default();
-    Ok(Some(Held { token, age }))
+    let mut words = text.split_whitespace();
+    let token = words.next().unwrap_or_default().to_string();
+    let started = words.next().map(str::to_string);
+    Ok(Some(Held {
+        token,
+        age,
+        started,
+    }))
 }
 
 /// Why a claim could not be taken.
@@ -83,14 +103,19 @@ pub fn take(
     ttl: Duration,
 ) -> Result<std::result::Result<(), Refused>> {
     if let Some(held) = current(dir, alias)? {
-        if held.token != token && held.age < ttl {
+        if held.blocks(token, ttl) {
             return Ok(Err(Refused::Busy(held)));
         }
     }
+    write_claim(dir, alias, token)?;
+    Ok(Ok(()))
+}
+
+fn write_claim(dir: &AsyncDir, alias: &AliasName, text: &str) -> Result<()> {
     let path = claim_file(dir, alias);
     let tmp = path.with_extension(format!("claim.{}.tmp", std::process::id()));
     let write = || -> std::io::Result<()> {
-        std::fs::write(&tmp, token)?;
+        std::fs::write(&tmp, text)?;
         File::open(&tmp)?.sync_all()?;
         std::fs::rename(&tmp, &path)
     };
@@ -99,13 +124,23 @@ pub fn take(
         return Err(write_err(&path)(e));
     }
     sync_dir(dir.path());
-    Ok(Ok(()))
+    Ok(())
 }
 
-/// Drops the claim if `token` still holds it; says whether it did. Call with the lock held.
-pub fn drop_claim(dir: &AsyncDir, alias: &AliasName, token: &str) -> Result<bool> {
+/// Ends `token`'s claim: leaves the started job's marker, or removes the claim when nothing was
+/// started. Says whether `token` still held the claim. Call with the lock held.
+pub fn release(
+    dir: &AsyncDir,
+    alias: &AliasName,
+    token: &str,
+    started: Option<&str>,
+) -> Result<bool> {
     match current(dir, alias)? {
-        Some(held) if held.token == token => {
+        Some(held) if held.token == token && held.started.is_none() => {
+            if let Some(jid) = started {
+                write_claim(dir, alias, &format!("{token} {jid}"))?;
+                return Ok(true);
+            }
             let path = claim_file(dir, alias);
             match std::fs::remove_file(&path) {
                 Ok(()) => {}
@@ -142,8 +177,8 @@ mod tests {
         }
         // The holder may renew its own claim.
         assert_eq!(take(&d, &a, "t1", ttl).unwrap(), Ok(()));
-        assert!(!drop_claim(&d, &a, "t2").unwrap());
-        assert!(drop_claim(&d, &a, "t1").unwrap());
+        assert!(!release(&d, &a, "t2", None).unwrap());
+        assert!(release(&d, &a, "t1", None).unwrap());
         assert_eq!(current(&d, &a).unwrap(), None);
         assert_eq!(take(&d, &a, "t2", ttl).unwrap(), Ok(()));
         std::fs::remove_dir_all(d.path()).unwrap();
@@ -158,7 +193,27 @@ mod tests {
         assert_eq!(take(&d, &a, "t2", Duration::ZERO).unwrap(), Ok(()));
         assert_eq!(current(&d, &a).unwrap().map(|h| h.token), Some("t2".into()));
         // The dead run cannot drop what is no longer its claim.
-        assert!(!drop_claim(&d, &a, "dead-run").unwrap());
+        assert!(!release(&d, &a, "dead-run", None).unwrap());
+        std::fs::remove_dir_all(d.path()).unwrap();
+    }
+
+    #[test]
+    fn a_release_leaves_the_started_job_for_waiters_and_blocks_nobody() {
+        let d = dir("marker");
+        let a = AliasName::parse("nightly").unwrap();
+        let _l = lock(&d).unwrap();
+        let ttl = Duration::from_secs(60);
+        assert_eq!(take(&d, &a, "t1", ttl).unwrap(), Ok(()));
+        assert!(release(&d, &a, "t1", Some("j1.2")).unwrap());
+        let held = current(&d, &a).unwrap().unwrap();
+        assert_eq!(
+            (held.token.as_str(), held.started.as_deref()),
+            ("t1", Some("j1.2"))
+        );
+        assert!(!held.blocks("t2", ttl));
+        // Released once: a second release is not this run's any more.
+        assert!(!release(&d, &a, "t1", Some("j1.2")).unwrap());
+        assert_eq!(take(&d, &a, "t2", ttl).unwrap(), Ok(()));
         std::fs::remove_dir_all(d.path()).unwrap();
     }
 

@@ -3,6 +3,7 @@
 use host_modules::report::{job_status, not_started};
 use host_modules::DEFAULT_ASYNC_DIR;
 use jobs::alias::{self, AliasLink};
+use jobs::claim;
 use jobs::cleanup::{leftovers, remove_all};
 use jobs::status::{probe, probe_path, Job, State};
 use jobs::{AliasName, AsyncDir, Jid};
@@ -38,10 +39,19 @@ struct Target {
 
 fn body(p: &Params) -> Result<Response, Failure> {
     let dir = AsyncDir::resolve(p.str("_async_dir").unwrap_or(DEFAULT_ASYNC_DIR))?;
+    let cleaning = matches!(p.str("mode"), Some("cleanup") | Some("full_cleanup"));
+    // async_task re-points names under this lock; deleting under it too means a name is never
+    // removed just after it was moved to a new job.
+    let _lock = if cleaning && !p.check_mode && dir.path().is_dir() {
+        Some(claim::lock(&dir)?)
+    } else {
+        None
+    };
     let target = locate(&dir, p)?;
-    match p.str("mode") {
-        Some("cleanup") | Some("full_cleanup") => cleanup(&dir, &target, p),
-        _ => status(&target),
+    if cleaning {
+        cleanup(&dir, &target, p)
+    } else {
+        status(&target)
     }
 }
 

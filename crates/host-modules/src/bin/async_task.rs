@@ -10,7 +10,7 @@ use jobs::alias;
 use jobs::claim::{self, Refused};
 use jobs::cleanup::{leftovers, remove_all};
 use jobs::jobfile::truthy;
-use jobs::status::{probe_path, Job, State};
+use jobs::status::{probe, probe_path, Job, State};
 use jobs::{AliasName, AsyncDir, Jid};
 use protocol::{ArgSpec, Failure, Opt, Params, Response};
 use serde_json::Value;
@@ -27,6 +27,8 @@ fn spec() -> ArgSpec {
         Opt::str("_token").required(),
         Opt::int("_claim_ttl").default(120),
         Opt::str("_jid"),
+        // The claim token a previous `wait` answer named: attach to what that run started.
+        Opt::str("_after"),
         Opt::str("_async_dir").default(DEFAULT_ASYNC_DIR),
     ])
 }
@@ -118,6 +120,22 @@ fn claim_or_attach(
     } else {
         Some(claim::lock(dir)?)
     };
+    if let Some(after) = p.str("_after") {
+        if let Some(started) = claim::current(dir, alias)?
+            .filter(|h| h.token == after)
+            .and_then(|h| h.started)
+        {
+            // The run this one waited for started the job: that is the job, even if it has
+            // already finished and been cleaned up, whatever the restart policy says.
+            let jid = Jid::parse(&started)?;
+            if let Some(job) = probe(dir, &jid)? {
+                r.set("job", Value::Object(job_status(&job).0));
+            }
+            return Ok(r
+                .with("ansible_job_id", jid.as_str())
+                .with("action", "attach"));
+        }
+    }
     let link = alias::read(dir, alias)?;
     let job = match link.as_ref().and_then(|l| l.jid.clone().map(|j| (l, j))) {
         Some((l, jid)) => probe_path(&l.job_path, &jid)?,
@@ -134,7 +152,7 @@ fn claim_or_attach(
         Decision::Dead => "dead",
         Decision::Start | Decision::Restart => {
             let busy = if p.check_mode {
-                claim::current(dir, alias)?.filter(|h| h.token != token && h.age < ttl)
+                claim::current(dir, alias)?.filter(|h| h.blocks(token, ttl))
             } else {
                 match claim::take(dir, alias, token, ttl)? {
                     Ok(()) => None,
@@ -142,7 +160,8 @@ fn claim_or_attach(
                 }
             };
             if let Some(held) = busy {
-                r.set("claim_age", held.age.as_secs());
+                r.set("claim_age", held.age.as_secs())
+                    .set("claim_holder", held.token);
                 "wait"
             } else {
                 r.set("changed", true);
@@ -158,6 +177,19 @@ fn claim_or_attach(
     Ok(r)
 }
 
+const JOB_FILE_WAIT: Duration = Duration::from_secs(15);
+
+fn wait_for_file(path: &std::path::Path, limit: Duration) -> bool {
+    let end = std::time::Instant::now() + limit;
+    while !path.exists() {
+        if std::time::Instant::now() >= end {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    true
+}
+
 fn release(
     dir: &AsyncDir,
     alias: &AliasName,
@@ -166,8 +198,18 @@ fn release(
     mut r: Response,
 ) -> Result<Response, Failure> {
     let _lock = claim::lock(dir)?;
+    if let Some(jid) = jid {
+        // The wrapper answers after at most 2.5 s, maybe before the job file exists; a name must
+        // not point to nothing, or the next run would start the job again.
+        if !wait_for_file(&dir.job_file(jid), JOB_FILE_WAIT) {
+            r.warn(format!(
+                "the job file of {jid} did not appear within {} s",
+                JOB_FILE_WAIT.as_secs()
+            ));
+        }
+    }
     let held = claim::current(dir, alias)?;
-    if !claim::drop_claim(dir, alias, token)? {
+    if !claim::release(dir, alias, token, jid.map(Jid::as_str))? {
         let mut f = Failure::new(format!(
             "this run's claim on '{alias}' was taken over by another run{}; {}",
             held.map(|h| format!(" {} s ago", h.age.as_secs()))
