@@ -16,7 +16,7 @@ import time
 
 from ansible.errors import AnsibleActionFail
 from ansible_collections.rstyczynski.ansible.plugins.plugin_utils.binary_module import DEFAULT_ASYNC_DIR, BinaryModuleAction
-from ansible_collections.rstyczynski.ansible.plugins.plugin_utils.waiting import clean_up, ended, wait_for
+from ansible_collections.rstyczynski.ansible.plugins.plugin_utils.waiting import check_polling, clean_up, ended, wait_for
 
 ARGUMENT_SPEC = {
     'alias': dict(type='str', required=True),
@@ -122,10 +122,7 @@ class ActionModule(BinaryModuleAction):
             raise AnsibleActionFail('async must be a positive number of seconds, the time limit of the job')
         if args['poll'] is not None and args['poll'] < 0:
             raise AnsibleActionFail('poll must be 0 (do not wait) or a positive number of seconds between polls')
-        if args['delay'] <= 0:
-            raise AnsibleActionFail('delay must be greater than 0')
-        if args['retries'] < 0:
-            raise AnsibleActionFail('retries must not be negative')
+        check_polling(args['retries'], args['delay'])
         if args['argv'] is not None and not args['argv']:
             raise AnsibleActionFail('argv must name a command')
 

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import posixpath
 
-from ansible.errors import AnsibleActionFail
 from ansible_collections.rstyczynski.ansible.plugins.plugin_utils.binary_module import DEFAULT_ASYNC_DIR, BinaryModuleAction, job_from
-from ansible_collections.rstyczynski.ansible.plugins.plugin_utils.waiting import clean_up, ended, wait_for
+from ansible_collections.rstyczynski.ansible.plugins.plugin_utils.waiting import check_polling, clean_up, ended, wait_for
 
 ARGUMENT_SPEC = dict(
     jid=dict(type='str'),
@@ -30,10 +29,7 @@ class ActionModule(BinaryModuleAction):
         task_vars = task_vars or {}
         args = self.validate_argument_spec(ARGUMENT_SPEC, mutually_exclusive=ONE_OF, required_one_of=ONE_OF)[1]
         retries, delay, timeout, cleanup = args['retries'], args['delay'], args['timeout'], args['cleanup']
-        if delay <= 0:
-            raise AnsibleActionFail('delay must be greater than 0')
-        if retries < 0:
-            raise AnsibleActionFail('retries must not be negative')
+        check_polling(retries, delay)
 
         status_args = {'_async_dir': self.get_shell_option('async_dir', default=DEFAULT_ASYNC_DIR)}
         if args.get('job') is not None:

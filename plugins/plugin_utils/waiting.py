@@ -6,6 +6,16 @@ from __future__ import annotations
 
 import time
 
+from ansible.errors import AnsibleActionFail
+
+
+def check_polling(retries, delay):
+    """The option checks every waiting module makes, with the same messages."""
+    if delay <= 0:
+        raise AnsibleActionFail('delay must be greater than 0')
+    if retries < 0:
+        raise AnsibleActionFail('retries must not be negative')
+
 
 def wait_for(action, status_args, task_vars, retries, delay, timeout=None):
     """Polls async_status_id until the job ends, fails, or time or attempts run out.
