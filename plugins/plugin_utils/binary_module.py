@@ -21,13 +21,6 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-try:
-    from ansible.vars.clean import remove_internal_keys
-except ImportError:  # pragma: no cover
-    def remove_internal_keys(data):
-        for key in [k for k in data if k.startswith('_ansible_')]:
-            del data[key]
-
 COLLECTION = 'rstyczynski.ansible'
 DEFAULT_ASYNC_DIR = '~/.ansible_async'
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -68,6 +61,41 @@ def available_platforms():
         return sorted(d for d in os.listdir(BIN_DIR) if os.path.isdir(os.path.join(BIN_DIR, d)))
     except OSError:
         return []
+
+
+def parse_result(res):
+    """The result dict from a binary's run: its one JSON object, or a MODULE FAILURE.
+
+    Written here, not taken from ActionBase._parse_returned_data, because that private method
+    changed its signature in 2.19 and its return type in 2.21. Our binaries print exactly one JSON
+    object; a login shell may print lines around it (a motd, a become banner), which are skipped
+    as ansible-core skips them.
+    """
+    stdout = res.get('stdout') or ''
+    lines = stdout.splitlines()
+    first = next((i for i, line in enumerate(lines) if line.lstrip().startswith('{')), None)
+    last = next((i for i in range(len(lines) - 1, -1, -1) if lines[i].rstrip().endswith('}')), None)
+    data = None
+    if first is not None and last is not None and last >= first:
+        try:
+            data = json.loads('\n'.join(lines[first:last + 1]))
+        except ValueError:
+            data = None
+    if not isinstance(data, dict):
+        return {
+            'failed': True,
+            'msg': 'MODULE FAILURE: the module binary did not print a JSON object. See stdout/stderr for the exact error',
+            'module_stdout': stdout,
+            'module_stderr': res.get('stderr') or '',
+            'rc': res.get('rc'),
+        }
+    # Keys only ansible-core may set (no_log, verbosity overrides...) are never taken from a target.
+    for key in [k for k in data if k.startswith('_ansible_')]:
+        del data[key]
+    for key in ('stdout', 'stderr'):
+        if key in data and key + '_lines' not in data:
+            data[key + '_lines'] = (data.get(key) or '').splitlines()
+    return data
 
 
 def _json_default(value):
@@ -213,15 +241,7 @@ class BinaryModuleAction(ActionBase):
         return self._parse(res)
 
     def _parse(self, res):
-        try:
-            data = self._parse_returned_data(res, 'legacy')
-        except TypeError:  # ansible-core < 2.19 takes no profile
-            data = self._parse_returned_data(res)
-        remove_internal_keys(data)
-        for key in ('stdout', 'stderr'):
-            if key in data and key + '_lines' not in data:
-                data[key + '_lines'] = (data.get(key) or '').splitlines()
-        return data
+        return parse_result(res)
 
 
 class AsyncDirAction(BinaryModuleAction):
