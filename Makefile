@@ -3,6 +3,9 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
 VENV        := $(CURDIR)/.venv
+# The primary venv runs the newest ansible-core; the matrix venvs run the smoke set on older ones.
+PRIMARY_PY  := 3.13
+MATRIX      := 2.15:3.11 2.19:3.11
 OCI_VENV    := $(CURDIR)/.venv-oci
 PY          := $(VENV)/bin/python
 COLLECTIONS := $(CURDIR)/.collections
@@ -15,17 +18,27 @@ export ANSIBLE_NOCOWS := 1
 export ANSIBLE_RETRY_FILES_ENABLED := 0
 export PATH := $(VENV)/bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help venv oci-venv build collection demo bench test test-rust test-aarch64 test-lint test-sanity test-integration test-e2e test-oci ssh-target clean
+.PHONY: help venv oci-venv build collection demo bench test test-rust test-aarch64 test-lint test-sanity test-integration test-e2e test-oci test-matrix matrix-venvs ssh-target clean
 
 help:
 	@echo "make demo   - set up, build, install the collection and run the named-job demo"
 	@echo "make test   - every test: Rust, aarch64 under qemu, sanity, ansible-test integration, playbooks over local and SSH+become"
 
 venv: $(VENV)/.stamp
-$(VENV)/.stamp: tests/requirements.txt
-	python3 -m venv $(VENV)
+$(VENV)/.stamp: tests/requirements.txt scripts/python-for.sh
+	rm -rf $(VENV)
+	"$$(scripts/python-for.sh $(PRIMARY_PY))" -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
 	touch $@
+
+# One venv per older ansible-core of the matrix: .venv-2.15, .venv-2.19.
+matrix-venvs: $(foreach m,$(MATRIX),$(CURDIR)/.venv-$(word 1,$(subst :, ,$(m)))/.stamp)
+$(CURDIR)/.venv-%/.stamp: tests/matrix/ansible-core-%.txt scripts/python-for.sh
+	rm -rf $(CURDIR)/.venv-$*
+	"$$(scripts/python-for.sh $(call matrix_py,$*))" -m venv $(CURDIR)/.venv-$*
+	$(CURDIR)/.venv-$*/bin/pip install --quiet --disable-pip-version-check -r $<
+	touch $@
+matrix_py = $(word 2,$(subst :, ,$(filter $(1):%,$(MATRIX))))
 
 # The official OCI SDK and CLI, pinned, in a venv of their own: test oracles and the interop peer.
 oci-venv: $(OCI_VENV)/.stamp
@@ -51,7 +64,7 @@ demo: collection
 bench: collection ssh-target oci-venv
 	$(PY) bench/run_all.py
 
-test: test-rust collection test-aarch64 test-lint test-sanity test-integration test-oci test-e2e
+test: test-rust collection test-aarch64 test-lint test-sanity test-integration test-oci test-e2e test-matrix
 
 test-rust:
 	rustup component add clippy rustfmt >/dev/null 2>&1 || true
@@ -80,5 +93,21 @@ ssh-target:
 test-e2e: collection ssh-target
 	$(PY) -m pytest -q tests/e2e
 
+# The smoke set (the demo, the roles save+load, async_task, async_wait, async_kill), on connection
+# local and over SSH+become, under each older ansible-core of the matrix.
+SMOKE := tests/e2e/test_demo.py tests/e2e/test_async_task.py tests/e2e/test_async_wait.py \
+         tests/e2e/test_async_kill.py tests/e2e/test_job_records.py::test_basic_usage_save_then_load \
+         tests/e2e/test_job_records.py::test_found_again_after_the_controller_dies
+test-matrix: collection ssh-target matrix-venvs
+	@mkdir -p tests/.work/matrix; pids=(); \
+	for m in $(MATRIX); do v=$${m%%:*}; \
+	  ( E2E_VENV=$(CURDIR)/.venv-$$v $(CURDIR)/.venv-$$v/bin/python -m pytest -q -p no:cacheprovider $(SMOKE) \
+	    > tests/.work/matrix/$$v.log 2>&1 ) & pids+=($$!); \
+	done; rc=0; i=0; \
+	for m in $(MATRIX); do v=$${m%%:*}; \
+	  if wait $${pids[$$i]}; then echo "smoke set on ansible-core $$v: $$(tail -1 tests/.work/matrix/$$v.log)"; \
+	  else rc=1; echo "smoke set on ansible-core $$v FAILED:"; cat tests/.work/matrix/$$v.log; fi; i=$$((i+1)); \
+	done; exit $$rc
+
 clean:
-	rm -rf target bin $(COLLECTIONS) tests/.work $(OCI_VENV)
+	rm -rf target bin $(COLLECTIONS) tests/.work $(OCI_VENV) $(CURDIR)/.venv-*

@@ -7,6 +7,8 @@ what=${1:?sanity or integration}; shift
 work=$repo/tests/.work/ansible-test
 dest=$work/ansible_collections/rstyczynski/ansible
 py=$repo/.venv/bin/python
+# The primary venv's Python (make venv): ansible-test runs its tests on that version.
+pyver=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 
 # ansible-test bootstraps pip in its venvs from a get-pip script it downloads from a host this
 # network cannot reach. It first looks in its cache: a stand-in there bootstraps pip with
@@ -39,8 +41,8 @@ cd "$dest"
 export PATH=$repo/.venv/bin:$PATH
 case "$what" in
   sanity)
-    ansible-test sanity --venv --python 3.11 --color no "$@" ;;
+    ansible-test sanity --venv --python "$pyver" --color no "$@" ;;
   integration)
-    ansible-test integration --local --python 3.11 --color no "$@" ;;
+    ansible-test integration --local --python "$pyver" --color no "$@" ;;
   *) echo "unknown: $what" >&2; exit 2 ;;
 esac

@@ -168,7 +168,8 @@ def test_found_again_after_the_controller_dies(target, name, tmp_path):
         assert out['jid'] == json.loads((records / f'{name}.json').read_text())['ansible_job_id']
         assert out['status']['started'] is True and out['status']['finished'] is False
         assert out['status']['pid_missing'] is False
-        assert out['builtin']['started'] is True
+        # The builtin says started: 1 on ansible-core 2.15 (seen) and true on 2.19 and 2.21.
+        assert out['builtin']['started'] in (True, 1)
     finally:
         if proc.poll() is None:
             proc.kill()
