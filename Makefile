@@ -18,7 +18,7 @@ export ANSIBLE_NOCOWS := 1
 export ANSIBLE_RETRY_FILES_ENABLED := 0
 export PATH := $(VENV)/bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help venv oci-venv build collection demo bench test test-rust test-aarch64 test-lint test-sanity test-integration test-e2e test-oci test-matrix matrix-venvs ssh-target clean
+.PHONY: help venv oci-venv build collection demo bench test test-rust test-aarch64 test-lint test-sanity test-integration test-e2e test-oci test-matrix matrix-venvs fuzz ssh-target clean
 
 help:
 	@echo "make demo   - set up, build, install the collection and run the named-job demo"
@@ -108,6 +108,19 @@ test-matrix: collection ssh-target matrix-venvs
 	  if wait $${pids[$$i]}; then echo "smoke set on ansible-core $$v: $$(tail -1 tests/.work/matrix/$$v.log)"; \
 	  else rc=1; echo "smoke set on ansible-core $$v FAILED:"; cat tests/.work/matrix/$$v.log; fi; i=$$((i+1)); \
 	done; exit $$rc
+
+# Not part of `make test` (it needs nightly): each cargo-fuzz target for FUZZ_SECONDS, seeded with
+# the job-file fixtures. The same properties run on stable inside `cargo test` (proptest).
+FUZZ_SECONDS ?= 60
+fuzz:
+	rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+	cd fuzz && for t in $$(cargo +nightly fuzz list); do \
+	  mkdir -p corpus/$$t; \
+	  [ $$t != jobfile ] || cp ../crates/jobs/fixtures/*.json corpus/$$t/; \
+	  echo "### fuzz $$t for $(FUZZ_SECONDS) s"; \
+	  cargo +nightly fuzz run -O $$t corpus/$$t -- -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 || exit 1; \
+	done
 
 clean:
 	rm -rf target bin $(COLLECTIONS) tests/.work $(OCI_VENV) $(CURDIR)/.venv-*

@@ -1,0 +1,9 @@
+//! Any bytes in a job file: parsing never panics.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = jobs::jobfile::JobFile::parse(text);
+    }
+});
