@@ -90,7 +90,7 @@ def lint(tmp_path_factory):
     return linted, found
 
 
-@pytest.mark.parametrize('where,block', EXAMPLES, ids=[w for w, _ in EXAMPLES])
+@pytest.mark.parametrize('where,block', EXAMPLES, ids=[where for where, _block in EXAMPLES])
 def test_example_passes_ansible_lint_production(where, block, lint):
     linted, found = lint
     if as_playbook(where, block) is None:
@@ -103,7 +103,7 @@ def test_example_passes_ansible_lint_production(where, block, lint):
 
 
 def test_every_source_has_examples():
-    sources = {w.rsplit(':', 1)[0] for w, _ in EXAMPLES}
+    sources = {where.rsplit(':', 1)[0] for where, _block in EXAMPLES}
     expected = {'README.md', 'roles/async_job_save/README.md', 'roles/async_job_load/README.md'}
     expected |= {str(p.relative_to(REPO)) for p in (REPO / 'plugins' / 'modules').glob('*.py')}
     assert expected <= sources, expected - sources

@@ -120,4 +120,3 @@ def test_every_returned_key_is_documented(module, results):
     assert results[module], f'no playbook ran {module}'
     missing = undocumented(results[module], documented(module))
     assert not missing, f'{module} returns keys its RETURN does not document: {json.dumps(missing, indent=1)}'
-
