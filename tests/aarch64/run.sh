@@ -78,4 +78,27 @@ echo "aarch64 ok: bad input changed nothing"
 out=$(run async_job_save "{\"job_name\": \"arm\", \"host\": \"h\", \"playbook_name\": \"p\", \"state\": \"absent\", \"state_dir\": \"$rec\"}")
 expect "record removed" "$out" 'r["changed"] is True'
 [ ! -e "$rec/h/p/arm.json" ] || { echo "aarch64 FAILED: record still there"; exit 1; }
+
+# OCI: ring's cross-compiled C and assembly sign every request (RSA-SHA256), and the fake server
+# verifies each signature, so a miscompiled ring fails here.
+py=$repo/.venv/bin/python
+[ -x "$py" ] || { echo "aarch64 FAILED: the OCI check needs the fake server's Python: run make venv" >&2; exit 1; }
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/key.pem" 2>/dev/null
+chmod 600 "$work/key.pem"
+fp=$(openssl pkey -in "$work/key.pem" -pubout -outform DER | md5sum | cut -c1-32 | sed 's/../&:/g; s/:$//')
+printf '[DEFAULT]\nuser=ocid1.user.oc1..arm\nfingerprint=%s\nkey_file=%s\ntenancy=ocid1.tenancy.oc1..arm\nregion=us-ashburn-1\n' \
+  "$fp" "$work/key.pem" > "$work/oci_config"
+chmod 600 "$work/oci_config"
+"$py" "$repo/tests/oci/fake_server.py" --port 0 --namespace armns \
+  --api-key "ocid1.tenancy.oc1..arm/ocid1.user.oc1..arm/$fp=$work/key.pem" > "$work/server.out" 2>"$work/server.log" &
+server=$!
+trap 'kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 100); do grep -q LISTENING "$work/server.out" && break; sleep 0.1; done
+port=$(sed -n 's/^LISTENING //p' "$work/server.out")
+[ -n "$port" ] || { echo "aarch64 FAILED: fake OCI server did not start: $(cat "$work/server.log")"; exit 1; }
+oci="\"backend\": \"oci\", \"oci_bucket\": \"b\", \"oci_config_file\": \"$work/oci_config\", \"oci_endpoint\": \"http://127.0.0.1:$port\""
+out=$(run async_job_save "{\"job_name\": \"arm\", \"host\": \"h\", \"playbook_name\": \"p\", \"ansible_job_id\": \"j2.2\", $oci}")
+expect "OCI: record saved with signed requests" "$out" 'r["changed"] is True and r["state_file"] == "oci://b/h/p/arm.json"'
+out=$(run async_job_load "{\"job_name\": \"arm\", \"host\": \"h\", \"playbook_name\": \"p\", $oci}")
+expect "OCI: record loaded" "$out" 'r["found"] is True and r["ansible_job_id"] == "j2.2"'
 echo "aarch64: all binaries passed"
