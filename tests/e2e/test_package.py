@@ -11,7 +11,7 @@ import pytest
 from conftest import REPO
 
 DEV_ONLY = ('bench/', 'crates/', 'scripts/', 'tests/oci/', 'tests/env/', 'tests/e2e/', 'tests/aarch64/',
-            '.ansible-lint', '.ansible/', 'Makefile', 'Cargo.toml', '.cargo/', '.ci/')
+            '.ansible-lint', '.ansible/', '.venv', 'Makefile', 'Cargo.toml', '.cargo/', '.ci/')
 PLATFORMS = ('linux-x86_64', 'linux-aarch64')
 
 
