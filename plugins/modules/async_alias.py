@@ -55,8 +55,8 @@ attributes:
     description: Shows the job the alias named before and after.
   platform:
     support: full
-    platforms: posix
-    description: Binaries are built for Linux x86_64 and, when the build machine can, Linux aarch64.
+    platforms: linux
+    description: Linux x86_64 and aarch64 targets (static binaries).
 seealso:
   - module: rstyczynski.ansible.async_status_id
 author:
@@ -72,8 +72,9 @@ EXAMPLES = r"""
   poll: 0
   register: async_task_obj
 
-- name: Name it, by the registered variable's name (the original module's style)
-  rstyczynski.ansible.async_alias: job=async_task_obj alias=blah
+# The original module's free-form style still works; ansible-lint prefers the YAML form below.
+- name: Name it, by the registered variable's name
+  rstyczynski.ansible.async_alias: job=async_task_obj alias=blah  # noqa: no-free-form
 
 - name: Name it, from the result itself
   rstyczynski.ansible.async_alias:

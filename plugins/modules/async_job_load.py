@@ -41,7 +41,7 @@ attributes:
     description: Reads only; there is nothing to show.
   platform:
     support: full
-    platforms: posix
+    platforms: linux
     description: Runs on the controller (Linux x86_64 or aarch64).
 extends_documentation_fragment:
   - rstyczynski.ansible.records
@@ -65,6 +65,16 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+job_name:
+  description: The job name looked for, O(job_name).
+  returned: always
+  type: str
+  sample: db_migration_v3
+playbook_name:
+  description: The playbook identifier looked under, O(playbook_name) or the play's name.
+  returned: always
+  type: str
+  sample: site
 found:
   description: Whether a record exists.
   returned: always
@@ -74,7 +84,7 @@ ansible_job_id:
   returned: always
   type: str
 host:
-  description: The host the job runs on.
+  description: The host the job runs on; when not found, the host looked for.
   returned: always
   type: str
 metadata:

@@ -75,7 +75,7 @@ attributes:
     description: Shows the record before and after.
   platform:
     support: full
-    platforms: posix
+    platforms: linux
     description: Runs on the controller (Linux x86_64 or aarch64).
 extends_documentation_fragment:
   - rstyczynski.ansible.records
@@ -88,7 +88,7 @@ author:
 
 EXAMPLES = r"""
 - name: Start a long job
-  ansible.builtin.shell: /opt/db/migrate.sh
+  ansible.builtin.command: /opt/db/migrate.sh
   async: 43200
   poll: 0
   register: migration
@@ -108,7 +108,7 @@ EXAMPLES = r"""
   register: claim
 
 - name: Start the job only if this run claimed it
-  ansible.builtin.shell: /opt/db/migrate.sh
+  ansible.builtin.command: /opt/db/migrate.sh
   async: 43200
   poll: 0
   register: migration
@@ -127,6 +127,16 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+job_name:
+  description: The record's job name, O(job_name).
+  returned: always
+  type: str
+  sample: db_migration_v3
+playbook_name:
+  description: The playbook identifier the record is kept under, O(playbook_name) or the play's name.
+  returned: always
+  type: str
+  sample: site
 state_file:
   description: Where the record is, a path or C(oci://<bucket>/<host>/<playbook_name>/<job_name>.json).
   returned: always
@@ -145,6 +155,16 @@ ansible_job_id:
   description: The record's job id; empty for a claim not yet recorded.
   returned: when O(state=present)
   type: str
+host:
+  description: The host of the stored record.
+  returned: when O(state=present)
+  type: str
+  sample: web01
+metadata:
+  description: The metadata of the stored record.
+  returned: when O(state=present)
+  type: dict
+  sample: {"ticket": "OPS-1234"}
 save_time:
   description: When the stored record was saved, UTC.
   returned: when O(state=present)

@@ -50,8 +50,8 @@ attributes:
     description: There is nothing to compare.
   platform:
     support: full
-    platforms: posix
-    description: Linux (it reads /proc).
+    platforms: linux
+    description: Linux x86_64 and aarch64 targets (it reads /proc).
 seealso:
   - module: rstyczynski.ansible.async_status_id
 author:
@@ -85,4 +85,17 @@ killed:
   description: Whether the job is now marked killed.
   returned: always
   type: bool
+finished:
+  description: Whether the job is over (finished on its own, or killed now or before).
+  returned: when the job was found
+  type: bool
+ansible_job_alias:
+  description: The alias the job was found by.
+  returned: when O(alias) is given
+  type: str
+results_file:
+  description: Path of the job file.
+  returned: when the job was found
+  type: str
+  sample: /home/deploy/.ansible_async/j301638285310.8307
 """

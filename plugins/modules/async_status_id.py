@@ -64,8 +64,8 @@ attributes:
     description: Cleanup modes show the paths removed.
   platform:
     support: full
-    platforms: posix
-    description: Binaries are built for Linux x86_64 and, when the build machine can, Linux aarch64.
+    platforms: linux
+    description: Linux x86_64 and aarch64 targets (static binaries).
 seealso:
   - module: ansible.builtin.async_status
   - module: rstyczynski.ansible.async_alias
@@ -80,7 +80,7 @@ EXAMPLES = r"""
   register: job_result
 
 - name: Start it only when no job of that name exists
-  ansible.builtin.shell: /opt/backup.sh
+  ansible.builtin.command: /opt/backup.sh
   async: 3600
   poll: 0
   register: backup
@@ -146,8 +146,9 @@ pid_missing:
   returned: always
   type: bool
 results_file:
-  description: Path of the job file.
-  returned: in status mode, when the job exists
+  description: Path of the job file. Also returned when there is no such file ("could not find
+    job"), as M(ansible.builtin.async_status) returns it.
+  returned: in status mode, when the job id is known
   type: str
   sample: /home/deploy/.ansible_async/j301638285310.8307
 stdout:
@@ -169,10 +170,33 @@ stderr_lines:
   type: list
   elements: str
 rc:
-  description: Every other key of the finished job's result is returned too, for example C(rc),
-    C(cmd), C(delta), C(msg) and C(failed) of a shell job.
+  description:
+    - The job's return code, when its module returned one (a shell or command job).
+    - Every key of the finished job's result is returned, as the job's module returned it. The keys
+      of a shell or command job are documented here; a job of another module adds that module's.
   returned: when the job has finished and its module returned it
   type: int
+  sample: 0
+cmd:
+  description: The job's command, when its module returned one (a shell or command job).
+  returned: when the job has finished and its module returned it
+  type: raw
+  sample: /opt/backup.sh
+start:
+  description: When the job's command started, when its module returned it.
+  returned: when the job has finished and its module returned it
+  type: str
+  sample: "2026-11-23 10:30:45.123456"
+end:
+  description: When the job's command ended, when its module returned it.
+  returned: when the job has finished and its module returned it
+  type: str
+  sample: "2026-11-23 10:31:02.654321"
+delta:
+  description: How long the job's command ran, when its module returned it.
+  returned: when the job has finished and its module returned it
+  type: str
+  sample: "0:00:17.530865"
 erased:
   description: The main path removed (the alias for O(mode=cleanup) by alias, else the job file).
   returned: in cleanup modes, when something was removed

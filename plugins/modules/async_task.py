@@ -121,7 +121,7 @@ attributes:
     description: There is nothing to compare.
   platform:
     support: full
-    platforms: posix
+    platforms: linux
     description: Linux x86_64 and aarch64 targets.
   async:
     support: none
@@ -215,10 +215,67 @@ attempts:
   returned: when the task waited
   type: int
 rc:
-  description: Every key of the job's result (rc, stdout, stderr, cmd, start, end, delta, ...),
-    as M(rstyczynski.ansible.async_status_id) returns it.
-  returned: when the job finished
+  description:
+    - The job's return code, when its module returned one.
+    - Every key of the finished job's result is returned, as M(rstyczynski.ansible.async_status_id)
+      returns it. The keys of a shell or command job are documented here.
+  returned: when the job finished and its module returned it
   type: int
+previous_job_id:
+  description: The job the name pointed to before this task started a new one (O(restart)).
+  returned: when a start moved the name away from another job
+  type: str
+results_file:
+  description: Path of the job file on the target.
+  returned: when there is a job
+  type: str
+  sample: /home/deploy/.ansible_async/j301638285310.8307
+killed:
+  description: Whether the job was killed with M(rstyczynski.ansible.async_kill).
+  returned: when there is a job
+  type: bool
+pid_missing:
+  description: The job is not finished and its async wrapper is gone; the task then fails.
+  returned: when there is a job
+  type: bool
+stdout:
+  description: The job's stdout, when its module returned one.
+  returned: when the job finished and its module returned it
+  type: str
+stderr:
+  description: The job's stderr, when its module returned one.
+  returned: when the job finished and its module returned it
+  type: str
+stdout_lines:
+  description: RV(stdout) split into lines.
+  returned: when RV(stdout) is returned
+  type: list
+  elements: str
+stderr_lines:
+  description: RV(stderr) split into lines.
+  returned: when RV(stderr) is returned
+  type: list
+  elements: str
+cmd:
+  description: The job's command, when its module returned one (a shell or command job).
+  returned: when the job finished and its module returned it
+  type: raw
+  sample: /opt/backup.sh
+start:
+  description: When the job's command started, when its module returned it.
+  returned: when the job finished and its module returned it
+  type: str
+  sample: "2026-11-23 10:30:45.123456"
+end:
+  description: When the job's command ended, when its module returned it.
+  returned: when the job finished and its module returned it
+  type: str
+  sample: "2026-11-23 10:31:02.654321"
+delta:
+  description: How long the job's command ran, when its module returned it.
+  returned: when the job finished and its module returned it
+  type: str
+  sample: "0:00:17.530865"
 cleanup:
   description: What the cleanup removed.
   returned: when it ran

@@ -53,7 +53,7 @@ attributes:
     description: There is nothing to compare.
   platform:
     support: full
-    platforms: posix
+    platforms: linux
     description: Linux x86_64 and aarch64 targets.
 seealso:
   - module: rstyczynski.ansible.async_status_id
@@ -63,7 +63,7 @@ author:
 
 EXAMPLES = r"""
 - name: Start a job
-  ansible.builtin.shell: /opt/backup.sh
+  ansible.builtin.command: /opt/backup.sh
   async: 3600
   poll: 0
   register: backup
@@ -77,6 +77,23 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+ansible_job_id:
+  description: The job id; with O(alias), the job the alias points to.
+  returned: when known
+  type: str
+  sample: j301638285310.8307
+ansible_job_alias:
+  description: The alias waited for.
+  returned: when O(alias) is given
+  type: str
+alias_path:
+  description: Path of the alias symlink.
+  returned: when O(alias) is given
+  type: str
+started:
+  description: Whether the job exists.
+  returned: always
+  type: bool
 finished:
   description: Whether the job finished.
   returned: always
@@ -90,7 +107,61 @@ cleanup:
   returned: when it ran
   type: dict
 rc:
-  description: Every key of the job's result, as M(rstyczynski.ansible.async_status_id) returns it.
-  returned: when the job finished
+  description:
+    - The job's return code, when its module returned one.
+    - Every key of the finished job's result is returned, as M(rstyczynski.ansible.async_status_id)
+      returns it. The keys of a shell or command job are documented here.
+  returned: when the job finished and its module returned it
   type: int
+results_file:
+  description: Path of the job file on the target.
+  returned: when the job exists
+  type: str
+  sample: /home/deploy/.ansible_async/j301638285310.8307
+killed:
+  description: Whether the job was killed with M(rstyczynski.ansible.async_kill).
+  returned: when the job exists
+  type: bool
+pid_missing:
+  description: The job is not finished and its async wrapper is gone; the task then fails.
+  returned: when the job exists
+  type: bool
+stdout:
+  description: The job's stdout, when its module returned one.
+  returned: when the job finished and its module returned it
+  type: str
+stderr:
+  description: The job's stderr, when its module returned one.
+  returned: when the job finished and its module returned it
+  type: str
+stdout_lines:
+  description: RV(stdout) split into lines.
+  returned: when RV(stdout) is returned
+  type: list
+  elements: str
+stderr_lines:
+  description: RV(stderr) split into lines.
+  returned: when RV(stderr) is returned
+  type: list
+  elements: str
+cmd:
+  description: The job's command, when its module returned one (a shell or command job).
+  returned: when the job finished and its module returned it
+  type: raw
+  sample: /opt/backup.sh
+start:
+  description: When the job's command started, when its module returned it.
+  returned: when the job finished and its module returned it
+  type: str
+  sample: "2026-11-23 10:30:45.123456"
+end:
+  description: When the job's command ended, when its module returned it.
+  returned: when the job finished and its module returned it
+  type: str
+  sample: "2026-11-23 10:31:02.654321"
+delta:
+  description: How long the job's command ran, when its module returned it.
+  returned: when the job finished and its module returned it
+  type: str
+  sample: "0:00:17.530865"
 """

@@ -36,6 +36,14 @@ def test_module_doc_has_options_examples_and_returns(module):
     assert doc['doc']['options'] and doc['examples'] and doc['return']
 
 
+@pytest.mark.parametrize('module', MODULES)
+def test_module_platform_is_linux(module):
+    # The binaries are Linux ELF files and read /proc: "posix" would promise BSD and macOS.
+    r = ansible_doc('--json', f'rstyczynski.ansible.{module}')
+    platform = json.loads(r.stdout)[f'rstyczynski.ansible.{module}']['doc']['attributes']['platform']
+    assert platform['platforms'] == 'linux', platform
+
+
 @pytest.mark.parametrize('role', ROLES)
 def test_role_doc_lists_its_variables(role):
     r = ansible_doc('-t', 'role', '--json', f'rstyczynski.ansible.{role}')
