@@ -33,6 +33,7 @@ PLATFORM_FACT = 'rstyczynski_ansible_platforms'
 # Binaries are cached on targets in the home of the user they run as, one directory per build,
 # so a new collection version never runs an old binary.
 CACHE_DIR = 'rstyczynski_ansible'  # in ~/.ansible
+PASSWD = '/etc/passwd'
 CACHE_MISS = 'RSTYCZYNSKI_ANSIBLE_CACHE_MISS'
 ARGS_END = 'RSTYCZYNSKI_ANSIBLE_ARGS_END'
 _DIGESTS = {}
@@ -58,12 +59,17 @@ def binary_digest(path, full=False):
 
 def _cache_paths(digest, name, size):
     # Sets $u, $h (the home), $c, $d and $f, the function ok, and "$@": / and the home's ancestors.
-    return ('u=$(id -u) && e=$(getent passwd "$u") && h=${e%%:*} && h=${h##*:} && '
+    # The effective uid and the home are read by the shell itself from /proc and the passwd file
+    # (a fork costs more than the whole check); id and getent (for NSS users) otherwise.
+    return ('u=; h=; { while read -r k r e x; do [ "$k" = Uid: ] && u=$e && break; done </proc/self/status; } '
+            '2>/dev/null; [ -n "$u" ] || u=$(id -u) || u=; [ -n "$u" ] && { while IFS=: read -r x x i x x e x; do '
+            '[ "$i" = "$u" ] && h=$e && break; done <%s; } 2>/dev/null; [ -n "$h" ] || { [ -n "$u" ] && '
+            'e=$(getent passwd "$u") && h=${e%%:*} && h=${h##*:}; }; '
             'case $h in /*) ;; *) false ;; esac && c=$h/.ansible/%s && d=$c/%s && f=$d/%s && '
             'ok() { [ -z "$(find "$@" -prune ! \\( \\( -type d -o -type f -size %dc \\) '
             '\\( -user 0 -o -user "$u" \\) ! -perm -20 ! -perm -2 \\) -print 2>&1 || echo no)" ]; } && '
-            'set -- / && p=$h && while [ -n "$p" ]; do set -- "$@" "$p"; p=${p%%/*}; done') % (CACHE_DIR, digest, name,
-                                                                                              size)
+            'set -- / && p=$h && while [ -n "$p" ]; do set -- "$@" "$p"; p=${p%%/*}; done') % (
+                shlex.quote(PASSWD), CACHE_DIR, digest, name, size)
 
 
 def cache_locator(digest, name, size):

@@ -128,14 +128,18 @@ NAME = 'async_probe'
 pytestmark_root = pytest.mark.skipif(os.geteuid() != 0, reason='needs root: it makes files of another owner')
 
 
-def run_sh(script, home, fake=None):
-    # getent is shadowed by one that answers for the running user with the fake home.
+def run_sh(script, home, fake=None, via='passwd'):
+    """Runs script as root, whose passwd entry (the file, or getent: NSS) says its home is home."""
     fake = fake or home.parent / 'fakebin'
     fake.mkdir(exist_ok=True)
-    (fake / 'getent').write_text('#!/bin/sh\necho "me:x:$(id -u):0::%s:/bin/sh"\n' % home)
+    entry = 'root:x:%d:0::%s:/bin/sh' % (os.geteuid(), home)
+    (fake / 'passwd').write_text('nobody:x:65534:65534::/nonexistent:/bin/false\n'
+                                 + (entry + '\n' if via == 'passwd' else ''))
+    (fake / 'getent').write_text('#!/bin/sh\n[ "$2" = %d ] && echo "%s"\n' % (os.geteuid(), entry))
     (fake / 'getent').chmod(0o755)
     env = dict(os.environ, PATH='%s:%s' % (fake, os.environ['PATH']), HOME='/nonexistent')
-    return subprocess.run([SH, '-c', script], capture_output=True, text=True, env=env, check=False)
+    return subprocess.run([SH, '-c', script.replace(shlex.quote(bm.PASSWD), shlex.quote(str(fake / 'passwd')))],
+                          capture_output=True, text=True, env=env, check=False)
 
 
 @pytest.fixture
@@ -168,6 +172,16 @@ def install(home, payload=PAYLOAD):
 
 def entry(home, payload=PAYLOAD):
     return home / '.ansible' / 'rstyczynski_ansible' / hashlib.sha256(payload).hexdigest()[:16] / NAME
+
+
+@pytestmark_root
+@pytest.mark.parametrize('via', ['passwd', 'getent'])
+def test_the_home_comes_from_the_password_database(home, via):
+    hit = hit_script()
+    assert install(home).stdout == '0\n'
+    assert run_sh(hit, home, via=via).stdout == '{"msg": "ours"}\n'
+    assert run_sh('%s; echo "$u $h"' % bm.cache_locator('0' * 16, NAME, 1), home, via=via).stdout == \
+        '%d %s\n' % (os.geteuid(), home)
 
 
 @pytestmark_root
