@@ -119,8 +119,8 @@ def missing_binary_message(name, plat):
         where = 'this installed copy has it for: %s.' % ', '.join(have)
     else:
         where = 'this installed copy has no binary for it at all.'
-    return 'module %s.%s has no binary for the target platform %s; %s %s' % (COLLECTION, name, plat, where,
-                                                                           INSTALL_ADVICE)
+    return 'module %s.%s has no binary for the target platform %s; %s %s' % (
+        COLLECTION, name, plat, where, INSTALL_ADVICE)
 
 
 def parse_result(res):
@@ -285,8 +285,8 @@ class BinaryModuleAction(ActionBase):
             self._fixup_perms2([tmpdir, remote_bin], self._get_remote_user())
             install = cache_installer(binary_digest(binary, full=True), name, size, shlex.quote(remote_bin))
             # ansible-core appends `&& sleep 0` (an SSH race fix), which cannot follow a here-document.
-            cmd = '( %s ) >/dev/null 2>&1; %s%s%src=$?; sleep 0; exit $rc' % (install, env, shlex.quote(remote_bin),
-                                                                             heredoc)
+            cmd = '( %s ) >/dev/null 2>&1; %s%s%src=$?; sleep 0; exit $rc' % (
+                install, env, shlex.quote(remote_bin), heredoc)
             res = self._low_level_execute_command(cmd, sudoable=True)
         finally:
             if created_tmp:

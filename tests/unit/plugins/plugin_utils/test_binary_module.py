@@ -212,8 +212,8 @@ def test_a_damaged_entry_is_a_miss_and_is_replaced(home, content):
 def test_a_wrong_upload_is_not_installed(home):
     upload = home.parent / 'upload'
     upload.write_bytes(b'#!/bin/sh\necho evil\n')
-    res = run_sh('( %s ); echo $?' % bm.cache_installer(hashlib.sha256(PAYLOAD).hexdigest(), NAME, len(PAYLOAD),
-                                                         shlex.quote(str(upload))), home)
+    script = bm.cache_installer(hashlib.sha256(PAYLOAD).hexdigest(), NAME, len(PAYLOAD), shlex.quote(str(upload)))
+    res = run_sh('( %s ); echo $?' % script, home)
     assert res.stdout == '1\n'
     assert not entry(home).exists() and not list(entry(home).parent.iterdir())
 
