@@ -66,7 +66,7 @@ def _cache_paths(digest, name, size):
             '[ "$i" = "$u" ] && h=$e && break; done <%s; } 2>/dev/null; [ -n "$h" ] || { [ -n "$u" ] && '
             'e=$(getent passwd "$u") && h=${e%%:*} && h=${h##*:}; }; '
             'case $h in /*) ;; *) false ;; esac && c=$h/.ansible/%s && d=$c/%s && f=$d/%s && '
-            'ok() { [ -z "$(find "$@" -prune ! \\( \\( -type d -o -type f -size %dc \\) '
+            'ok() { [ -z "$(cd / && find "$@" -prune ! \\( \\( -type d -o -type f -size %dc \\) '
             '\\( -user 0 -o -user "$u" \\) ! -perm -20 ! -perm -2 \\) -print 2>&1 || echo no)" ]; } && '
             'set -- / && p=$h && while [ -n "$p" ]; do set -- "$@" "$p"; p=${p%%/*}; done') % (
                 shlex.quote(PASSWD), CACHE_DIR, digest, name, size)

@@ -83,6 +83,21 @@ def test_an_unusable_cache_entry_falls_back_to_uploading(tmp_path):
         os.chmod(path, 0o700)
 
 
+@pytest.mark.parametrize('target, extra, user', [
+    ('sshtarget', {'become': False}, 'ansible_ssh'),
+    ('localtarget', {'become': True, 'ansible_become_method': 'sudo'}, BECOME),
+])
+def test_without_become_and_on_connection_local_with_become(tmp_path, target, extra, user):
+    """The other two ways a binary runs through the cache: the login user's own, and a local become."""
+    path = cached_binary(pwd.getpwnam(user).pw_dir)
+    shutil.rmtree(path.parent, ignore_errors=True)
+    _results, log = polls(tmp_path, 2, target=target, **extra)
+    assert path.lstat().st_uid == pwd.getpwnam(user).pw_uid
+    assert path.read_bytes() == (BINARY / 'async_status_id').read_bytes()
+    _results, log = polls(tmp_path, 2, target=target, **extra)
+    assert 'PUT ' not in log.split('TASK [Ask]')[1].split('TASK [Hand results')[0]
+
+
 def test_a_cache_entry_another_user_owns_is_never_run(tmp_path, marker):
     """Only root and the running user may own the entry and every directory above it."""
     name = f'cache_{uuid.uuid4().hex[:8]}'
@@ -176,13 +191,14 @@ def give(path, owner, stop=None):
         path = path.parent
 
 
-def polls(tmp_path, count, **extra):
-    """count async_status_id calls in one playbook run; their results and the -vvv log."""
+def polls(tmp_path, count, target='sshtarget', become=None, **extra):
+    """count async_status_id calls in one playbook run; their results and the -vvv log.
+    become, when given, is the polls' ansible_become (a task var: extra vars would reach the last task)."""
     out = tmp_path / f'out-{uuid.uuid4().hex[:8]}.json'
     book = tmp_path / 'polls.yml'
     book.write_text("""
 - name: Polls
-  hosts: sshtarget
+  hosts: "{{ target }}"
   gather_facts: false
   tasks:
     - name: Ask
@@ -190,6 +206,7 @@ def polls(tmp_path, count, **extra):
         alias: "{{ alias }}"
       register: status
       loop: "{{ range(count | int) | list }}"
+      vars: %s
     - name: Hand results to the test
       ansible.builtin.copy:
         content: "{{ status.results | to_json }}"
@@ -197,9 +214,9 @@ def polls(tmp_path, count, **extra):
         mode: "0600"
       delegate_to: localhost
       become: false
-""")
+""" % json.dumps({} if become is None else {'ansible_become': become}))
     extra = dict({'ansible_become_user': BECOME}, **extra)
-    extra.update(alias=f'cache_{uuid.uuid4().hex[:8]}', count=count, out_file=str(out))
+    extra.update(alias=f'cache_{uuid.uuid4().hex[:8]}', count=count, out_file=str(out), target=target)
     cmd = [str(BIN / 'ansible-playbook'), '-vvv', '-i', str(INVENTORY), str(book), '-e', json.dumps(extra)]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=ansible_env(), cwd=str(tmp_path), check=False)
     assert proc.returncode == 0, proc.stdout[-4000:]
