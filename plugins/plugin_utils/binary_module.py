@@ -30,9 +30,10 @@ BIN_DIR = os.path.join(COLLECTION_ROOT, 'bin')
 # would be lost after every task. One `uname` per target per run is the cost.
 PLATFORM_FACT = 'rstyczynski_ansible_platforms'
 
-# Binaries are cached on targets under $HOME of the user they run as, one directory per build,
+# Binaries are cached on targets in the home of the user they run as, one directory per build,
 # so a new collection version never runs an old binary.
-CACHE_DIR = '.ansible/rstyczynski_ansible'
+CACHE_DIR = 'rstyczynski_ansible'  # in ~/.ansible
+PASSWD = '/etc/passwd'
 CACHE_MISS = 'RSTYCZYNSKI_ANSIBLE_CACHE_MISS'
 ARGS_END = 'RSTYCZYNSKI_ANSIBLE_ARGS_END'
 _DIGESTS = {}
@@ -46,21 +47,80 @@ def platform_name(system, machine):
     return '%s-%s' % (system.strip().lower(), _ARCH_NAMES.get(machine, machine))
 
 
-def binary_digest(path):
-    """First 16 hex digits of the binary's sha256: its cache directory on targets."""
+def binary_digest(path, full=False):
+    """The binary's sha256; its first 16 hex digits name its cache directory on targets."""
     st = os.stat(path)
     key = (path, st.st_size, st.st_mtime_ns)
     if key not in _DIGESTS:
         with open(path, 'rb') as f:
-            _DIGESTS[key] = hashlib.sha256(f.read()).hexdigest()[:16]
-    return _DIGESTS[key]
+            _DIGESTS[key] = hashlib.sha256(f.read()).hexdigest()
+    return _DIGESTS[key] if full else _DIGESTS[key][:16]
 
 
-def available_platforms():
+def _cache_paths(digest, name, size):
+    # Sets $u, $h (the home), $c, $d and $f, the function ok, and "$@": / and the home's ancestors.
+    # The effective uid and the home are read by the shell itself from /proc and the passwd file
+    # (a fork costs more than the whole check); id and getent (for NSS users) otherwise.
+    return ('u=; h=; { while read -r k r e x; do [ "$k" = Uid: ] && u=$e && break; done </proc/self/status; } '
+            '2>/dev/null; [ -n "$u" ] || u=$(id -u) || u=; [ -n "$u" ] && { while IFS=: read -r x x i x x e x; do '
+            '[ "$i" = "$u" ] && h=$e && break; done <%s; } 2>/dev/null; [ -n "$h" ] || { [ -n "$u" ] && '
+            'e=$(getent passwd "$u") && h=${e%%:*} && h=${h##*:}; }; '
+            'case $h in /*) ;; *) false ;; esac && c=$h/.ansible/%s && d=$c/%s && f=$d/%s && '
+            'ok() { [ -z "$(cd / && find "$@" -prune ! \\( \\( -type d -o -type f -size %dc \\) '
+            '\\( -user 0 -o -user "$u" \\) ! -perm -20 ! -perm -2 \\) -print 2>&1 || echo no)" ]; } && '
+            'set -- / && p=$h && while [ -n "$p" ]; do set -- "$@" "$p"; p=${p%%/*}; done') % (
+                shlex.quote(PASSWD), CACHE_DIR, digest, name, size)
+
+
+def cache_locator(digest, name, size):
+    """POSIX sh that sets $f to this binary's cache entry and succeeds only when it may be run.
+
+    The cache is in the home the password database gives the running user, never $HOME: a
+    become that keeps $HOME would otherwise use the login user's home. Every directory from /
+    down, and the file, must be no symlink, owned by root or this user, and writable by neither
+    group nor others (sshd's StrictModes rule): then nobody else can swap any of them between
+    this check and the exec. The size catches an empty or truncated file.
+    """
+    return _cache_paths(digest, name, size) + ' && ok "$@" "$h/.ansible" "$c" "$d" "$f"'
+
+
+def cache_installer(digest, name, size, upload):
+    """POSIX sh that copies the uploaded binary into the cache, or fails and leaves no trace.
+
+    Each directory is created (mkdir never follows a symlink it finds) and then checked as
+    cache_locator checks it; the copy goes to a fresh mktemp name in the last one, is compared
+    with our digest, synced, and only then renamed into place.
+    """
+    return ('%s && ok "$@" && for p in "$h/.ansible" "$c" "$d"; do mkdir -m 700 "$p"; ok "$p" || exit 1; done && '
+            't=$(mktemp "$d/.%s.XXXXXX") && { cat %s > "$t" && case $(sha256sum < "$t") in "%s "*) ;; '
+            '*) false ;; esac && chmod 700 "$t" && { sync "$t" || sync; } && if [ -h "$f" ]; then rm -f "$f"; fi && '
+            '[ ! -d "$f" ] && mv -f "$t" "$f" || { rm -f "$t"; exit 1; }; } && sync "$d"'
+            % (_cache_paths(digest[:16], name, size), name, upload, digest))
+
+
+def platforms_with(name):
+    """The platforms this installed copy has module `name`'s binary for."""
     try:
-        return sorted(d for d in os.listdir(BIN_DIR) if os.path.isdir(os.path.join(BIN_DIR, d)))
+        dirs = os.listdir(BIN_DIR)
     except OSError:
         return []
+    return sorted(d for d in dirs if os.path.isfile(os.path.join(BIN_DIR, d, name)))
+
+
+INSTALL_ADVICE = ('Install the collection from its Galaxy tarball, which carries the binaries '
+                  '(`ansible-galaxy collection install %s`), or from a source checkout with `make install` '
+                  '(or `make collection`, which builds the tarball). A git install '
+                  '(`ansible-galaxy collection install git+...`) has no binaries.' % COLLECTION)
+
+
+def missing_binary_message(name, plat):
+    have = platforms_with(name)
+    if have:
+        where = 'this installed copy has it for: %s.' % ', '.join(have)
+    else:
+        where = 'this installed copy has no binary for it at all.'
+    return 'module %s.%s has no binary for the target platform %s; %s %s' % (
+        COLLECTION, name, plat, where, INSTALL_ADVICE)
 
 
 def parse_result(res):
@@ -142,11 +202,7 @@ class BinaryModuleAction(ActionBase):
     def binary_for(self, name, plat):
         path = os.path.join(BIN_DIR, plat, name)
         if not os.path.isfile(path):
-            have = available_platforms()
-            raise AnsibleActionFail(
-                'module %s.%s has no binary for the target platform %s; this collection has binaries for: %s. '
-                'Build them with `make build` in the collection source.'
-                % (COLLECTION, name, plat, ', '.join(have) if have else 'none (bin/ is empty)'))
+            raise AnsibleActionFail(missing_binary_message(name, plat))
         return path
 
     def run_binary(self, name, module_args, task_vars, local=False):
@@ -197,9 +253,10 @@ class BinaryModuleAction(ActionBase):
     def _run_remote(self, binary, name, module_args):
         """Runs the binary from the target's cache in one round trip.
 
-        On a miss (first use of this build on the target, as this user), the binary goes through
-        Ansible's tmpdir machinery once, as any module file does, and the same command copies it
-        into the cache and runs it. Transfers per poll drop from the whole binary to its arguments.
+        On a miss (first use of this build on the target, as this user, or a cache we cannot
+        trust), the binary goes through Ansible's tmpdir machinery, as any module file does, and
+        the same command installs it into the cache when the cache is safe, then runs the upload.
+        Transfers per poll drop from the whole binary to its arguments.
 
         The arguments travel in the command as a here-document, not on stdin: stdin may be a
         pty (sudo with requiretty, a become password prompt), which would swallow them. Our
@@ -209,12 +266,11 @@ class BinaryModuleAction(ActionBase):
         env = self._compute_environment_string()
         env = env + ' ' if env else ''
         heredoc = " - <<'%s'\n%s\n%s\n" % (ARGS_END, args, ARGS_END)
-        cached = '"$HOME"/%s/%s/%s' % (CACHE_DIR, binary_digest(binary), name)
-        # Only a cache this user owns: under a become that keeps $HOME, it is another user's.
-        # 126: the cache exists but cannot run (a noexec home); fall back as on a miss.
-        run_cached = ('if [ -O "$(dirname %s)" ] && [ -O %s ] && [ -x %s ]; then %s%s%s'
-                      'rc=$?; [ $rc -eq 126 ] || { sleep 0; exit $rc; }; fi; echo %s')
-        run_cached %= (cached, cached, cached, env, cached, heredoc, CACHE_MISS)
+        size = os.stat(binary).st_size
+        where = cache_locator(binary_digest(binary), name, size)
+        # 126: the cache cannot run (a noexec home); fall back as on a miss.
+        run_cached = ('%s && [ -f "$f" ] && { %s"$f"%src=$?; [ $rc -eq 126 ] || { sleep 0; exit $rc; }; }; echo %s'
+                      % (where, env, heredoc, CACHE_MISS))
         res = self._low_level_execute_command(run_cached, sudoable=True)
         lines = (res.get('stdout') or '').strip().splitlines()
         if not lines or lines[-1].strip() != CACHE_MISS:
@@ -227,13 +283,10 @@ class BinaryModuleAction(ActionBase):
             remote_bin = shell.join_path(tmpdir, name)
             self._transfer_file(binary, remote_bin)
             self._fixup_perms2([tmpdir, remote_bin], self._get_remote_user())
-            # A cache that cannot be written (read-only home, say) only costs speed.
-            part = '"$d/.%s.$$"' % name
-            install = ('d=$(dirname %s) && mkdir -p "$d" && chmod 700 "$d" "$d/.." && cp %s %s && chmod 700 %s && '
-                       'mv -f %s %s' % (cached, shlex.quote(remote_bin), part, part, part, cached))
+            install = cache_installer(binary_digest(binary, full=True), name, size, shlex.quote(remote_bin))
             # ansible-core appends `&& sleep 0` (an SSH race fix), which cannot follow a here-document.
-            cmd = '{ %s; } >/dev/null 2>&1; %s%s%src=$?; sleep 0; exit $rc' % (install, env, shlex.quote(remote_bin),
-                                                                               heredoc)
+            cmd = '( %s ) >/dev/null 2>&1; %s%s%src=$?; sleep 0; exit $rc' % (
+                install, env, shlex.quote(remote_bin), heredoc)
             res = self._low_level_execute_command(cmd, sudoable=True)
         finally:
             if created_tmp:
