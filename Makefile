@@ -20,7 +20,7 @@ export ANSIBLE_NOCOWS := 1
 export ANSIBLE_RETRY_FILES_ENABLED := 0
 export PATH := $(VENV)/bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help venv oci-venv build collection install demo bench test test-rust test-aarch64 test-lint test-sanity test-integration test-e2e test-oci test-matrix matrix-venvs fuzz ssh-target clean
+.PHONY: help venv oci-venv build collection install demo bench test test-rust test-aarch64 test-lint test-sanity test-integration test-e2e test-oci test-unit test-matrix matrix-venvs fuzz ssh-target clean
 
 help:
 	@echo "make demo   - set up, build, install the collection and run the named-job demo"
@@ -77,7 +77,7 @@ demo: collection
 bench: collection ssh-target oci-venv
 	$(PY) bench/run_all.py
 
-test: test-rust collection test-aarch64 test-lint test-sanity test-integration test-oci test-e2e test-matrix
+test: test-rust collection test-unit test-aarch64 test-lint test-sanity test-integration test-oci test-e2e test-matrix
 
 test-rust:
 	rustup component add clippy rustfmt >/dev/null 2>&1 || true
@@ -87,6 +87,10 @@ test-rust:
 
 test-aarch64: build
 	tests/aarch64/run.sh
+
+# The plugins' Python alone: result parsing, the missing-binary message, the target cache scripts.
+test-unit: venv
+	$(PY) -m pytest -q -p no:cacheprovider tests/unit
 
 test-lint: collection
 	$(VENV)/bin/ansible-lint
@@ -108,7 +112,7 @@ test-e2e: collection ssh-target
 
 # The smoke set (the demo, the roles save+load, async_task, async_wait, async_kill), on connection
 # local and over SSH+become, under each older ansible-core of the matrix.
-SMOKE := tests/e2e/test_demo.py tests/e2e/test_async_task.py tests/e2e/test_async_wait.py \
+SMOKE := tests/unit tests/e2e/test_demo.py tests/e2e/test_async_task.py tests/e2e/test_async_wait.py \
          tests/e2e/test_async_kill.py tests/e2e/test_job_records.py::test_basic_usage_save_then_load \
          tests/e2e/test_job_records.py::test_found_again_after_the_controller_dies
 test-matrix: collection ssh-target matrix-venvs
