@@ -45,6 +45,9 @@ PASSED_TO_COMMAND = ('chdir', 'creates', 'removes', 'executable', 'stdin')
 CLAIM_TTL = 120
 CLAIM_POLL = 1.0
 
+# async_job_save options that async_task sets itself when it saves or removes the record.
+OWN_RECORD_OPTIONS = ('ansible_job_id', 'state', 'if_absent', 'stale_claim_after', '_validate_only')
+
 
 class ActionModule(BinaryModuleAction):
 
@@ -59,6 +62,8 @@ class ActionModule(BinaryModuleAction):
                            '_claim_ttl': CLAIM_TTL,
                            '_async_dir': self.get_shell_option('async_dir', default=DEFAULT_ASYNC_DIR)}
 
+        if args['record'] is not None:
+            self._check_record(args, task_vars)
         decision = self._claim(task_vars)
         action = decision['action']
         job = decision.get('job') or {}
@@ -189,6 +194,18 @@ class ActionModule(BinaryModuleAction):
         out = {'started': True, 'finished': False, 'ansible_job_id': jid, 'results_file': started.get('results_file')}
         out.update((k, released[k]) for k in ('previous_job_id', 'removed', 'warnings') if k in released)
         return out
+
+    def _check_record(self, args, task_vars):
+        """Checks `record:` the way async_job_save will check it, before anything is claimed or
+        started: a typo must not leave a named job running behind a failed task."""
+        own = sorted(k for k in args['record'] if k in OWN_RECORD_OPTIONS)
+        if own:
+            raise AnsibleActionFail('record: %s cannot be set here; async_task sets %s itself'
+                                    % (', '.join(own), 'it' if len(own) == 1 else 'them'))
+        checked = self.run_binary('async_job_save', self._record_args(args, task_vars, _validate_only=True), task_vars,
+                                  local=True)
+        if checked.get('failed'):
+            raise AnsibleActionFail('record: %s' % checked.get('msg'), result=checked)
 
     def _save_record(self, args, jid, task_vars, result):
         record = self._record_args(args, task_vars, ansible_job_id=jid)

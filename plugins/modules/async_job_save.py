@@ -66,6 +66,10 @@ options:
 notes:
   - Saving a record whose content (all but C(save_time)) is unchanged changes nothing and reports
     C(changed=false).
+  - A damaged record (not a record this module can read) is never taken for a missing one. Loading
+    it and claiming it (O(if_absent=true)) fail and name it. O(state=absent) removes it. A plain
+    save (O(ansible_job_id), no O(if_absent)) replaces it, since it says which job the name is
+    anyway, and warns that it did.
 attributes:
   check_mode:
     support: full

@@ -252,3 +252,57 @@ def test_race_free_pattern_starts_once_among_concurrent_runs(target, name, tmp_p
         assert record['ansible_job_id'] == winner.out['jid'] != ''
     finally:
         kill_all(marker)
+
+
+@pytest.mark.parametrize('case', ['typo', 'escape', 'bad_backend', 'own_option'])
+def test_a_bad_record_starts_nothing(target, name, tmp_path, case):
+    """async_task checks `record:` as async_job_save does before it claims or starts anything."""
+    marker = f'marker_{uuid.uuid4().hex}'
+    state_dir = str(tmp_path / 'records')
+    record, expected = {
+        'typo': ({'stat_dir': state_dir},
+                 'record: Unsupported parameters for (rstyczynski.ansible.async_job_save) module: stat_dir.'),
+        'escape': ({'job_name': '../escape', 'state_dir': state_dir},
+                   'record: invalid job_name "../escape": it contains \'/\''),
+        'bad_backend': ({'backend': 'oci', 'oci_bucket': 'b', 'oci_config_file': str(tmp_path / 'no-config')},
+                        'record: OCI config: cannot read ' + str(tmp_path / 'no-config')),
+        'own_option': ({'state': 'absent', 'state_dir': state_dir},
+                       'record: state cannot be set here; async_task sets it itself'),
+    }[case]
+    try:
+        run = playbook('records_task_bad_record.yml', target, tmp_path, name=name, marker=marker, record=record)
+        assert run.rc == 0, run
+        task = run.out['task']
+        time.sleep(1)
+        assert not processes_matching(marker), f"the command was started: {task['msg']}"
+        assert run.out['left'] == [], f"an alias or claim was created: {run.out['left']}"
+        assert task['failed'] is True and task['msg'].startswith(expected), task['msg']
+        assert 'started' not in task and 'ansible_job_id' not in task, task
+        assert not (tmp_path / 'records').exists(), 'a record store was created'
+    finally:
+        kill_all(marker)
+
+
+def test_a_damaged_record_can_be_removed_and_replaced(target, name, tmp_path):
+    """The way out the damaged-record error names works: state: absent removes it, a plain save
+    replaces it (with a warning); load and claim still fail on it."""
+    records = tmp_path / 'records'
+    damaged = records / target / 'pb' / f'{name}.json'
+    damaged.parent.mkdir(parents=True)
+    run = playbook('records_damaged.yml', target, tmp_path, name=name, records_dir=str(records),
+                   damaged_file=str(damaged))
+    assert run.rc == 0, run
+    out = run.out
+    for step in ('load', 'claim'):
+        assert out[step]['failed'] is True and 'damaged' in out[step]['msg'], out[step]
+        assert 'not found' not in out[step]['msg'] and out[step].get('found') is not True
+    assert 'state: absent' in out['load']['msg'] and 'without if_absent' in out['load']['msg']
+    assert out['remove_check']['changed'] is True and out['remove_check']['diff']['before'] == '{"job_name": "x", "ho'
+    assert out['remove']['failed'] is False and out['remove']['changed'] is True, out['remove']
+    assert out['remove']['msg'] == 'damaged record deleted'
+    assert out['gone']['found'] is False
+    assert out['overwrite']['failed'] is False and out['overwrite']['changed'] is True, out['overwrite']
+    assert out['overwrite']['msg'] == 'record saved over a damaged record'
+    assert any('damaged' in w and 'replaced it' in w for w in out['overwrite']['warnings']), out['overwrite']
+    assert out['reloaded']['found'] is True and out['reloaded']['ansible_job_id'] == 'j7.7'
+    assert json.loads(damaged.read_text())['ansible_job_id'] == 'j7.7'

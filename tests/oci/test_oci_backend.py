@@ -135,3 +135,45 @@ def test_config_problems_are_clear(fake, oci_args, tmp_path):
     assert r['failed'] is True and "profile 'NOPE' not found" in r['msg'], r
     r = module('async_job_load', dict(oci_args(), oci_bucket=None), tmp_path, fake.env)
     assert r['failed'] is True and 'oci_bucket' in r['msg'], r
+
+
+def test_a_damaged_record_is_removed_by_state_absent_and_replaced_by_a_save(fake, oci_args, tmp_path):
+    damaged = tmp_path / 'damaged.json'
+    damaged.write_text('{"job_name": "deploy", "ho')
+
+    def damage():
+        put = fake.oci('os', 'object', 'put', '--bucket-name', BUCKET, '--namespace', NAMESPACE,
+                       '--name', 'web01/site.yml/deploy.json', '--file', damaged, '--force')
+        assert put.returncode == 0, put.stderr
+
+    damage()
+    args = oci_args(oci_namespace=NAMESPACE)
+    for name, extra in (('async_job_load', {}), ('async_job_save', dict(if_absent=True))):
+        r = module(name, dict(args, **extra), tmp_path, fake.env)
+        assert r['failed'] is True and 'damaged' in r['msg'] and 'found' not in r, r
+        assert 'state: absent' in r['msg'] and f'oci://{BUCKET}/web01/site.yml/deploy.json' in r['msg']
+    check = module('async_job_save', dict(args, state='absent', _ansible_check_mode=True, _ansible_diff=True),
+                   tmp_path, fake.env)
+    assert check['changed'] is True and check['diff']['before'] == damaged.read_text(), check
+    removed = module('async_job_save', dict(args, state='absent'), tmp_path, fake.env)
+    assert 'failed' not in removed and removed['changed'] is True, removed
+    assert removed['msg'] == 'damaged record deleted'
+    assert module('async_job_load', args, tmp_path, fake.env)['found'] is False
+
+    damage()
+    saved = module('async_job_save', dict(args, ansible_job_id='j5.5'), tmp_path, fake.env)
+    assert 'failed' not in saved and saved['changed'] is True, saved
+    assert saved['msg'] == 'record saved over a damaged record'
+    assert any('damaged' in w for w in saved['warnings']), saved
+    loaded = module('async_job_load', args, tmp_path, fake.env)
+    assert loaded['found'] is True and loaded['ansible_job_id'] == 'j5.5', loaded
+
+
+@pytest.mark.parametrize('region', ['evil.example#', 'evil.example?', 'x@evil.example', 'evil.example/x',
+                                    'evil.example:8443'])
+def test_a_region_cannot_send_requests_elsewhere(fake, oci_args, tmp_path, region):
+    config = tmp_path / 'config'
+    config.write_text(fake.keys.config.read_text().replace('region=us-ashburn-1', f'region={region}'))
+    r = module('async_job_load', dict(oci_args(oci_config_file=str(config)), oci_endpoint=None), tmp_path, fake.env)
+    assert r['failed'] is True and f'invalid region {json.dumps(region)}' in r['msg'], r
+    assert not [e for e in fake.log() if not e['path'].startswith('/_fake')]

@@ -28,11 +28,29 @@ pub fn store_options() -> Vec<Opt> {
     ]
 }
 
+/// Checks the backend settings and opens the store (for OCI: may ask for the namespace).
 pub fn open(p: &Params) -> Result<Box<dyn Store>, Failure> {
-    if p.str("backend") != Some("oci") {
-        return Ok(Box::new(FsStore::new(
+    match oci_options(p)? {
+        None => Ok(Box::new(FsStore::new(
             p.str("state_dir").unwrap_or(DEFAULT_STATE_DIR),
-        )));
+        ))),
+        Some(options) => Ok(Box::new(OciStore::open(&options)?)),
+    }
+}
+
+/// Checks the backend settings as `open` would, without touching the store: for OCI the config,
+/// the profile, the key and the endpoint are checked, and no request is sent.
+pub fn check(p: &Params) -> Result<(), Failure> {
+    if let Some(options) = oci_options(p)? {
+        OciStore::client(&options)?;
+    }
+    Ok(())
+}
+
+/// The OCI settings, or `None` for the filesystem backend.
+fn oci_options(p: &Params) -> Result<Option<OciOptions<'_>>, Failure> {
+    if p.str("backend") != Some("oci") {
+        return Ok(None);
     }
     let bucket = p
         .str("oci_bucket")
@@ -54,7 +72,7 @@ pub fn open(p: &Params) -> Result<Box<dyn Store>, Failure> {
         endpoint: p.str("oci_endpoint"),
         timeout: Duration::from_secs(timeout.unsigned_abs()),
     };
-    Ok(Box::new(OciStore::open(&options)?))
+    Ok(Some(options))
 }
 
 pub fn key(p: &Params) -> Result<RecordKey, Failure> {
@@ -67,7 +85,14 @@ pub fn key(p: &Params) -> Result<RecordKey, Failure> {
 
 /// What both modules start with: the record's key, its store, and a result naming both.
 pub fn begin(p: &Params) -> Result<(RecordKey, Box<dyn Store>, Response), Failure> {
-    let key = key(p)?;
+    begin_with(p, key(p)?)
+}
+
+/// `begin` for a key already checked.
+pub fn begin_with(
+    p: &Params,
+    key: RecordKey,
+) -> Result<(RecordKey, Box<dyn Store>, Response), Failure> {
     let store = open(p)?;
     let mut r = Response::new(false);
     r.set("state_file", store.location(&key))

@@ -113,12 +113,12 @@ impl Client {
         let endpoint = endpoint
             .map(str::to_string)
             .or_else(|| from_env("OCI_CLI_ENDPOINT"))
-            .map(|e| e.trim_end_matches('/').to_string())
+            .map(Ok)
             .unwrap_or_else(|| {
                 object_storage_endpoint(
                     &from_env("OCI_CLI_REGION").unwrap_or_else(|| profile.region.clone()),
                 )
-            });
+            })?;
         Client::new(&endpoint, key, key_id, time_limit)
     }
 
@@ -128,17 +128,7 @@ impl Client {
         key_id: String,
         time_limit: Duration,
     ) -> Result<Client, OciError> {
-        let url = reqwest::Url::parse(endpoint)
-            .map_err(|e| OciError::Config(format!("invalid endpoint '{endpoint}': {e}")))?;
-        let host = match (url.host_str(), url.port()) {
-            (Some(h), Some(p)) => format!("{h}:{p}"),
-            (Some(h), None) => h.to_string(),
-            _ => {
-                return Err(OciError::Config(format!(
-                    "invalid endpoint '{endpoint}': no host"
-                )))
-            }
-        };
+        let (base, host) = check_endpoint(endpoint)?;
         // reqwest is built without a default TLS provider; ring is ours (see docs/design.md).
         let _ = rustls::crypto::ring::default_provider().install_default();
         let http = Http::builder()
@@ -148,7 +138,7 @@ impl Client {
             .map_err(|e| OciError::Config(format!("cannot set up HTTPS: {e}")))?;
         Ok(Client {
             http,
-            base: endpoint.trim_end_matches('/').to_string(),
+            base,
             host,
             key,
             key_id,
@@ -432,6 +422,39 @@ impl Client {
     }
 }
 
+/// Checks an endpoint URL and returns the base every request path is appended to, and the host
+/// the signature covers. Requests go to `<base><path>` and are signed for `host`, so the two must
+/// agree: only `http(s)://host[:port]`, no user, path, query or fragment that would move the
+/// request elsewhere or out of the signed request target.
+pub fn check_endpoint(endpoint: &str) -> Result<(String, String), OciError> {
+    let bad = |why: &str| {
+        Err(OciError::Config(format!(
+            "invalid endpoint '{endpoint}': {why}; an endpoint looks like https://objectstorage.us-ashburn-1.oraclecloud.com"
+        )))
+    };
+    let url = match reqwest::Url::parse(endpoint.trim()) {
+        Ok(u) => u,
+        Err(e) => return bad(&e.to_string()),
+    };
+    if url.scheme() != "https" && url.scheme() != "http" {
+        return bad("the scheme must be https (or http)");
+    }
+    let Some(name) = url.host_str().filter(|h| !h.is_empty()) else {
+        return bad("no host");
+    };
+    if !url.username().is_empty() || url.password().is_some() {
+        return bad("a user name or password is not allowed");
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return bad("a path, query or fragment is not allowed");
+    }
+    let host = match url.port() {
+        Some(p) => format!("{name}:{p}"),
+        None => name.to_string(),
+    };
+    Ok((format!("{}://{host}", url.scheme()), host))
+}
+
 fn retryable(status: u16) -> bool {
     status == 429 || (status >= 500 && status != 501)
 }
@@ -494,5 +517,40 @@ fn service_error(op: &str, r: &Reply) -> OciError {
         } else {
             r.request_id.clone()
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_are_scheme_host_and_port_only() {
+        assert_eq!(
+            check_endpoint("http://127.0.0.1:8080/").unwrap(),
+            ("http://127.0.0.1:8080".into(), "127.0.0.1:8080".into())
+        );
+        assert_eq!(
+            check_endpoint("https://objectstorage.us-ashburn-1.oraclecloud.com").unwrap(),
+            (
+                "https://objectstorage.us-ashburn-1.oraclecloud.com".into(),
+                "objectstorage.us-ashburn-1.oraclecloud.com".into()
+            )
+        );
+        assert_eq!(check_endpoint("http://[::1]:9000").unwrap().1, "[::1]:9000");
+        for bad in [
+            "objectstorage.example.com",
+            "ftp://example.com",
+            "https://user@example.com",
+            "https://user:pw@example.com",
+            "https://example.com/prefix",
+            "https://example.com?x=1",
+            "https://example.com#frag",
+            "https://good.example.com#@evil.example.com",
+            "https://",
+        ] {
+            let err = check_endpoint(bad).expect_err(bad).to_string();
+            assert!(err.contains("invalid endpoint"), "{bad}: {err}");
+        }
     }
 }

@@ -14,6 +14,65 @@ use std::path::Path;
 const RSA_ENCRYPTION: pkcs8::ObjectIdentifier =
     pkcs8::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 
+// An encrypted key names the cost of its own key derivation, so a hostile or broken key file can
+// ask for hours of PBKDF2 or terabytes of scrypt memory (which aborts the process: no JSON). The
+// cost is checked against these bounds before any derivation runs.
+//
+// PBKDF2: `openssl pkcs8` writes 2048 iterations, OWASP (2023) recommends 600,000 for
+// HMAC-SHA256; 5,000,000 leaves a wide margin over both. The release binary derives 10,000,000
+// HMAC-SHA256 iterations in about 8 s of CPU, so the bound costs about 4 s at most.
+const MAX_PBKDF2_ITERATIONS: u32 = 5_000_000;
+// scrypt: OpenSSL's own limit, EVP_PBE_scrypt's default maxmem of 32 MiB for the V and B buffers
+// (128·r·(N+2) + 128·r·p bytes). That bounds memory; p multiplies the time without needing more
+// memory, so the total mixing (128·r·N·p bytes) is bounded too, at 32 times the memory bound.
+const MAX_SCRYPT_MEMORY: u64 = 32 * 1024 * 1024;
+const MAX_SCRYPT_WORK: u64 = 32 * MAX_SCRYPT_MEMORY;
+const REENCRYPT: &str = "re-encrypt it with: openssl pkcs8 -topk8 -v2 aes-256-cbc -iter 2048 -in KEY.pem -out KEY-pkcs8.pem";
+
+/// Refuses key-derivation parameters that would run for minutes or exhaust memory.
+fn check_kdf_cost(scheme: &pkcs8::pkcs5::EncryptionScheme) -> Result<(), String> {
+    use pkcs8::pkcs5::{pbes2::Kdf, EncryptionScheme};
+    let EncryptionScheme::Pbes2(params) = scheme else {
+        // PBES1 is refused by decrypt at once, before any derivation.
+        return Ok(());
+    };
+    match &params.kdf {
+        Kdf::Pbkdf2(p) if p.iteration_count > MAX_PBKDF2_ITERATIONS => Err(format!(
+            "the key's encryption asks for {} PBKDF2 iterations, more than the {MAX_PBKDF2_ITERATIONS} \
+             allowed (a damaged or hostile key?); {REENCRYPT}",
+            p.iteration_count
+        )),
+        Kdf::Pbkdf2(_) => Ok(()),
+        Kdf::Scrypt(s) => {
+            let (n, r, p) = (
+                s.cost_parameter,
+                u64::from(s.block_size),
+                u64::from(s.parallelization),
+            );
+            if n < 2 || !n.is_power_of_two() || r == 0 || p == 0 {
+                return Err(format!(
+                    "the key's scrypt parameters are invalid (N={n}, r={r}, p={p}); {REENCRYPT}"
+                ));
+            }
+            let memory = n
+                .checked_add(2)
+                .and_then(|n2| n2.checked_mul(128 * r))
+                .and_then(|v| v.checked_add(128 * r * p));
+            let work = n.checked_mul(128 * r).and_then(|w| w.checked_mul(p));
+            match (memory, work) {
+                (Some(m), Some(w)) if m <= MAX_SCRYPT_MEMORY && w <= MAX_SCRYPT_WORK => Ok(()),
+                _ => Err(format!(
+                    "the key's scrypt parameters (N={n}, r={r}, p={p}) need more than the \
+                     {} MiB of memory or {} MiB of work allowed (a damaged or hostile key?); {REENCRYPT}",
+                    MAX_SCRYPT_MEMORY >> 20,
+                    MAX_SCRYPT_WORK >> 20
+                )),
+            }
+        }
+        _ => Err("the key's encryption uses an unsupported key derivation function".into()),
+    }
+}
+
 pub struct SigningKey {
     pair: RsaKeyPair,
 }
@@ -47,6 +106,7 @@ impl SigningKey {
                     pass_phrase.ok_or("the key is encrypted and the profile has no pass_phrase")?;
                 let info = pkcs8::EncryptedPrivateKeyInfo::from_der(block.contents())
                     .map_err(|e| format!("unreadable encrypted key ({e})"))?;
+                check_kdf_cost(&info.encryption_algorithm)?;
                 let plain = info.decrypt(pass).map_err(|_| {
                     "cannot decrypt the key: wrong pass_phrase, or an unsupported cipher"
                         .to_string()
@@ -89,5 +149,67 @@ impl SigningKey {
             .map(|b| format!("{b:02x}"))
             .collect::<Vec<_>>()
             .join(":"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pkcs8::pkcs5::{pbes2, EncryptionScheme};
+
+    const IV: [u8; 16] = [0; 16];
+    const SALT: [u8; 8] = [1; 8];
+
+    fn scheme(kdf: pbes2::Kdf<'static>) -> EncryptionScheme<'static> {
+        pbes2::Parameters {
+            kdf,
+            encryption: pbes2::EncryptionScheme::Aes256Cbc { iv: &IV },
+        }
+        .into()
+    }
+
+    fn pbkdf2(iterations: u32) -> EncryptionScheme<'static> {
+        scheme(pbes2::Kdf::Pbkdf2(pbes2::Pbkdf2Params {
+            salt: &SALT,
+            iteration_count: iterations,
+            key_length: None,
+            prf: pbes2::Pbkdf2Prf::HmacWithSha256,
+        }))
+    }
+
+    fn scrypt(n: u64, r: u16, p: u16) -> EncryptionScheme<'static> {
+        scheme(pbes2::Kdf::Scrypt(pbes2::ScryptParams {
+            salt: &SALT,
+            cost_parameter: n,
+            block_size: r,
+            parallelization: p,
+            key_length: None,
+        }))
+    }
+
+    #[test]
+    fn kdf_cost_bounds() {
+        assert!(check_kdf_cost(&pbkdf2(2048)).is_ok());
+        assert!(check_kdf_cost(&pbkdf2(600_000)).is_ok());
+        assert!(check_kdf_cost(&pbkdf2(MAX_PBKDF2_ITERATIONS)).is_ok());
+        let err = check_kdf_cost(&pbkdf2(MAX_PBKDF2_ITERATIONS + 1)).unwrap_err();
+        assert!(err.contains("5000001 PBKDF2 iterations"), "{err}");
+        // What `openssl pkcs8 -scrypt` writes, and the most OpenSSL itself accepts (32 MiB).
+        assert!(check_kdf_cost(&scrypt(1 << 14, 8, 1)).is_ok());
+        assert!(check_kdf_cost(&scrypt(1 << 14, 15, 1)).is_ok());
+        assert!(check_kdf_cost(&scrypt(1 << 15, 8, 1)).is_err());
+        assert!(check_kdf_cost(&scrypt(1 << 14, 8, 32)).is_ok());
+        assert!(check_kdf_cost(&scrypt(1 << 14, 8, 65)).is_err());
+        for (n, r, p) in [
+            (0, 8, 1),
+            (1, 8, 1),
+            (3, 8, 1),
+            (1 << 10, 0, 1),
+            (1 << 10, 8, 0),
+        ] {
+            let err = check_kdf_cost(&scrypt(n, r, p)).unwrap_err();
+            assert!(err.contains("invalid"), "{err}");
+        }
+        assert!(check_kdf_cost(&scrypt(1 << 63, u16::MAX, u16::MAX)).is_err());
     }
 }

@@ -3,6 +3,8 @@
 //! The tables are the OCI SDK's region data (oci 2.189.0, `regions_definitions.py`): short codes
 //! such as `iad` are valid in a config file, and each region belongs to a realm with its own domain.
 
+use crate::error::OciError;
+
 /// Short region codes, as accepted in `region=`.
 const SHORT_NAMES: &[(&str, &str)] = &[
     ("aga", "us-saltlake-2"),
@@ -215,45 +217,139 @@ pub fn canonical(region: &str) -> String {
     lookup(SHORT_NAMES, &r).map(str::to_string).unwrap_or(r)
 }
 
+/// Checks that `region` has the shape of an OCI region name or short code: lowercase ASCII
+/// letters and digits in dash-separated words (`us-ashburn-1`, `iad`), one DNS label at most.
+/// It becomes part of the endpoint's host name, where `#`, `?`, `@`, `/` or `:` would send the
+/// signed requests to another host.
+pub fn check(region: &str) -> Result<String, OciError> {
+    let bad = |why: &str| {
+        Err(OciError::Config(format!(
+            "invalid region {region:?}: {why}; a region looks like us-ashburn-1 (or its short code, iad)"
+        )))
+    };
+    let trimmed = region.trim();
+    if trimmed.is_empty() {
+        return bad("it is empty");
+    }
+    if trimmed.len() > 63 {
+        return bad("it is longer than 63 characters");
+    }
+    if !trimmed
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
+        return bad("only letters, digits and '-' are allowed");
+    }
+    let canonical = canonical(trimmed);
+    if !canonical.starts_with(|c: char| c.is_ascii_lowercase())
+        || canonical.ends_with('-')
+        || canonical.contains("--")
+    {
+        return bad("it must start with a letter and be words joined by single dashes");
+    }
+    Ok(canonical)
+}
+
 /// The Object Storage endpoint of a region. Unknown regions are taken to be in the commercial
-/// realm (oraclecloud.com), as the SDK does.
-pub fn object_storage_endpoint(region: &str) -> String {
-    let region = canonical(region);
+/// realm (oraclecloud.com), as the SDK does. The URL is parsed back and its host compared with
+/// the one intended, so nothing in the region can point it elsewhere.
+pub fn object_storage_endpoint(region: &str) -> Result<String, OciError> {
+    let region = check(region)?;
     let domain = lookup(REGION_REALMS, &region)
         .and_then(|realm| lookup(REALM_DOMAINS, realm))
         .unwrap_or("oraclecloud.com");
-    format!("https://objectstorage.{region}.{domain}")
+    let host = format!("objectstorage.{region}.{domain}");
+    let url = format!("https://{host}");
+    let parsed = reqwest::Url::parse(&url).ok();
+    let same_host = parsed.as_ref().is_some_and(|u| {
+        u.host_str() == Some(host.as_str())
+            && u.port().is_none()
+            && u.username().is_empty()
+            && u.path() == "/"
+            && u.query().is_none()
+            && u.fragment().is_none()
+    });
+    if !same_host {
+        return Err(OciError::Config(format!(
+            "invalid region {region:?}: the endpoint {url} does not have the host {host}"
+        )));
+    }
+    Ok(url)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn object_storage_endpoint_ok(region: &str) -> String {
+        object_storage_endpoint(region).unwrap()
+    }
+
     #[test]
     fn endpoints_by_realm() {
         assert_eq!(
-            object_storage_endpoint("us-ashburn-1"),
+            object_storage_endpoint_ok("us-ashburn-1"),
             "https://objectstorage.us-ashburn-1.oraclecloud.com"
         );
         assert_eq!(
-            object_storage_endpoint("IAD"),
+            object_storage_endpoint_ok("IAD"),
             "https://objectstorage.us-ashburn-1.oraclecloud.com"
         );
         assert_eq!(
-            object_storage_endpoint("eu-frankfurt-1"),
+            object_storage_endpoint_ok("eu-frankfurt-1"),
             "https://objectstorage.eu-frankfurt-1.oraclecloud.com"
         );
         assert_eq!(
-            object_storage_endpoint("uk-gov-london-1"),
+            object_storage_endpoint_ok("uk-gov-london-1"),
             "https://objectstorage.uk-gov-london-1.oraclegovcloud.uk"
         );
         assert_eq!(
-            object_storage_endpoint("us-langley-1"),
+            object_storage_endpoint_ok("us-langley-1"),
             "https://objectstorage.us-langley-1.oraclegovcloud.com"
         );
         assert_eq!(
-            object_storage_endpoint("new-region-9"),
+            object_storage_endpoint_ok("new-region-9"),
             "https://objectstorage.new-region-9.oraclecloud.com"
+        );
+    }
+
+    #[test]
+    fn regions_cannot_redirect_the_endpoint() {
+        for region in [
+            "evil.example#",
+            "evil.example?",
+            "user@evil.example",
+            "evil.example/x",
+            "evil.example:8443",
+            "us-ashburn-1#.evil.example",
+            "us-ashburn-1?x=",
+            "x@evil.example/",
+            "us-ashburn-1/../",
+            "us-ashburn-1:443",
+            "evil.example",
+            "us ashburn 1",
+            "us-ash\nburn-1",
+            "",
+            "-us-ashburn-1",
+            "us--ashburn-1",
+            "us-ashburn-",
+            "1-region",
+            "us-\u{212a}ashburn-1",
+        ] {
+            let err = object_storage_endpoint(region)
+                .expect_err(region)
+                .to_string();
+            assert!(err.contains("invalid region"), "{region:?}: {err}");
+        }
+        let long = format!("a{}", "-b".repeat(40));
+        assert!(object_storage_endpoint(&long).is_err());
+        assert_eq!(
+            object_storage_endpoint(" us-ashburn-1 ").unwrap(),
+            "https://objectstorage.us-ashburn-1.oraclecloud.com"
+        );
+        assert_eq!(
+            object_storage_endpoint("ap-dcc-gazipur-1").unwrap(),
+            "https://objectstorage.ap-dcc-gazipur-1.oraclecloud15.com"
         );
     }
 }

@@ -57,6 +57,18 @@ fn key_forms_and_their_errors() {
         "-out",
         &path(&d, "enc.pem"),
     ]);
+    // What `openssl pkcs8 -scrypt` writes (N=16384, r=8, p=1): inside the KDF bounds.
+    openssl(&[
+        "pkcs8",
+        "-topk8",
+        "-scrypt",
+        "-in",
+        &pkcs8,
+        "-passout",
+        "pass:pw",
+        "-out",
+        &path(&d, "scrypt.pem"),
+    ]);
     openssl(&[
         "rsa",
         "-in",
@@ -83,6 +95,13 @@ fn key_forms_and_their_errors() {
     assert_eq!(load("pkcs1.pem", None).unwrap().fingerprint().unwrap(), fp);
     assert_eq!(
         load("enc.pem", Some("pw")).unwrap().fingerprint().unwrap(),
+        fp
+    );
+    assert_eq!(
+        load("scrypt.pem", Some("pw"))
+            .unwrap()
+            .fingerprint()
+            .unwrap(),
         fp
     );
     // A pass phrase for an unencrypted key is ignored, as the SDK ignores it.

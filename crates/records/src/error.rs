@@ -8,7 +8,7 @@ pub enum StoreError {
         value: String,
         why: &'static str,
     },
-    #[error("job record {location} is damaged: {why}. Fix or remove it (state: absent); it was not treated as missing")]
+    #[error("job record {location} is damaged: {why}. It was not treated as missing. Remove it with async_job_save state: absent, or replace it by saving the job's id over it (async_job_save with ansible_job_id, without if_absent)")]
     Corrupt { location: String, why: String },
     #[error("could not read job record {path}: {source}")]
     Read {

@@ -8,7 +8,7 @@
 use crate::error::StoreError;
 use crate::key::RecordKey;
 use crate::record::Record;
-use crate::store::{SaveMode, SaveOutcome, Store};
+use crate::store::{SaveMode, SaveOutcome, Store, Stored};
 use nix::fcntl::{Flock, FlockArg};
 use std::fs::{DirBuilder, File, OpenOptions};
 use std::io::{ErrorKind, Write};
@@ -60,19 +60,18 @@ impl FsStore {
         })
     }
 
-    fn read(path: &Path) -> Result<Option<Record>, StoreError> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => Record::parse(&text, &path.display().to_string()).map(Some),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-            Err(e) if e.kind() == ErrorKind::InvalidData => Err(StoreError::Corrupt {
-                location: path.display().to_string(),
-                why: "not valid UTF-8".into(),
-            }),
-            Err(e) => Err(StoreError::Read {
-                path: path.to_path_buf(),
-                source: e,
-            }),
-        }
+    fn read(path: &Path) -> Result<Stored, StoreError> {
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => Some(bytes),
+            Err(e) if e.kind() == ErrorKind::NotFound => None,
+            Err(e) => {
+                return Err(StoreError::Read {
+                    path: path.to_path_buf(),
+                    source: e,
+                })
+            }
+        };
+        Ok(Stored::from_bytes(bytes, &path.display().to_string()))
     }
 
     fn write_atomic(dir: &Path, path: &Path, text: &str) -> Result<(), StoreError> {
@@ -108,7 +107,7 @@ impl Store for FsStore {
         self.path(key).display().to_string()
     }
 
-    fn load(&self, key: &RecordKey) -> Result<Option<Record>, StoreError> {
+    fn inspect(&self, key: &RecordKey) -> Result<Stored, StoreError> {
         Self::read(&self.path(key))
     }
 
@@ -123,7 +122,7 @@ impl Store for FsStore {
         let _guard = Self::lock(&dir)?;
         if let SaveMode::IfAbsent { stale_claim_after } = mode {
             // Under the lock: what we see here cannot change until we have written.
-            if let Some(existing) = Self::read(&path)? {
+            if let Some(existing) = Self::read(&path)?.into_record()? {
                 if !existing.is_stale_claim(stale_claim_after) {
                     return Ok(SaveOutcome::Exists(existing));
                 }

@@ -11,4 +11,4 @@ pub mod store;
 pub use error::StoreError;
 pub use key::RecordKey;
 pub use record::Record;
-pub use store::{SaveMode, SaveOutcome, Store};
+pub use store::{SaveMode, SaveOutcome, Store, Stored};

@@ -5,7 +5,7 @@
 use crate::error::StoreError;
 use crate::key::RecordKey;
 use crate::record::Record;
-use crate::store::{SaveMode, SaveOutcome, Store};
+use crate::store::{SaveMode, SaveOutcome, Store, Stored};
 use oci::{Client, Conditional, OciError, PutOutcome};
 use std::time::Duration;
 
@@ -29,9 +29,14 @@ fn backend(e: OciError) -> StoreError {
 }
 
 impl OciStore {
-    pub fn open(o: &OciOptions) -> Result<OciStore, StoreError> {
+    /// Reads the config and the key and checks the endpoint: everything but the network.
+    pub fn client(o: &OciOptions) -> Result<Client, StoreError> {
         let profile = oci::config::load(o.config_file, o.profile).map_err(backend)?;
-        let client = Client::from_profile(&profile, o.endpoint, o.timeout).map_err(backend)?;
+        Client::from_profile(&profile, o.endpoint, o.timeout).map_err(backend)
+    }
+
+    pub fn open(o: &OciOptions) -> Result<OciStore, StoreError> {
+        let client = Self::client(o)?;
         // The old roles made every playbook fetch the namespace with the CLI; ask only if not given.
         let namespace = match o.namespace.filter(|n| !n.is_empty()) {
             Some(n) => n.to_string(),
@@ -44,21 +49,21 @@ impl OciStore {
         })
     }
 
-    fn get(&self, key: &RecordKey) -> Result<Option<(Record, String)>, StoreError> {
-        match self
+    /// What is there and its ETag.
+    fn fetch(&self, key: &RecordKey) -> Result<(Stored, String), StoreError> {
+        let obj = self
             .client
             .get(&self.namespace, &self.bucket, &key.relative())
-            .map_err(backend)?
-        {
-            None => Ok(None),
-            Some(obj) => {
-                let text = String::from_utf8(obj.body).map_err(|_| StoreError::Corrupt {
-                    location: self.location(key),
-                    why: "not valid UTF-8".into(),
-                })?;
-                Ok(Some((Record::parse(&text, &self.location(key))?, obj.etag)))
-            }
-        }
+            .map_err(backend)?;
+        let etag = obj.as_ref().map(|o| o.etag.clone()).unwrap_or_default();
+        let stored = Stored::from_bytes(obj.map(|o| o.body), &self.location(key));
+        Ok((stored, etag))
+    }
+
+    /// A record and its ETag; a damaged record is an error.
+    fn get(&self, key: &RecordKey) -> Result<Option<(Record, String)>, StoreError> {
+        let (stored, etag) = self.fetch(key)?;
+        Ok(stored.into_record()?.map(|r| (r, etag)))
     }
 }
 
@@ -67,8 +72,8 @@ impl Store for OciStore {
         format!("oci://{}/{}", self.bucket, key.relative())
     }
 
-    fn load(&self, key: &RecordKey) -> Result<Option<Record>, StoreError> {
-        Ok(self.get(key)?.map(|(r, _)| r))
+    fn inspect(&self, key: &RecordKey) -> Result<Stored, StoreError> {
+        Ok(self.fetch(key)?.0)
     }
 
     fn save(

@@ -21,17 +21,69 @@ pub enum SaveOutcome {
     Exists(Record),
 }
 
+/// What a store holds under a key.
+#[derive(Debug)]
+pub enum Stored {
+    Missing,
+    Record(Record),
+    /// Something is there, but not a record: `error` says why (a `StoreError::Corrupt`), `text`
+    /// is its content when that is UTF-8 (for a diff).
+    Damaged {
+        error: StoreError,
+        text: Option<String>,
+    },
+}
+
+impl Stored {
+    /// A damaged record is an error here: whoever loads or claims must never take it for missing.
+    pub fn into_record(self) -> Result<Option<Record>, StoreError> {
+        match self {
+            Stored::Missing => Ok(None),
+            Stored::Record(r) => Ok(Some(r)),
+            Stored::Damaged { error, .. } => Err(error),
+        }
+    }
+
+    /// Parses what was read at `location` (`None`: nothing there).
+    pub fn from_bytes(bytes: Option<Vec<u8>>, location: &str) -> Stored {
+        let Some(bytes) = bytes else {
+            return Stored::Missing;
+        };
+        match String::from_utf8(bytes) {
+            Ok(text) => match Record::parse(&text, location) {
+                Ok(r) => Stored::Record(r),
+                Err(error) => Stored::Damaged {
+                    error,
+                    text: Some(text),
+                },
+            },
+            Err(_) => Stored::Damaged {
+                error: StoreError::Corrupt {
+                    location: location.to_string(),
+                    why: "not valid UTF-8".into(),
+                },
+                text: None,
+            },
+        }
+    }
+}
+
 pub trait Store {
     /// How the record is named to users: a path, or `oci://bucket/object`.
     fn location(&self, key: &RecordKey) -> String;
-    /// `Ok(None)` only when the record does not exist; every other problem is an error.
-    fn load(&self, key: &RecordKey) -> Result<Option<Record>, StoreError>;
+    /// What is there, damaged records included; errors are for a store that cannot be read.
+    fn inspect(&self, key: &RecordKey) -> Result<Stored, StoreError>;
+    /// `Ok(None)` only when the record does not exist; every other problem, a damaged record
+    /// included, is an error.
+    fn load(&self, key: &RecordKey) -> Result<Option<Record>, StoreError> {
+        self.inspect(key)?.into_record()
+    }
     fn save(
         &self,
         key: &RecordKey,
         record: &Record,
         mode: SaveMode,
     ) -> Result<SaveOutcome, StoreError>;
-    /// Returns whether a record was there.
+    /// Returns whether a record was there. Never reads it, so a damaged record can be removed.
     fn delete(&self, key: &RecordKey) -> Result<bool, StoreError>;
 }

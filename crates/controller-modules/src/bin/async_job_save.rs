@@ -3,7 +3,7 @@
 use controller_modules::backend::{self, record_keys};
 use protocol::{ArgSpec, Failure, Opt, Params, Response};
 use records::record::now_utc;
-use records::{Record, SaveMode, SaveOutcome};
+use records::{Record, SaveMode, SaveOutcome, Stored};
 use serde_json::{json, Value};
 use std::process::ExitCode;
 
@@ -22,6 +22,9 @@ fn spec() -> ArgSpec {
             .default("present"),
         Opt::bool("if_absent").default(false),
         Opt::int("stale_claim_after").default(STALE_CLAIM_AFTER),
+        // Internal (async_task): check the options, names and backend settings as a save would,
+        // then stop: no store is read, created or written, and the job id may be left out.
+        Opt::bool("_validate_only").default(false),
     ];
     options.extend(backend::store_options());
     ArgSpec::new(options)
@@ -36,36 +39,54 @@ fn diff_text(r: Option<&Record>) -> Value {
 }
 
 fn body(p: &Params) -> Result<Response, Failure> {
-    let (key, store, mut r) = backend::begin(p)?;
-    let existing = store.load(&key)?;
-
-    if p.str("state") == Some("absent") {
-        let changed = existing.is_some();
-        if changed && !p.check_mode {
-            store.delete(&key)?;
-        }
-        if p.diff {
-            r.diff(diff_text(existing.as_ref()), "");
-        }
-        r.set("changed", changed).set(
-            "msg",
-            if changed {
-                "record deleted"
-            } else {
-                "no such record"
-            },
-        );
-        return Ok(r);
-    }
-
+    let key = backend::key(p)?;
+    let absent = p.str("state") == Some("absent");
     let if_absent = p.bool("if_absent");
     let jid = p.str("ansible_job_id").filter(|j| !j.is_empty());
-    if jid.is_none() && !if_absent {
+    if p.bool("_validate_only") {
+        // async_task checks its `record:` this way before it starts anything; it has no job id yet.
+        backend::check(p)?;
+        return Ok(Response::new(false).with("msg", "record options are valid"));
+    }
+    if !absent && jid.is_none() && !if_absent {
         return Err(Failure::new(
             "state is present but all of the following are missing: ansible_job_id \
              (only a claim, if_absent: true, may be saved without a job id)",
         ));
     }
+    let (key, store, mut r) = backend::begin_with(p, key)?;
+    let stored = store.inspect(&key)?;
+
+    if absent {
+        // A damaged record is removed like any other: this is the way out the load error names.
+        let (changed, before, msg) = match &stored {
+            Stored::Missing => (false, String::new(), "no such record"),
+            Stored::Record(e) => (true, e.to_text(), "record deleted"),
+            Stored::Damaged { text, .. } => (
+                true,
+                text.clone().unwrap_or_default(),
+                "damaged record deleted",
+            ),
+        };
+        if changed && !p.check_mode {
+            store.delete(&key)?;
+        }
+        if p.diff {
+            r.diff(before, "");
+        }
+        r.set("changed", changed).set("msg", msg);
+        return Ok(r);
+    }
+
+    let (existing, damaged) = match stored {
+        Stored::Missing => (None, None),
+        Stored::Record(e) => (Some(e), None),
+        // A claim must never take a damaged record for a free name: the job may be running.
+        Stored::Damaged { error, .. } if if_absent => return Err(error.into()),
+        // A plain save says which job the name is; it replaces whatever is there, so it
+        // replaces a damaged record too, and says so.
+        Stored::Damaged { error, text } => (None, Some((error, text))),
+    };
     let stale_after = p
         .int("stale_claim_after")
         .and_then(|s| u64::try_from(s).ok());
@@ -103,7 +124,21 @@ fn body(p: &Params) -> Result<Response, Failure> {
         r.set("claimed", changed);
     }
     if p.diff && changed {
-        r.diff(diff_text(existing.as_ref()), diff_text(Some(&kept)));
+        let before = match &damaged {
+            Some((_, text)) => Value::String(text.clone().unwrap_or_default()),
+            None => diff_text(existing.as_ref()),
+        };
+        r.diff(before, diff_text(Some(&kept)));
+    }
+    if let Some((error, _)) = &damaged {
+        r.warn(format!(
+            "{error}: {}",
+            if p.check_mode {
+                "this save would replace it"
+            } else {
+                "this save replaced it"
+            }
+        ));
     }
     for (k, v) in record_keys(&kept) {
         r.set(k, v);
@@ -112,11 +147,12 @@ fn body(p: &Params) -> Result<Response, Failure> {
         .set("changed", changed)
         .set(
             "msg",
-            match (if_absent, changed) {
-                (true, true) => "claimed",
-                (true, false) => "already claimed or saved by another run; see record",
-                (false, true) => "record saved",
-                (false, false) => "record already up to date",
+            match (if_absent, changed, damaged.is_some()) {
+                (true, true, _) => "claimed",
+                (true, false, _) => "already claimed or saved by another run; see record",
+                (false, true, true) => "record saved over a damaged record",
+                (false, true, false) => "record saved",
+                (false, false, _) => "record already up to date",
             },
         );
     Ok(r)
