@@ -111,6 +111,10 @@ options:
       - C(job_name) defaults to O(alias); host and playbook name to the task's.
       - The record is saved when this task starts or attaches to a job, and removed by
         O(cleanup).
+      - The record options are checked completely, with async_job_save's own messages, before
+        anything is claimed or started, in check mode too. Bad options start nothing.
+      - C(ansible_job_id), C(state), C(if_absent) and C(stale_claim_after) are set by this module
+        and are refused here.
     type: dict
 attributes:
   check_mode:
