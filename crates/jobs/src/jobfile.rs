@@ -1,6 +1,8 @@
 //! The job file's variants, as written by every ansible-core since 2.18.
 
+use serde_json::error::Category;
 use serde_json::{Map, Value};
+use std::io::{BufReader, Read};
 
 /// What a job file says, before anyone looks at processes.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,11 +29,29 @@ pub fn truthy(v: Option<&Value>) -> bool {
 }
 
 impl JobFile {
+    /// Classifies a job file's text. Never panics, whatever the input: a fuzz entry point.
     pub fn parse(text: &str) -> JobFile {
         if text.trim().is_empty() {
             return JobFile::Unreadable("the job file is empty".into());
         }
-        let data = match serde_json::from_str::<Value>(text) {
+        Self::classify(serde_json::from_str::<Value>(text))
+    }
+
+    /// Reads a job file as a stream, so a big output is held once (parsed), not twice (text and
+    /// parsed). Only a failing read is an error; bad contents are `Unreadable`.
+    pub fn read(reader: impl Read) -> std::io::Result<JobFile> {
+        let parsed = serde_json::from_reader::<_, Value>(BufReader::with_capacity(1 << 16, reader));
+        match parsed {
+            Err(e) if e.classify() == Category::Io => Err(e.into()),
+            Err(e) if e.is_eof() && e.line() <= 1 && e.column() == 0 => {
+                Ok(JobFile::Unreadable("the job file is empty".into()))
+            }
+            other => Ok(Self::classify(other)),
+        }
+    }
+
+    fn classify(parsed: serde_json::Result<Value>) -> JobFile {
+        let data = match parsed {
             Ok(Value::Object(m)) => m,
             Ok(_) => return JobFile::Unreadable("the job file is JSON but not an object".into()),
             Err(e) => return JobFile::Unreadable(format!("the job file is not valid JSON ({e})")),
@@ -95,5 +115,32 @@ mod tests {
                 "{text:?}"
             );
         }
+    }
+
+    #[test]
+    fn reading_a_stream_agrees_with_parsing_text() {
+        for text in [
+            START_218,
+            START_219,
+            DONE,
+            TIMEOUT,
+            NOT_JSON,
+            "",
+            "  \n",
+            "{\"a\": 1} x",
+            "[1]",
+            "{\"s\"",
+        ] {
+            let streamed = JobFile::read(text.as_bytes()).unwrap();
+            let parsed = JobFile::parse(text);
+            match (&streamed, &parsed) {
+                (JobFile::Unreadable(_), JobFile::Unreadable(_)) => {}
+                _ => assert_eq!(streamed, parsed, "{text:?}"),
+            }
+        }
+        assert!(matches!(
+            JobFile::read(&[b'"', 0xff, b'"'][..]).unwrap(),
+            JobFile::Unreadable(_)
+        ));
     }
 }

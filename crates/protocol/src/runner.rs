@@ -97,18 +97,17 @@ pub fn run_with_args_file(
     emit(&result)
 }
 
+/// Writes the result straight to stdout: a big job output is never copied into one more string.
 fn emit(result: &Map<String, Value>) -> ExitCode {
     let failed = result
         .get("failed")
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    let mut line = serde_json::to_string(result).unwrap_or_else(|e| {
-        format!("{{\"failed\": true, \"msg\": \"could not encode the module result: {e}\"}}")
-    });
-    line.push('\n');
     // Nothing useful can be done if stdout is gone; the controller reports the missing output.
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(line.as_bytes());
+    // A map with string keys cannot fail to encode, so only a broken stdout stops the write.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let _ = serde_json::to_writer(&mut out, result);
+    let _ = out.write_all(b"\n");
     let _ = out.flush();
     if failed {
         ExitCode::FAILURE
