@@ -228,4 +228,24 @@ mod tests {
         assert_eq!(link.jid.as_str(), "j3.3");
         fs::remove_dir_all(&d).unwrap();
     }
+
+    #[test]
+    fn pointing_never_goes_through_a_planted_temp_link() {
+        let d = tmpdir("tmplink");
+        let dir = AsyncDir::from_path(&d);
+        let victim = d.with_extension("victim");
+        fs::write(&victim, "keep").unwrap();
+        let a = AliasName::parse("t").unwrap();
+        let tmp = d.join(format!(".jid_t.{}.tmp", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &tmp).unwrap();
+        point(&dir, &a, &Jid::parse("j4.4").unwrap()).unwrap();
+        assert_eq!(
+            fs::read_link(d.join("jid_t")).unwrap(),
+            PathBuf::from("j4.4")
+        );
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "keep");
+        assert!(tmp.symlink_metadata().is_err());
+        fs::remove_dir_all(&d).unwrap();
+        fs::remove_file(&victim).unwrap();
+    }
 }
