@@ -2,7 +2,6 @@
 
 use jobs::status::{Job, State};
 use protocol::Response;
-use serde_json::{Map, Value};
 
 /// Builds async_status's result for a job: its keys, then the job file's own keys. Takes the job
 /// so a big output is moved into the result, never copied. `stdout_lines` and `stderr_lines` are
@@ -35,20 +34,6 @@ pub fn job_status(job: Job) -> Response {
     r
 }
 
-/// async_status's `*_lines`, for a status nested inside another result, where the controller does
-/// not add them.
-pub fn add_lines(m: &mut Map<String, Value>) {
-    for key in ["stdout", "stderr"] {
-        let lines: Vec<Value> = m
-            .get(key)
-            .and_then(Value::as_str)
-            .map(|s| s.lines().map(|l| Value::String(l.to_string())).collect())
-            .unwrap_or_default();
-        m.entry(format!("{key}_lines"))
-            .or_insert(Value::Array(lines));
-    }
-}
-
 /// The result for a name that points at nothing: not an error, so `when: not r.started` works.
 pub fn not_started() -> Response {
     let mut r = Response::new(false);
@@ -66,7 +51,7 @@ mod tests {
     use super::*;
     use jobs::jobfile::JobFile;
     use jobs::Jid;
-    use serde_json::json;
+    use serde_json::{json, Map};
     use std::path::PathBuf;
 
     fn job(state: State, text: &str) -> Job {
@@ -108,10 +93,6 @@ mod tests {
         assert_eq!(r.get("stdout"), Some(&json!("hi")));
         assert_eq!(r.get("stdout_lines"), None);
         assert_eq!(r.get("stderr_lines"), None);
-        let mut nested = r.0.clone();
-        add_lines(&mut nested);
-        assert_eq!(nested.get("stdout_lines"), Some(&json!(["hi"])));
-        assert_eq!(nested.get("stderr_lines"), Some(&json!(["err"])));
         assert_eq!(r.get("results_file"), Some(&json!("/a/j1.2")));
     }
 

@@ -34,7 +34,7 @@ fn read_link(dir: &AsyncDir, path: &Path) -> Result<Option<AliasLink>> {
     };
     let jid = confined_jid(dir, &target).ok_or_else(|| JobError::BrokenAlias {
         link: path.to_path_buf(),
-        target: target.clone(),
+        target: target.to_string_lossy().into_owned(),
     })?;
     Ok(Some(AliasLink {
         path: path.to_path_buf(),
@@ -201,7 +201,7 @@ mod tests {
             match read(&dir, &a) {
                 Err(JobError::BrokenAlias { link, target: t }) => {
                     assert_eq!(link, d.join(format!("async/jid_{name}")));
-                    assert_eq!(t, PathBuf::from(&target));
+                    assert_eq!(t, target);
                     let msg = JobError::BrokenAlias { link, target: t }.to_string();
                     assert!(msg.contains(&format!("jid_{name}")), "{msg}");
                 }

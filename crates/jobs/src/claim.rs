@@ -82,7 +82,7 @@ pub enum Claim {
 
 const HEADER: &str = "rstyczynski.ansible async_task claim v1";
 /// Far above any well-formed claim; a bigger file is damage and is not read whole.
-const MAX_CLAIM_BYTES: u64 = 512;
+const MAX_CLAIM_BYTES: usize = 512;
 
 impl Claim {
     pub fn token(&self) -> &Token {
@@ -103,30 +103,34 @@ impl Claim {
 
     /// Parses exactly what `format` writes; anything else is a damaged claim. Never panics: a
     /// fuzz entry point.
-    pub fn parse(text: &str) -> std::result::Result<Claim, String> {
+    pub fn parse(text: &str) -> std::result::Result<Claim, &'static str> {
         let body = text
             .strip_suffix('\n')
             .ok_or("it does not end with a newline")?;
         let mut lines = body.split('\n');
         if lines.next() != Some(HEADER) {
-            return Err("its first line is not the v1 claim header".into());
+            return Err("its first line is not the v1 claim header");
         }
         let token = lines
             .next()
             .and_then(|l| l.strip_prefix("token "))
             .ok_or("it has no token line")?;
-        let token = Token::parse(token).map_err(|e| e.to_string())?;
+        let token =
+            Token::parse(token).map_err(|_| "its token is not 8 to 64 lowercase hex digits")?;
         let claim = match lines.next() {
             None => Claim::Claimed(token),
             Some(line) => {
                 let jid = line
                     .strip_prefix("started ")
                     .ok_or("its third line is not a started line")?;
-                Claim::Started(token, Jid::parse(jid).map_err(|e| e.to_string())?)
+                Claim::Started(
+                    token,
+                    Jid::parse(jid).map_err(|_| "its jid is not a job id")?,
+                )
             }
         };
         if lines.next().is_some() {
-            return Err("it has extra lines".into());
+            return Err("it has extra lines");
         }
         Ok(claim)
     }
@@ -136,7 +140,7 @@ impl Claim {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Held {
     /// `Err(why)` when the file is damaged, foreign or of an older format.
-    pub claim: std::result::Result<Claim, String>,
+    pub claim: std::result::Result<Claim, &'static str>,
     pub age: Duration,
 }
 
@@ -148,12 +152,6 @@ impl Held {
             Ok(Claim::Claimed(t)) => t != token && self.age < ttl,
             Ok(Claim::Started(..)) => false,
             Err(_) => self.age < ttl,
-        }
-    }
-    pub fn holder(&self) -> String {
-        match &self.claim {
-            Ok(c) => c.token().as_str().to_string(),
-            Err(why) => format!("a damaged claim ({why})"),
         }
     }
     /// The job a released claim of `token` started.
@@ -172,16 +170,21 @@ impl Held {
 pub fn current(dir: &AsyncDir, alias: &AliasName) -> Result<Option<Held>> {
     let path = claim_file(dir, alias);
     let (claim, modified) = match open_regular(&path) {
-        Ok(f) => {
+        Ok(mut f) => {
             let meta = f.metadata().map_err(read_err(&path))?;
-            let mut bytes = Vec::new();
-            f.take(MAX_CLAIM_BYTES + 1)
-                .read_to_end(&mut bytes)
-                .map_err(read_err(&path))?;
-            let claim = match std::str::from_utf8(&bytes) {
-                _ if bytes.len() as u64 > MAX_CLAIM_BYTES => Err("it is too big".to_string()),
+            // One byte more than a claim may hold tells a damaged, oversized file.
+            let mut buf = [0u8; MAX_CLAIM_BYTES + 1];
+            let mut len = 0;
+            while len < buf.len() {
+                match f.read(&mut buf[len..]).map_err(read_err(&path))? {
+                    0 => break,
+                    n => len += n,
+                }
+            }
+            let claim = match std::str::from_utf8(&buf[..len]) {
+                _ if len > MAX_CLAIM_BYTES => Err("it is too big"),
                 Ok(text) => Claim::parse(text),
-                Err(_) => Err("it is not UTF-8".to_string()),
+                Err(_) => Err("it is not UTF-8"),
             };
             (claim, meta.modified().map_err(read_err(&path))?)
         }
@@ -189,7 +192,7 @@ pub fn current(dir: &AsyncDir, alias: &AliasName) -> Result<Option<Held>> {
         Err(e) if e.kind() == ErrorKind::InvalidData => {
             let meta = std::fs::symlink_metadata(&path).map_err(read_err(&path))?;
             (
-                Err(e.to_string()),
+                Err("it is a symlink or not a regular file"),
                 meta.modified().map_err(read_err(&path))?,
             )
         }

@@ -135,8 +135,10 @@ pub fn mark_killed(job: &Job, signal: Signal) -> Result<Map<String, Value>> {
         )),
     );
     let tmp = job.path.with_file_name(format!("{}.kill", job.jid));
-    let text = serde_json::to_string(&data).unwrap_or_default();
-    write_atomic(&job.path, &tmp, text.as_bytes()).map_err(write_err(&job.path))?;
+    let mut text: Vec<u8> = Vec::new();
+    // Through `dyn Write`, like the module's result: one serializer in the binary.
+    let _ = serde_json::to_writer(&mut text as &mut dyn std::io::Write, &data);
+    write_atomic(&job.path, &tmp, &text).map_err(write_err(&job.path))?;
     if let Some(dir) = job.path.parent() {
         crate::alias::sync_dir(dir);
     }

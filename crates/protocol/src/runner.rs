@@ -15,7 +15,7 @@ pub fn execute(
     args_text: &str,
     body: impl FnOnce(&Params) -> Result<Response, Failure>,
 ) -> Map<String, Value> {
-    let raw = match serde_json::from_str::<Value>(args_text) {
+    let raw = match crate::json::parse(args_text) {
         Ok(Value::Object(m)) => m,
         Ok(other) => {
             return Failure::new(format!(
@@ -97,17 +97,18 @@ pub fn run_with_args_file(
     emit(&result)
 }
 
-/// Writes the result straight to stdout: a big job output is never copied into one more string.
 fn emit(result: &Map<String, Value>) -> ExitCode {
     let failed = result
         .get("failed")
         .and_then(Value::as_bool)
         .unwrap_or(false);
+    // One buffer, written in one call. A map with string keys cannot fail to encode.
+    let mut line: Vec<u8> = Vec::new();
+    let _ = serde_json::to_writer(&mut line as &mut dyn Write, result);
+    line.push(b'\n');
     // Nothing useful can be done if stdout is gone; the controller reports the missing output.
-    // A map with string keys cannot fail to encode, so only a broken stdout stops the write.
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let _ = serde_json::to_writer(&mut out, result);
-    let _ = out.write_all(b"\n");
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(&line);
     let _ = out.flush();
     if failed {
         ExitCode::FAILURE

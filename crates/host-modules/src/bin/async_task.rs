@@ -4,7 +4,7 @@
 //!   attach to it, keep its result, or start a new one (then claim the name for this run);
 //! - `release`: name the job this run started and drop the claim.
 
-use host_modules::report::{add_lines, job_status};
+use host_modules::report::job_status;
 use host_modules::{specs, DEFAULT_ASYNC_DIR};
 use jobs::alias;
 use jobs::claim::{self, Refused, Token};
@@ -156,11 +156,10 @@ fn claim_or_attach(
     Ok(r)
 }
 
-/// A job's status inside the claim answer: the controller adds `*_lines` only at the top level.
+/// A job's status inside the claim answer. Its `*_lines` are built by the action plugin, like
+/// every other `*_lines`: never on the target.
 fn nested_status(job: Job) -> Value {
-    let mut m = job_status(job).0;
-    add_lines(&mut m);
-    Value::Object(m)
+    Value::Object(job_status(job).0)
 }
 
 const JOB_FILE_WAIT: Duration = Duration::from_secs(15);
