@@ -67,6 +67,9 @@ class ActionModule(BinaryModuleAction):
         decision = self._claim(task_vars)
         action = decision['action']
         job = decision.get('job') or {}
+        for key in ('stdout', 'stderr'):  # the binary leaves *_lines to the controller
+            if key in job and key + '_lines' not in job:
+                job[key + '_lines'] = (job[key] or '').splitlines()
         names = {'ansible_job_alias': args['alias'], 'action': action}
 
         if action == 'dead':

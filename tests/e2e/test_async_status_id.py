@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -120,13 +121,22 @@ def test_answers_what_the_builtin_answers(target, tmp_path):
     assert run.rc == 0, run
     builtin, ours = run.out['builtin'], run.out['ours']
     for key, value in builtin.items():
-        if key in ('invocation', 'attempts', 'failed_when_result', 'changed'):
+        # failed_when_suppressed_exception: ansible-core 2.19+ keeps the builtin's exception
+        # text when failed_when hides a failure; it is not part of the module's answer.
+        if key in ('invocation', 'attempts', 'failed_when_result', 'changed', 'failed_when_suppressed_exception'):
             continue
         assert ours.get(key) == value, f'{key}: builtin {value!r}, ours {ours.get(key)!r}'
     assert ours['rc'] == 3 and ours['stdout_lines'] == ['out'] and ours['stderr_lines'] == ['err']
     running_b, running_o = run.out['builtin_running'], run.out['ours_running']
     for key in ('started', 'finished', 'ansible_job_id', 'results_file'):
         assert running_o[key] == running_b[key], key
+    # An unknown jid: the builtin's keys, results_file included, with the same values.
+    missing_b, missing_o = run.out['builtin_missing'], run.out['ours_missing']
+    assert missing_b['msg'] == 'could not find job' and 'results_file' in missing_b, missing_b
+    for key, value in missing_b.items():
+        if key in ('invocation', 'failed_when_result', 'changed', 'exception', 'failed_when_suppressed_exception'):
+            continue
+        assert missing_o.get(key) == value, f'unknown jid, {key}: builtin {value!r}, ours {missing_o.get(key)!r}'
 
 
 def test_delegate_to_agrees_with_the_wrapper(tmp_path, name):
@@ -147,3 +157,21 @@ def test_spec_examples_run_as_written(tmp_path):
         for pb, t, (proc, out) in started:
             result = finish(proc, out)
             assert result.rc == 0, f'{pb} on {t}: {result}'
+
+
+def test_a_link_out_of_the_async_dir_is_refused_and_never_followed(target, name, tmp_path):
+    """jid_<name> -> ../elsewhere/<jid> and -> /abs/elsewhere/<jid>: status, full_cleanup and
+    async_kill fail naming the link, read nothing through it, and delete nothing."""
+    jid = f'j{uuid.uuid4().int % 10**12}.1'
+    run = playbook('broken_alias.yml', target, tmp_path, name=name, jid=jid)
+    assert run.rc == 0, run
+    secret = f'SECRET_{name}'
+    for task in ('status', 'full', 'kill'):
+        for kind, result in zip(('rel', 'abs'), run.out[task]):
+            assert result['failed'] is True, (task, kind, result)
+            assert f'jid_{name}_{kind}' in result['msg'], (task, kind, result['msg'])
+            assert 'broken alias' in result['msg'], (task, kind, result['msg'])
+            assert secret not in json.dumps(result), (task, kind, result)
+            assert not result.get('changed'), (task, kind, result)
+    assert run.out['outside_after']['exists'] is True, 'a cleanup deleted the file outside the async dir'
+    assert all(s['exists'] and s['islnk'] for s in run.out['links_after']), run.out['links_after']

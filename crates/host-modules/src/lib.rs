@@ -1,6 +1,7 @@
 //! Shared pieces of the on-host modules: option specs and the status report every module returns.
 
 pub mod report;
+pub mod specs;
 
 /// Where the async wrapper writes when nothing else is configured (ansible-core's default).
 pub const DEFAULT_ASYNC_DIR: &str = "~/.ansible_async";

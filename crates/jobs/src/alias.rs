@@ -4,21 +4,21 @@ use crate::dir::AsyncDir;
 use crate::error::{read_err, write_err, JobError, Result};
 use crate::names::{AliasName, Jid, ALIAS_PREFIX};
 use std::io::ErrorKind;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AliasLink {
     pub path: PathBuf,
-    /// The link's target as stored (relative links are ours; absolute ones come from the spec's
-    /// `file: state=link` recipe and the original module).
+    /// The link's target as stored: a bare jid (ours), or the absolute path of a job file in this
+    /// same dir (the spec's `file: state=link` recipe and the original module).
     pub target: PathBuf,
-    /// Where the job file is, the target resolved against the async dir.
+    /// `<async dir>/<jid>`: the only file an alias ever leads to, whatever spelling it uses.
     pub job_path: PathBuf,
-    /// The jid, when the target's file name is one.
-    pub jid: Option<Jid>,
+    pub jid: Jid,
 }
 
-/// Reads an alias. `Ok(None)` when there is no such alias.
+/// Reads an alias. `Ok(None)` when there is no such alias; `BrokenAlias` when its target is
+/// anything but a job file directly inside this async dir.
 pub fn read(dir: &AsyncDir, alias: &AliasName) -> Result<Option<AliasLink>> {
     read_link(dir, &dir.alias_file(alias))
 }
@@ -32,21 +32,43 @@ fn read_link(dir: &AsyncDir, path: &Path) -> Result<Option<AliasLink>> {
         }
         Err(e) => return Err(read_err(path)(e)),
     };
-    let job_path = if target.is_absolute() {
-        target.clone()
-    } else {
-        dir.path().join(&target)
-    };
-    let jid = target
-        .file_name()
-        .and_then(|n| n.to_str())
-        .and_then(|n| Jid::parse(n).ok());
+    let jid = confined_jid(dir, &target).ok_or_else(|| JobError::BrokenAlias {
+        link: path.to_path_buf(),
+        target: target.to_string_lossy().into_owned(),
+    })?;
     Ok(Some(AliasLink {
         path: path.to_path_buf(),
+        job_path: dir.job_file(&jid),
         target,
-        job_path,
         jid,
     }))
+}
+
+/// The jid a link target names, if it names a job file directly inside `dir`: a bare jid, or an
+/// absolute path whose parent is `dir` itself. The caller opens `<dir>/<jid>` by name, never the
+/// target, so a parent that reaches `dir` through a symlink cannot lead anywhere else.
+pub fn confined_jid(dir: &AsyncDir, target: &Path) -> Option<Jid> {
+    let text = target.to_str()?;
+    if let Ok(jid) = Jid::parse(text) {
+        return Some(jid);
+    }
+    if !target.is_absolute() || text.ends_with('/') {
+        return None;
+    }
+    let jid = Jid::parse(target.file_name()?.to_str()?).ok()?;
+    let parent = target.parent()?;
+    if parent.components().any(|c| c == Component::ParentDir) {
+        return None;
+    }
+    (parent == dir.path() || same_dir(parent, dir.path())).then_some(jid)
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(ma), Ok(mb)) => ma.is_dir() && ma.dev() == mb.dev() && ma.ino() == mb.ino(),
+        _ => false,
+    }
 }
 
 /// Points the alias at a job, atomically: a new link under a temporary name, then rename over the
@@ -73,7 +95,6 @@ pub fn pointing_to(dir: &AsyncDir, jid: &Jid) -> Result<Vec<PathBuf>> {
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(read_err(dir.path())(e)),
     };
-    let job_file = dir.job_file(jid);
     let mut found = Vec::new();
     for entry in entries.flatten() {
         if !entry
@@ -84,28 +105,13 @@ pub fn pointing_to(dir: &AsyncDir, jid: &Jid) -> Result<Vec<PathBuf>> {
             continue;
         }
         if let Ok(Some(link)) = read_link(dir, &entry.path()) {
-            if link.jid.as_ref() == Some(jid) && same_file_path(&link.job_path, &job_file) {
+            if &link.jid == jid {
                 found.push(link.path);
             }
         }
     }
     found.sort();
     Ok(found)
-}
-
-/// Absolute links may name the dir through another spelling (`~` expanded differently, a
-/// symlinked home); compare the directories by identity when the plain paths differ.
-fn same_file_path(a: &Path, b: &Path) -> bool {
-    if a == b {
-        return true;
-    }
-    match (a.parent(), b.parent()) {
-        (Some(pa), Some(pb)) => match (std::fs::canonicalize(pa), std::fs::canonicalize(pb)) {
-            (Ok(ca), Ok(cb)) => ca == cb && a.file_name() == b.file_name(),
-            _ => false,
-        },
-        _ => false,
-    }
 }
 
 /// Makes a rename or unlink durable; a failure here only weakens crash safety, so it is ignored.
@@ -137,10 +143,10 @@ mod tests {
         assert!(read(&dir, &a).unwrap().is_none());
         point(&dir, &a, &j1).unwrap();
         let link = read(&dir, &a).unwrap().unwrap();
-        assert_eq!(link.jid, Some(j1.clone()));
+        assert_eq!(link.jid, j1);
         assert_eq!(link.job_path, d.join("j1.1"));
         point(&dir, &a, &j2).unwrap();
-        assert_eq!(read(&dir, &a).unwrap().unwrap().jid, Some(j2.clone()));
+        assert_eq!(read(&dir, &a).unwrap().unwrap().jid, j2);
         // An absolute link made the spec's way (file: state=link) is found too.
         std::os::unix::fs::symlink(d.join("j2.2"), d.join("jid_other")).unwrap();
         assert_eq!(
@@ -166,5 +172,80 @@ mod tests {
         let a = AliasName::parse("x").unwrap();
         assert!(matches!(read(&dir, &a), Err(JobError::NotAnAlias(_))));
         fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn links_that_leave_the_dir_are_broken_and_never_followed() {
+        let d = tmpdir("broken");
+        let dir = AsyncDir::from_path(d.join("async"));
+        fs::create_dir_all(d.join("async")).unwrap();
+        fs::create_dir_all(d.join("elsewhere")).unwrap();
+        fs::write(d.join("elsewhere/j1.1"), "{}").unwrap();
+        let outside = d.join("elsewhere/j1.1");
+        let climbing = format!("../{}/async/j1.1", d.file_name().unwrap().to_str().unwrap());
+        for (name, target) in [
+            ("rel", "../elsewhere/j1.1".to_string()),
+            ("abs", outside.to_string_lossy().into_owned()),
+            ("dotdot", "..".to_string()),
+            ("sub", "sub/j1.1".to_string()),
+            ("notjid", "passwd".to_string()),
+            ("climb", climbing),
+            (
+                "abs_dotdot",
+                format!("{}/async/../elsewhere/j1.1", d.display()),
+            ),
+            ("abs_slash", format!("{}/async/j1.1/", d.display())),
+        ] {
+            std::os::unix::fs::symlink(&target, d.join(format!("async/jid_{name}"))).unwrap();
+            let a = AliasName::parse(name).unwrap();
+            match read(&dir, &a) {
+                Err(JobError::BrokenAlias { link, target: t }) => {
+                    assert_eq!(link, d.join(format!("async/jid_{name}")));
+                    assert_eq!(t, target);
+                    let msg = JobError::BrokenAlias { link, target: t }.to_string();
+                    assert!(msg.contains(&format!("jid_{name}")), "{msg}");
+                }
+                other => panic!("{name} -> {target}: {other:?}"),
+            }
+        }
+        // None of them counts as pointing to a job.
+        assert!(pointing_to(&dir, &Jid::parse("j1.1").unwrap())
+            .unwrap()
+            .is_empty());
+        assert_eq!(fs::read_to_string(&outside).unwrap(), "{}");
+        fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn an_absolute_link_into_the_same_dir_leads_to_the_job_file_by_name() {
+        let d = tmpdir("abs");
+        let dir = AsyncDir::from_path(&d);
+        std::os::unix::fs::symlink(d.join("j3.3"), d.join("jid_abs")).unwrap();
+        let link = read(&dir, &AliasName::parse("abs").unwrap())
+            .unwrap()
+            .unwrap();
+        assert_eq!(link.job_path, d.join("j3.3"));
+        assert_eq!(link.jid.as_str(), "j3.3");
+        fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn pointing_never_goes_through_a_planted_temp_link() {
+        let d = tmpdir("tmplink");
+        let dir = AsyncDir::from_path(&d);
+        let victim = d.with_extension("victim");
+        fs::write(&victim, "keep").unwrap();
+        let a = AliasName::parse("t").unwrap();
+        let tmp = d.join(format!(".jid_t.{}.tmp", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &tmp).unwrap();
+        point(&dir, &a, &Jid::parse("j4.4").unwrap()).unwrap();
+        assert_eq!(
+            fs::read_link(d.join("jid_t")).unwrap(),
+            PathBuf::from("j4.4")
+        );
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "keep");
+        assert!(tmp.symlink_metadata().is_err());
+        fs::remove_dir_all(&d).unwrap();
+        fs::remove_file(&victim).unwrap();
     }
 }

@@ -7,17 +7,18 @@
 //! flock on the async dir, and a run that finds a fresh claim of another run waits for the name to
 //! appear. A claim older than its time to live is from a run that died and may be taken over.
 //!
-//! Releasing a claim after a start leaves `<token> <jid>` in the file: a run that waited on that
+//! Releasing a claim after a start leaves the token and the jid in the file: a run that waited on that
 //! token then attaches to that job even if it has already finished and been cleaned up, instead
 //! of starting the command a second time. Such a marker blocks nobody.
 
 use crate::alias::sync_dir;
 use crate::dir::AsyncDir;
 use crate::error::{read_err, write_err, JobError, Result};
-use crate::names::AliasName;
+use crate::files::{open_regular, write_atomic};
+use crate::names::{AliasName, Jid};
 use nix::fcntl::{Flock, FlockArg};
 use std::fs::{DirBuilder, File};
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Read};
 use std::os::unix::fs::DirBuilderExt;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
@@ -47,45 +48,161 @@ pub fn claim_file(dir: &AsyncDir, alias: &AliasName) -> PathBuf {
     dir.path().join(format!(".{}.claim", alias.file_name()))
 }
 
-/// A run's claim on a name, or the marker it left when it released the claim.
+/// A run's claim token: lowercase hex, so it can never split, merge or escape a field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+pub const MIN_TOKEN_LEN: usize = 8;
+pub const MAX_TOKEN_LEN: usize = 64;
+
+impl Token {
+    /// Strict on purpose: a fuzz entry point, and the only way a token gets into a claim file.
+    pub fn parse(s: &str) -> Result<Token> {
+        if !(MIN_TOKEN_LEN..=MAX_TOKEN_LEN).contains(&s.len()) {
+            return Err(JobError::BadToken("it must be 8 to 64 characters long"));
+        }
+        if !s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+            return Err(JobError::BadToken("it must be lowercase hexadecimal"));
+        }
+        Ok(Token(s.to_string()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What a claim file says.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Claim {
+    /// The run with this token is starting the job.
+    Claimed(Token),
+    /// Released: the run with this token started this job.
+    Started(Token, Jid),
+}
+
+const HEADER: &str = "rstyczynski.ansible async_task claim v1";
+/// Far above any well-formed claim; a bigger file is damage and is not read whole.
+const MAX_CLAIM_BYTES: usize = 512;
+
+impl Claim {
+    pub fn token(&self) -> &Token {
+        match self {
+            Claim::Claimed(t) | Claim::Started(t, _) => t,
+        }
+    }
+
+    /// The file format: a header line, then `token <hex>`, then `started <jid>` once released.
+    pub fn format(&self) -> String {
+        match self {
+            Claim::Claimed(t) => format!("{HEADER}\ntoken {}\n", t.as_str()),
+            Claim::Started(t, jid) => {
+                format!("{HEADER}\ntoken {}\nstarted {}\n", t.as_str(), jid.as_str())
+            }
+        }
+    }
+
+    /// Parses exactly what `format` writes; anything else is a damaged claim. Never panics: a
+    /// fuzz entry point.
+    pub fn parse(text: &str) -> std::result::Result<Claim, &'static str> {
+        let body = text
+            .strip_suffix('\n')
+            .ok_or("it does not end with a newline")?;
+        let mut lines = body.split('\n');
+        if lines.next() != Some(HEADER) {
+            return Err("its first line is not the v1 claim header");
+        }
+        let token = lines
+            .next()
+            .and_then(|l| l.strip_prefix("token "))
+            .ok_or("it has no token line")?;
+        let token =
+            Token::parse(token).map_err(|_| "its token is not 8 to 64 lowercase hex digits")?;
+        let claim = match lines.next() {
+            None => Claim::Claimed(token),
+            Some(line) => {
+                let jid = line
+                    .strip_prefix("started ")
+                    .ok_or("its third line is not a started line")?;
+                Claim::Started(
+                    token,
+                    Jid::parse(jid).map_err(|_| "its jid is not a job id")?,
+                )
+            }
+        };
+        if lines.next().is_some() {
+            return Err("it has extra lines");
+        }
+        Ok(claim)
+    }
+}
+
+/// The claim file on a name, as found.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Held {
-    pub token: String,
+    /// `Err(why)` when the file is damaged, foreign or of an older format.
+    pub claim: std::result::Result<Claim, &'static str>,
     pub age: Duration,
-    /// Set once released: the job this claim started.
-    pub started: Option<String>,
 }
 
 impl Held {
-    /// Whether this keeps other runs from starting the job now.
-    pub fn blocks(&self, token: &str, ttl: Duration) -> bool {
-        self.started.is_none() && self.token != token && self.age < ttl
+    /// Whether this keeps `token` from starting the job now. A damaged claim blocks like a fresh
+    /// one of an unknown run until its time to live is over: it cannot be proven abandoned sooner.
+    pub fn blocks(&self, token: &Token, ttl: Duration) -> bool {
+        match &self.claim {
+            Ok(Claim::Claimed(t)) => t != token && self.age < ttl,
+            Ok(Claim::Started(..)) => false,
+            Err(_) => self.age < ttl,
+        }
+    }
+    /// The job a released claim of `token` started.
+    pub fn started_by(&self, token: &Token) -> Option<&Jid> {
+        match &self.claim {
+            Ok(Claim::Started(t, jid)) if t == token => Some(jid),
+            _ => None,
+        }
+    }
+    fn claimed_by(&self, token: &Token) -> bool {
+        matches!(&self.claim, Ok(Claim::Claimed(t)) if t == token)
     }
 }
 
 /// The claim on `alias`, if any. Call with the lock held.
 pub fn current(dir: &AsyncDir, alias: &AliasName) -> Result<Option<Held>> {
     let path = claim_file(dir, alias);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
+    let (claim, modified) = match open_regular(&path) {
+        Ok(mut f) => {
+            let meta = f.metadata().map_err(read_err(&path))?;
+            // One byte more than a claim may hold tells a damaged, oversized file.
+            let mut buf = [0u8; MAX_CLAIM_BYTES + 1];
+            let mut len = 0;
+            while len < buf.len() {
+                match f.read(&mut buf[len..]).map_err(read_err(&path))? {
+                    0 => break,
+                    n => len += n,
+                }
+            }
+            let claim = match std::str::from_utf8(&buf[..len]) {
+                _ if len > MAX_CLAIM_BYTES => Err("it is too big"),
+                Ok(text) => Claim::parse(text),
+                Err(_) => Err("it is not UTF-8"),
+            };
+            (claim, meta.modified().map_err(read_err(&path))?)
+        }
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.kind() == ErrorKind::InvalidData => {
+            let meta = std::fs::symlink_metadata(&path).map_err(read_err(&path))?;
+            (
+                Err("it is a symlink or not a regular file"),
+                meta.modified().map_err(read_err(&path))?,
+            )
+        }
         Err(e) => return Err(read_err(&path)(e)),
     };
-    let modified = std::fs::metadata(&path)
-        .and_then(|m| m.modified())
-        .map_err(read_err(&path))?;
     // A clock step backwards makes the claim look new; it then ages from now on.
     let age = SystemTime::now()
         .duration_since(modified)
         .unwrap_or_default();
-    let mut words = text.split_whitespace();
-    let token = words.next().unwrap_or_default().to_string();
-    let started = words.next().map(str::to_string);
-    Ok(Some(Held {
-        token,
-        age,
-        started,
-    }))
+    Ok(Some(Held { claim, age }))
 }
 
 /// Why a claim could not be taken.
@@ -99,7 +216,7 @@ pub enum Refused {
 pub fn take(
     dir: &AsyncDir,
     alias: &AliasName,
-    token: &str,
+    token: &Token,
     ttl: Duration,
 ) -> Result<std::result::Result<(), Refused>> {
     if let Some(held) = current(dir, alias)? {
@@ -107,24 +224,21 @@ pub fn take(
             return Ok(Err(Refused::Busy(held)));
         }
     }
-    write_claim(dir, alias, token)?;
+    write_claim(dir, alias, &Claim::Claimed(token.clone()))?;
     Ok(Ok(()))
 }
 
-fn write_claim(dir: &AsyncDir, alias: &AliasName, text: &str) -> Result<()> {
+fn write_claim(dir: &AsyncDir, alias: &AliasName, claim: &Claim) -> Result<()> {
     let path = claim_file(dir, alias);
     let tmp = path.with_extension(format!("claim.{}.tmp", std::process::id()));
-    let write = || -> std::io::Result<()> {
-        std::fs::write(&tmp, text)?;
-        File::open(&tmp)?.sync_all()?;
-        std::fs::rename(&tmp, &path)
-    };
-    if let Err(e) = write() {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(write_err(&path)(e));
-    }
+    write_atomic(&path, &tmp, claim.format().as_bytes()).map_err(write_err(&path))?;
     sync_dir(dir.path());
     Ok(())
+}
+
+/// Whether `token` holds the claim on `alias` now. Call with the lock held.
+pub fn holds(dir: &AsyncDir, alias: &AliasName, token: &Token) -> Result<bool> {
+    Ok(current(dir, alias)?.is_some_and(|h| h.claimed_by(token)))
 }
 
 /// Ends `token`'s claim: leaves the started job's marker, or removes the claim when nothing was
@@ -132,26 +246,24 @@ fn write_claim(dir: &AsyncDir, alias: &AliasName, text: &str) -> Result<()> {
 pub fn release(
     dir: &AsyncDir,
     alias: &AliasName,
-    token: &str,
-    started: Option<&str>,
+    token: &Token,
+    started: Option<&Jid>,
 ) -> Result<bool> {
-    match current(dir, alias)? {
-        Some(held) if held.token == token && held.started.is_none() => {
-            if let Some(jid) = started {
-                write_claim(dir, alias, &format!("{token} {jid}"))?;
-                return Ok(true);
-            }
-            let path = claim_file(dir, alias);
-            match std::fs::remove_file(&path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == ErrorKind::NotFound => {}
-                Err(e) => return Err(write_err(&path)(e)),
-            }
-            sync_dir(dir.path());
-            Ok(true)
-        }
-        _ => Ok(false),
+    if !holds(dir, alias, token)? {
+        return Ok(false);
     }
+    if let Some(jid) = started {
+        write_claim(dir, alias, &Claim::Started(token.clone(), jid.clone()))?;
+        return Ok(true);
+    }
+    let path = claim_file(dir, alias);
+    match std::fs::remove_file(&path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == ErrorKind::NotFound => {}
+        Err(e) => return Err(write_err(&path)(e)),
+    }
+    sync_dir(dir.path());
+    Ok(true)
 }
 
 #[cfg(test)]
@@ -164,23 +276,28 @@ mod tests {
         AsyncDir::from_path(d)
     }
 
+    fn t(s: &str) -> Token {
+        Token::parse(s).unwrap()
+    }
+
     #[test]
     fn one_claim_at_a_time_until_dropped() {
         let d = dir("one");
         let a = AliasName::parse("nightly").unwrap();
         let _l = lock(&d).unwrap();
         let ttl = Duration::from_secs(60);
-        assert_eq!(take(&d, &a, "t1", ttl).unwrap(), Ok(()));
-        match take(&d, &a, "t2", ttl).unwrap() {
-            Err(Refused::Busy(h)) => assert_eq!(h.token, "t1"),
+        let (t1, t2) = (t("aaaaaaaa01"), t("bbbbbbbb02"));
+        assert_eq!(take(&d, &a, &t1, ttl).unwrap(), Ok(()));
+        match take(&d, &a, &t2, ttl).unwrap() {
+            Err(Refused::Busy(h)) => assert_eq!(h.claim, Ok(Claim::Claimed(t1.clone()))),
             other => panic!("second claim was {other:?}"),
         }
         // The holder may renew its own claim.
-        assert_eq!(take(&d, &a, "t1", ttl).unwrap(), Ok(()));
-        assert!(!release(&d, &a, "t2", None).unwrap());
-        assert!(release(&d, &a, "t1", None).unwrap());
+        assert_eq!(take(&d, &a, &t1, ttl).unwrap(), Ok(()));
+        assert!(!release(&d, &a, &t2, None).unwrap());
+        assert!(release(&d, &a, &t1, None).unwrap());
         assert_eq!(current(&d, &a).unwrap(), None);
-        assert_eq!(take(&d, &a, "t2", ttl).unwrap(), Ok(()));
+        assert_eq!(take(&d, &a, &t2, ttl).unwrap(), Ok(()));
         std::fs::remove_dir_all(d.path()).unwrap();
     }
 
@@ -189,11 +306,12 @@ mod tests {
         let d = dir("stale");
         let a = AliasName::parse("nightly").unwrap();
         let _l = lock(&d).unwrap();
-        assert_eq!(take(&d, &a, "dead-run", Duration::ZERO).unwrap(), Ok(()));
-        assert_eq!(take(&d, &a, "t2", Duration::ZERO).unwrap(), Ok(()));
-        assert_eq!(current(&d, &a).unwrap().map(|h| h.token), Some("t2".into()));
+        let (dead, t2) = (t("dead0000"), t("bbbbbbbb02"));
+        assert_eq!(take(&d, &a, &dead, Duration::ZERO).unwrap(), Ok(()));
+        assert_eq!(take(&d, &a, &t2, Duration::ZERO).unwrap(), Ok(()));
+        assert!(holds(&d, &a, &t2).unwrap());
         // The dead run cannot drop what is no longer its claim.
-        assert!(!release(&d, &a, "dead-run", None).unwrap());
+        assert!(!release(&d, &a, &dead, None).unwrap());
         std::fs::remove_dir_all(d.path()).unwrap();
     }
 
@@ -203,18 +321,112 @@ mod tests {
         let a = AliasName::parse("nightly").unwrap();
         let _l = lock(&d).unwrap();
         let ttl = Duration::from_secs(60);
-        assert_eq!(take(&d, &a, "t1", ttl).unwrap(), Ok(()));
-        assert!(release(&d, &a, "t1", Some("j1.2")).unwrap());
+        let (t1, t2) = (t("aaaaaaaa01"), t("bbbbbbbb02"));
+        let jid = Jid::parse("j1.2").unwrap();
+        assert_eq!(take(&d, &a, &t1, ttl).unwrap(), Ok(()));
+        assert!(release(&d, &a, &t1, Some(&jid)).unwrap());
         let held = current(&d, &a).unwrap().unwrap();
-        assert_eq!(
-            (held.token.as_str(), held.started.as_deref()),
-            ("t1", Some("j1.2"))
-        );
-        assert!(!held.blocks("t2", ttl));
+        assert_eq!(held.started_by(&t1), Some(&jid));
+        assert_eq!(held.started_by(&t2), None);
+        assert!(!held.blocks(&t2, ttl));
         // Released once: a second release is not this run's any more.
-        assert!(!release(&d, &a, "t1", Some("j1.2")).unwrap());
-        assert_eq!(take(&d, &a, "t2", ttl).unwrap(), Ok(()));
+        assert!(!release(&d, &a, &t1, Some(&jid)).unwrap());
+        assert_eq!(take(&d, &a, &t2, ttl).unwrap(), Ok(()));
         std::fs::remove_dir_all(d.path()).unwrap();
+    }
+
+    #[test]
+    fn tokens_are_strict_lowercase_hex() {
+        for ok in ["0123abcd", "deadbeefdeadbeef", &"f".repeat(64)] {
+            assert!(Token::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "abc",
+            "aaaa aaaa",
+            "aaaaaaaa ",
+            " aaaaaaaa",
+            "aaaaaaaa\tb",
+            "aaaaaaaa\nb",
+            "AAAAAAAA",
+            "aaaaaaag",
+            "aaaa/aaaa",
+            "ééééééééé",
+            &"f".repeat(65),
+        ] {
+            assert!(Token::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn claim_files_parse_exactly_what_is_written() {
+        let c = Claim::Claimed(t("abcdef01"));
+        assert_eq!(Claim::parse(&c.format()), Ok(c));
+        let s = Claim::Started(t("abcdef01"), Jid::parse("j12.34").unwrap());
+        assert_eq!(Claim::parse(&s.format()), Ok(s));
+        let good = Claim::Claimed(t("abcdef01")).format();
+        for bad in [
+            String::new(),
+            // The old format, and the two-start trick it allowed: a token with a space in it.
+            "abcdef01".into(),
+            "abcdef01 j1.2".into(),
+            good.trim_end().to_string(),
+            good.replace("token ", "token  "),
+            format!("{good}started j1.2\nextra\n"),
+            format!("{good}started ../j1.2\n"),
+            format!("{good}\n"),
+            good.replace("v1", "v2"),
+        ] {
+            assert!(Claim::parse(&bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn damaged_and_planted_claims_block_until_stale_and_are_never_followed() {
+        let d = dir("damaged");
+        let a = AliasName::parse("nightly").unwrap();
+        let _l = lock(&d).unwrap();
+        let ttl = Duration::from_secs(60);
+        let me = t("cccccccc03");
+        let path = claim_file(&d, &a);
+        // An old-format claim: damaged, blocks a fresh start, never counts as ours or started.
+        std::fs::write(&path, "cccccccc03 j1.2").unwrap();
+        let held = current(&d, &a).unwrap().unwrap();
+        assert!(held.claim.is_err());
+        assert!(held.blocks(&me, ttl));
+        assert_eq!(held.started_by(&me), None);
+        assert!(matches!(
+            take(&d, &a, &me, ttl).unwrap(),
+            Err(Refused::Busy(_))
+        ));
+        assert!(!release(&d, &a, &me, None).unwrap());
+        assert!(path.exists());
+        // Once stale it is replaced.
+        assert_eq!(take(&d, &a, &me, Duration::ZERO).unwrap(), Ok(()));
+        assert!(holds(&d, &a, &me).unwrap());
+        // A planted symlink is not read through, and writing replaces the link, not its target.
+        let victim = d.path().with_extension("victim");
+        std::fs::write(&victim, Claim::Claimed(me.clone()).format()).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        std::os::unix::fs::symlink(&victim, &path).unwrap();
+        let held = current(&d, &a).unwrap().unwrap();
+        assert!(held.claim.is_err(), "{held:?}");
+        assert!(!holds(&d, &a, &me).unwrap());
+        let tmp = path.with_extension(format!("claim.{}.tmp", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &tmp).unwrap();
+        let other = t("dddddddd04");
+        assert_eq!(take(&d, &a, &other, Duration::ZERO).unwrap(), Ok(()));
+        assert!(holds(&d, &a, &other).unwrap());
+        assert_eq!(
+            std::fs::read_to_string(&victim).unwrap(),
+            Claim::Claimed(me.clone()).format()
+        );
+        assert!(!path.symlink_metadata().unwrap().is_symlink());
+        // An oversized file is damage, not read whole.
+        std::fs::write(&path, "x".repeat(10_000)).unwrap();
+        assert!(current(&d, &a).unwrap().unwrap().claim.is_err());
+        std::fs::remove_dir_all(d.path()).unwrap();
+        std::fs::remove_file(&victim).unwrap();
     }
 
     #[test]

@@ -31,3 +31,31 @@ pub fn remove_all(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     }
     Ok(removed)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    #[test]
+    fn removing_leftovers_unlinks_names_never_link_targets() {
+        let d = std::env::temp_dir().join(format!("jobs-cleanup-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(&d).unwrap();
+        let victim = d.with_extension("victim");
+        fs::write(&victim, "keep").unwrap();
+        let dir = AsyncDir::from_path(&d);
+        let jid = Jid::parse("j8.8").unwrap();
+        for name in ["j8.8", "j8.8.tmp", "j8.8.kill"] {
+            std::os::unix::fs::symlink(&victim, d.join(name)).unwrap();
+        }
+        let mut paths = vec![dir.job_file(&jid)];
+        paths.extend(leftovers(&dir, &jid));
+        assert_eq!(paths.len(), 3);
+        assert_eq!(remove_all(&paths).unwrap().len(), 3);
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "keep");
+        assert_eq!(fs::read_dir(&d).unwrap().count(), 0);
+        fs::remove_dir_all(&d).unwrap();
+        fs::remove_file(&victim).unwrap();
+    }
+}

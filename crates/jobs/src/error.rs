@@ -21,6 +21,15 @@ pub enum JobError {
     },
     #[error("{0} exists but is not an alias symlink; refusing to touch it")]
     NotAnAlias(PathBuf),
+    #[error(
+        "broken alias {}: it points to '{target}', which is not a job file in this async dir; \
+         it was not followed and nothing was changed. Remove the link, or re-point it with \
+         async_alias force=true",
+        link.display()
+    )]
+    BrokenAlias { link: PathBuf, target: String },
+    #[error("invalid claim token: {0}")]
+    BadToken(&'static str),
 }
 
 pub type Result<T> = std::result::Result<T, JobError>;

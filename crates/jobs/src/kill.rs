@@ -6,6 +6,7 @@
 //! cannot overwrite it with the module's failure.
 
 use crate::error::{write_err, Result};
+use crate::files::write_atomic;
 use crate::liveness::wrapper_processes;
 use crate::status::Job;
 use nix::sys::signal::{kill, Signal};
@@ -134,16 +135,10 @@ pub fn mark_killed(job: &Job, signal: Signal) -> Result<Map<String, Value>> {
         )),
     );
     let tmp = job.path.with_file_name(format!("{}.kill", job.jid));
-    let text = serde_json::to_string(&data).unwrap_or_default();
-    let write = || -> std::io::Result<()> {
-        std::fs::write(&tmp, &text)?;
-        std::fs::File::open(&tmp)?.sync_all()?;
-        std::fs::rename(&tmp, &job.path)
-    };
-    if let Err(e) = write() {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(write_err(&job.path)(e));
-    }
+    let mut text: Vec<u8> = Vec::new();
+    // Through `dyn Write`, like the module's result: one serializer in the binary.
+    let _ = serde_json::to_writer(&mut text as &mut dyn std::io::Write, &data);
+    write_atomic(&job.path, &tmp, &text).map_err(write_err(&job.path))?;
     if let Some(dir) = job.path.parent() {
         crate::alias::sync_dir(dir);
     }
@@ -193,5 +188,26 @@ mod tests {
             pids.iter().filter(|p| alive(**p)).collect::<Vec<_>>()
         );
         assert!(job_pids("j555444333222").is_empty());
+    }
+
+    #[test]
+    fn the_kill_mark_never_writes_through_a_planted_link() {
+        let d = std::env::temp_dir().join(format!("jobs-kill-mark-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        let victim = d.with_extension("victim");
+        std::fs::write(&victim, "keep").unwrap();
+        std::fs::write(d.join("j7.7"), r#"{"started": 1, "finished": 0}"#).unwrap();
+        std::os::unix::fs::symlink(&victim, d.join("j7.7.kill")).unwrap();
+        let dir = crate::AsyncDir::from_path(&d);
+        let jid = crate::Jid::parse("j7.7").unwrap();
+        let job = crate::status::probe(&dir, &jid).unwrap().unwrap();
+        mark_killed(&job, Signal::SIGTERM).unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+        let marked = crate::status::probe(&dir, &jid).unwrap().unwrap();
+        assert_eq!(marked.state, crate::status::State::Killed);
+        assert!(d.join("j7.7.kill").symlink_metadata().is_err());
+        std::fs::remove_dir_all(&d).unwrap();
+        std::fs::remove_file(&victim).unwrap();
     }
 }

@@ -10,6 +10,7 @@ pub mod claim;
 pub mod cleanup;
 pub mod dir;
 pub mod error;
+pub mod files;
 pub mod jobfile;
 pub mod kill;
 pub mod liveness;

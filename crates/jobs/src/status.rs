@@ -2,6 +2,7 @@
 
 use crate::dir::AsyncDir;
 use crate::error::{read_err, Result};
+use crate::files::open_regular;
 use crate::jobfile::JobFile;
 use crate::liveness::runner_alive;
 use crate::names::Jid;
@@ -44,7 +45,7 @@ pub fn probe(dir: &AsyncDir, jid: &Jid) -> Result<Option<Job>> {
     probe_path(&dir.job_file(jid), jid)
 }
 
-pub fn probe_path(path: &Path, jid: &Jid) -> Result<Option<Job>> {
+fn probe_path(path: &Path, jid: &Jid) -> Result<Option<Job>> {
     let Some(file) = read_job_file(path)? else {
         return Ok(None);
     };
@@ -75,15 +76,17 @@ pub fn probe_path(path: &Path, jid: &Jid) -> Result<Option<Job>> {
     }))
 }
 
+/// A symlink or a non-file in place of the job file is damage: reported, never followed.
 fn read_job_file(path: &Path) -> Result<Option<JobFile>> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(JobFile::parse(&text))),
-        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-        Err(e) if e.kind() == ErrorKind::InvalidData => Ok(Some(JobFile::Unreadable(
-            "the job file is not valid UTF-8".into(),
-        ))),
-        Err(e) => Err(read_err(path)(e)),
-    }
+    let file = match open_regular(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.kind() == ErrorKind::InvalidData => {
+            return Ok(Some(JobFile::Unreadable(e.to_string())))
+        }
+        Err(e) => return Err(read_err(path)(e)),
+    };
+    JobFile::read(file).map(Some).map_err(read_err(path))
 }
 
 #[cfg(test)]
@@ -147,11 +150,19 @@ mod tests {
             probe(&dir, &jid).unwrap().unwrap().state,
             State::Corrupt(_)
         ));
-        // A directory in place of the file is an I/O error, reported with its path.
+        // A directory or a symlink in place of the file is damage, named, and never followed.
         fs::remove_file(d.join("j1.2")).unwrap();
         fs::create_dir(d.join("j1.2")).unwrap();
-        let err = probe(&dir, &jid).unwrap_err().to_string();
-        assert!(err.contains("j1.2"), "{err}");
+        match probe(&dir, &jid).unwrap().unwrap().state {
+            State::Corrupt(why) => assert!(why.contains("j1.2"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        fs::remove_dir(d.join("j1.2")).unwrap();
+        fs::write(d.join("secret"), r#"{"rc": 0, "stdout": "secret"}"#).unwrap();
+        std::os::unix::fs::symlink(d.join("secret"), d.join("j1.2")).unwrap();
+        let job = probe(&dir, &jid).unwrap().unwrap();
+        assert!(matches!(job.state, State::Corrupt(_)), "{:?}", job.state);
+        assert!(job.data.is_empty());
         fs::remove_dir_all(&d).unwrap();
     }
 }

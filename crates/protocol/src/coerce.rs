@@ -129,7 +129,7 @@ fn to_float(value: &Value) -> Result<Value, String> {
 fn to_dict(value: &Value) -> Result<Map<String, Value>, String> {
     match value {
         Value::Object(m) => Ok(m.clone()),
-        Value::String(s) if s.starts_with('{') => match serde_json::from_str::<Value>(s) {
+        Value::String(s) if s.starts_with('{') => match crate::json::parse(s) {
             Ok(Value::Object(m)) => Ok(m),
             _ => Err("unable to evaluate string as dictionary".into()),
         },

@@ -7,6 +7,7 @@
 //! `{"failed": true, "msg": ...}`.
 
 mod coerce;
+mod json;
 mod response;
 mod runner;
 mod spec;

@@ -15,7 +15,7 @@ pub fn execute(
     args_text: &str,
     body: impl FnOnce(&Params) -> Result<Response, Failure>,
 ) -> Map<String, Value> {
-    let raw = match serde_json::from_str::<Value>(args_text) {
+    let raw = match crate::json::parse(args_text) {
         Ok(Value::Object(m)) => m,
         Ok(other) => {
             return Failure::new(format!(
@@ -102,13 +102,13 @@ fn emit(result: &Map<String, Value>) -> ExitCode {
         .get("failed")
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    let mut line = serde_json::to_string(result).unwrap_or_else(|e| {
-        format!("{{\"failed\": true, \"msg\": \"could not encode the module result: {e}\"}}")
-    });
-    line.push('\n');
+    // One buffer, written in one call. A map with string keys cannot fail to encode.
+    let mut line: Vec<u8> = Vec::new();
+    let _ = serde_json::to_writer(&mut line as &mut dyn Write, result);
+    line.push(b'\n');
     // Nothing useful can be done if stdout is gone; the controller reports the missing output.
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(line.as_bytes());
+    let _ = out.write_all(&line);
     let _ = out.flush();
     if failed {
         ExitCode::FAILURE

@@ -1,28 +1,18 @@
 //! async_alias: gives a running job a name, a `jid_<alias>` symlink next to its job file.
 
-use host_modules::DEFAULT_ASYNC_DIR;
+use host_modules::{specs, DEFAULT_ASYNC_DIR};
 use jobs::alias;
-use jobs::status::{probe, probe_path};
-use jobs::{AliasName, AsyncDir, Jid};
-use protocol::{ArgSpec, Failure, Opt, Params, Response};
+use jobs::claim;
+use jobs::status::probe;
+use jobs::{AliasName, AsyncDir, Jid, JobError};
+use protocol::{Failure, Params, Response};
 use serde_json::{json, Value};
 use std::process::ExitCode;
 
 const NAME: &str = "async_alias";
 
-fn spec() -> ArgSpec {
-    ArgSpec::new(vec![
-        Opt::str("alias").required(),
-        Opt::str("jid").required(),
-        // Resolved into jid by the action plugin; listed so error messages name every option.
-        Opt::raw("job"),
-        Opt::bool("force").default(false),
-        Opt::str("_async_dir").default(DEFAULT_ASYNC_DIR),
-    ])
-}
-
 fn main() -> ExitCode {
-    protocol::run(NAME, &spec(), body)
+    protocol::run(NAME, &specs::async_alias(), body)
 }
 
 fn body(p: &Params) -> Result<Response, Failure> {
@@ -38,6 +28,14 @@ fn body(p: &Params) -> Result<Response, Failure> {
         .set("alias_path", alias_path.to_string_lossy().as_ref())
         .set("results_file", job_file.to_string_lossy().as_ref());
 
+    // Read, check and point under the lock async_task and cleanup take, so that of two calls
+    // racing for one name only one can see it free. No lock in check mode, nor when the dir is
+    // missing (the job cannot exist then, and locking would create the dir).
+    let _lock = if !p.check_mode && dir.path().is_dir() {
+        Some(claim::lock(&dir)?)
+    } else {
+        None
+    };
     if probe(&dir, &jid)?.is_none() {
         return Err(Failure::new(format!(
             "could not find job {jid} in {}: a job must exist before it can be named",
@@ -46,32 +44,34 @@ fn body(p: &Params) -> Result<Response, Failure> {
         .with_all(r));
     }
 
-    let current = alias::read(&dir, &alias)?;
-    let previous: Option<String> = current.as_ref().map(|l| {
-        l.jid.as_ref().map_or_else(
-            || l.target.to_string_lossy().into_owned(),
-            |j| j.to_string(),
-        )
-    });
+    let current = match alias::read(&dir, &alias) {
+        Ok(link) => link,
+        // A broken alias leads nowhere: force may replace the link itself, nothing else.
+        Err(e @ JobError::BrokenAlias { .. }) if p.bool("force") => {
+            r.warn(format!("replaced the {e}"));
+            None
+        }
+        Err(e) => return Err(Failure::new(e).with_all(r)),
+    };
+    let previous: Option<String> = current.as_ref().map(|l| l.jid.to_string());
     if let Some(link) = &current {
-        if link.jid.as_ref() == Some(&jid) && link.job_path == job_file {
+        let other = &link.jid;
+        if other == &jid {
             return Ok(r.with("msg", format!("alias '{alias}' already names job {jid}")));
         }
-        if let Some(other) = &link.jid {
-            if let Some(job) = probe_path(&link.job_path, other)? {
-                if job.is_live() {
-                    if !p.bool("force") {
-                        return Err(Failure::new(format!(
-                            "alias '{alias}' already names job {other}, which is still running; \
-                             wait for it, clean it up, or set force=true to move the alias"
-                        ))
-                        .with_all(r)
-                        .with("previous_job_id", other.as_str()));
-                    }
-                    r.warn(format!(
-                        "alias '{alias}' moved away from job {other}, which is still running"
-                    ));
+        if let Some(job) = probe(&dir, other)? {
+            if job.is_live() {
+                if !p.bool("force") {
+                    return Err(Failure::new(format!(
+                        "alias '{alias}' already names job {other}, which is still running; \
+                         wait for it, clean it up, or set force=true to move the alias"
+                    ))
+                    .with_all(r)
+                    .with("previous_job_id", other.as_str()));
                 }
+                r.warn(format!(
+                    "alias '{alias}' moved away from job {other}, which is still running"
+                ));
             }
         }
     }

@@ -1,28 +1,17 @@
 //! async_kill: stop a job and everything it started, then mark it killed.
 
-use host_modules::DEFAULT_ASYNC_DIR;
+use host_modules::{specs, DEFAULT_ASYNC_DIR};
 use jobs::alias;
 use jobs::kill::{job_pids, mark_killed, parse_signal, terminate};
-use jobs::status::{probe, probe_path, State};
+use jobs::status::{probe, State};
 use jobs::{AliasName, AsyncDir, Jid};
-use protocol::{ArgSpec, Failure, Opt, Params, Response};
+use protocol::{Failure, Params, Response};
 use serde_json::{json, Value};
 use std::process::ExitCode;
 use std::time::Duration;
 
-fn spec() -> ArgSpec {
-    ArgSpec::new(vec![
-        Opt::str("jid"),
-        Opt::str("alias"),
-        Opt::str("signal").default("TERM"),
-        Opt::float("grace").default(5.0),
-        Opt::str("_async_dir").default(DEFAULT_ASYNC_DIR),
-    ])
-    .exactly_one_of(&["jid", "alias"])
-}
-
 fn main() -> ExitCode {
-    protocol::run("async_kill", &spec(), body)
+    protocol::run("async_kill", &specs::async_kill(), body)
 }
 
 fn body(p: &Params) -> Result<Response, Failure> {
@@ -42,13 +31,8 @@ fn body(p: &Params) -> Result<Response, Failure> {
             Failure::new(format!("no job is named '{alias}'"))
                 .with("ansible_job_alias", alias.as_str())
         })?;
-        let jid = link.jid.clone().ok_or_else(|| {
-            Failure::new(format!(
-                "alias '{alias}' points to {}, which is not a job file",
-                link.target.display()
-            ))
-        })?;
-        probe_path(&link.job_path, &jid)?.ok_or_else(|| {
+        let jid = link.jid;
+        probe(&dir, &jid)?.ok_or_else(|| {
             Failure::new(format!(
                 "alias '{alias}' points to job {jid}, whose file is gone"
             ))
@@ -93,7 +77,7 @@ fn body(p: &Params) -> Result<Response, Failure> {
     }
     let sent = terminate(&pids, signal, Duration::from_secs_f64(grace));
     // Read again: the job may have finished on its own while we looked.
-    let job = probe_path(&job.path, &job.jid)?.unwrap_or(job);
+    let job = probe(&dir, &job.jid)?.unwrap_or(job);
     if job.state == State::Finished {
         r.warn(format!(
             "job {} finished before it could be killed",

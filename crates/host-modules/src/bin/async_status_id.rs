@@ -1,32 +1,20 @@
 //! async_status_id: async_status that also finds jobs by alias, spots dead wrappers and cleans up.
 
 use host_modules::report::{job_status, not_started};
-use host_modules::DEFAULT_ASYNC_DIR;
+use host_modules::{specs, DEFAULT_ASYNC_DIR};
 use jobs::alias::{self, AliasLink};
 use jobs::claim;
 use jobs::cleanup::{leftovers, remove_all};
-use jobs::status::{probe, probe_path, Job, State};
+use jobs::status::{probe, Job, State};
 use jobs::{AliasName, AsyncDir, Jid};
-use protocol::{ArgSpec, Failure, Opt, Params, Response};
+use protocol::{Failure, Params, Response};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 const NAME: &str = "async_status_id";
 
-fn spec() -> ArgSpec {
-    ArgSpec::new(vec![
-        Opt::str("jid"),
-        Opt::str("alias"),
-        Opt::str("mode")
-            .choices(&["status", "cleanup", "full_cleanup"])
-            .default("status"),
-        Opt::str("_async_dir").default(DEFAULT_ASYNC_DIR),
-    ])
-    .exactly_one_of(&["jid", "alias"])
-}
-
 fn main() -> ExitCode {
-    protocol::run(NAME, &spec(), body)
+    protocol::run(NAME, &specs::async_status_id(), body)
 }
 
 /// What the task named, and what we found behind it.
@@ -51,7 +39,7 @@ fn body(p: &Params) -> Result<Response, Failure> {
     if cleaning {
         cleanup(&dir, &target, p)
     } else {
-        status(&target)
+        status(&dir, target)
     }
 }
 
@@ -60,10 +48,10 @@ fn locate(dir: &AsyncDir, p: &Params) -> Result<Target, Failure> {
         let alias = AliasName::parse(name)?;
         let path = dir.alias_file(&alias);
         let link = alias::read(dir, &alias)?;
-        let jid = link.as_ref().and_then(|l| l.jid.clone());
-        let job = match (&link, &jid) {
-            (Some(l), Some(j)) => probe_path(&l.job_path, j)?,
-            _ => None,
+        let jid = link.as_ref().map(|l| l.jid.clone());
+        let job = match &jid {
+            Some(j) => probe(dir, j)?,
+            None => None,
         };
         return Ok(Target {
             alias: Some((alias, path)),
@@ -92,22 +80,19 @@ fn name_keys(r: &mut Response, t: &Target) {
     }
 }
 
-fn status(t: &Target) -> Result<Response, Failure> {
-    let Some(job) = &t.job else {
+fn status(dir: &AsyncDir, mut t: Target) -> Result<Response, Failure> {
+    let Some(job) = t.job.take() else {
         let mut r = not_started();
-        name_keys(&mut r, t);
+        name_keys(&mut r, &t);
         return match (&t.alias, &t.link, &t.jid) {
+            // The builtin's keys for an unknown jid, results_file included.
             (None, _, Some(jid)) => Err(Failure::new("could not find job")
                 .with_all(r)
                 .with("ansible_job_id", jid.as_str())
+                .with("results_file", dir.job_file(jid).to_string_lossy().as_ref())
                 .with("started", true)
                 .with("finished", true)),
             (Some((alias, _)), None, _) => Ok(r.with("msg", format!("no job is named '{alias}'"))),
-            (Some((alias, _)), Some(link), None) => Err(Failure::new(format!(
-                "alias '{alias}' points to {}, which is not a job file; remove the alias or re-create it with async_alias force=true",
-                link.target.display()
-            ))
-            .with_all(r)),
             (Some((alias, _)), Some(link), Some(jid)) => Ok(r.with(
                 "msg",
                 format!(
@@ -115,23 +100,23 @@ fn status(t: &Target) -> Result<Response, Failure> {
                     link.job_path.display()
                 ),
             )),
-            (None, _, None) => Err(Failure::new("no job given")),
+            _ => Err(Failure::new("no job given")),
         };
     };
+    let (jid, path, state) = (job.jid.clone(), job.path.clone(), job.state.clone());
     let mut r = job_status(job);
-    name_keys(&mut r, t);
-    match &job.state {
+    name_keys(&mut r, &t);
+    match &state {
         State::Dead => Err(Failure::new(format!(
             "job {jid} is not finished and its async wrapper is gone: no process runs async_wrapper.py {prefix}. \
              The wrapper was killed or the host rebooted, so the job will never finish and its output is lost. \
              Remove it with mode=full_cleanup, then start the job again.",
-            jid = job.jid,
-            prefix = job.jid.prefix()
+            prefix = jid.prefix()
         ))
         .with_all(r)),
         State::Corrupt(why) => Err(Failure::new(format!(
             "job file {} is damaged: {why}. The job's result cannot be read; inspect the file, then remove it with mode=full_cleanup",
-            job.path.display()
+            path.display()
         ))
         .with_all(r)
         .with("finished", false)),

@@ -5,58 +5,39 @@
 //! - `release`: name the job this run started and drop the claim.
 
 use host_modules::report::job_status;
-use host_modules::DEFAULT_ASYNC_DIR;
+use host_modules::{specs, DEFAULT_ASYNC_DIR};
 use jobs::alias;
-use jobs::claim::{self, Refused};
+use jobs::claim::{self, Refused, Token};
 use jobs::cleanup::{leftovers, remove_all};
 use jobs::jobfile::truthy;
-use jobs::status::{probe, probe_path, Job, State};
+use jobs::status::{probe, Job, State};
 use jobs::{AliasName, AsyncDir, Jid};
-use protocol::{ArgSpec, Failure, Opt, Params, Response};
+use protocol::{Failure, Params, Response};
 use serde_json::Value;
 use std::process::ExitCode;
 use std::time::Duration;
 
-fn spec() -> ArgSpec {
-    ArgSpec::new(vec![
-        Opt::str("alias").required(),
-        Opt::str("restart")
-            .choices(&["never", "on_failure", "always"])
-            .default("never"),
-        Opt::str("_mode").choices(&["claim", "release"]).required(),
-        Opt::str("_token").required(),
-        Opt::int("_claim_ttl").default(120),
-        Opt::str("_jid"),
-        // The claim token a previous `wait` answer named: attach to what that run started.
-        Opt::str("_after"),
-        Opt::str("_async_dir").default(DEFAULT_ASYNC_DIR),
-    ])
-}
-
 fn main() -> ExitCode {
-    protocol::run("async_task", &spec(), body)
+    protocol::run("async_task", &specs::async_task(), body)
 }
 
 fn body(p: &Params) -> Result<Response, Failure> {
     let alias = AliasName::parse(p.str("alias").unwrap_or_default())?;
     let dir = AsyncDir::resolve(p.str("_async_dir").unwrap_or(DEFAULT_ASYNC_DIR))?;
-    let token = p.str("_token").unwrap_or_default();
-    if token.is_empty() || token.contains(['/', '\n']) {
-        return Err(Failure::new(
-            "_token must be a non-empty single-line string",
-        ));
-    }
+    // Every input is checked before anything is read or written.
+    let token = Token::parse(p.str("_token").unwrap_or_default())?;
+    let after = p.str("_after").map(Token::parse).transpose()?;
+    let jid = p.str("_jid").map(Jid::parse).transpose()?;
     let mut r = Response::new(false);
     r.set("ansible_job_alias", alias.as_str()).set(
         "alias_path",
         dir.alias_file(&alias).to_string_lossy().as_ref(),
     );
     if p.str("_mode") == Some("release") {
-        let jid = p.str("_jid").map(Jid::parse).transpose()?;
-        return release(&dir, &alias, token, jid.as_ref(), r);
+        return release(&dir, &alias, &token, jid.as_ref(), r);
     }
     let ttl = Duration::from_secs(p.int("_claim_ttl").unwrap_or(120).max(0) as u64);
-    claim_or_attach(p, &dir, &alias, token, ttl, r)
+    claim_or_attach(p, &dir, &alias, (&token, after.as_ref()), ttl, r)
 }
 
 /// What to do with the job a name points to.
@@ -110,7 +91,7 @@ fn claim_or_attach(
     p: &Params,
     dir: &AsyncDir,
     alias: &AliasName,
-    token: &str,
+    (token, after): (&Token, Option<&Token>),
     ttl: Duration,
     mut r: Response,
 ) -> Result<Response, Failure> {
@@ -120,31 +101,26 @@ fn claim_or_attach(
     } else {
         Some(claim::lock(dir)?)
     };
-    if let Some(after) = p.str("_after") {
-        if let Some(started) = claim::current(dir, alias)?
-            .filter(|h| h.token == after)
-            .and_then(|h| h.started)
-        {
+    if let Some(after) = after {
+        if let Some(jid) = claim::current(dir, alias)?.and_then(|h| h.started_by(after).cloned()) {
             // The run this one waited for started the job: that is the job, even if it has
             // already finished and been cleaned up, whatever the restart policy says.
-            let jid = Jid::parse(&started)?;
             if let Some(job) = probe(dir, &jid)? {
-                r.set("job", Value::Object(job_status(&job).0));
+                r.set("job", nested_status(job));
             }
             return Ok(r
                 .with("ansible_job_id", jid.as_str())
                 .with("action", "attach"));
         }
     }
-    let link = alias::read(dir, alias)?;
-    let job = match link.as_ref().and_then(|l| l.jid.clone().map(|j| (l, j))) {
-        Some((l, jid)) => probe_path(&l.job_path, &jid)?,
+    let job = match alias::read(dir, alias)? {
+        Some(link) => probe(dir, &link.jid)?,
         None => None,
     };
     let decision = decide(job.as_ref(), p.str("restart").unwrap_or("never"))?;
-    if let Some(job) = &job {
-        r.set("job", Value::Object(job_status(job).0));
+    if let Some(job) = job {
         r.set("ansible_job_id", job.jid.as_str());
+        r.set("job", nested_status(job));
     }
     let action = match decision {
         Decision::Attach => "attach",
@@ -160,8 +136,11 @@ fn claim_or_attach(
                 }
             };
             if let Some(held) = busy {
-                r.set("claim_age", held.age.as_secs())
-                    .set("claim_holder", held.token);
+                r.set("claim_age", held.age.as_secs());
+                // Only a real token can be waited on with _after; a damaged claim just ages out.
+                if let Ok(c) = &held.claim {
+                    r.set("claim_holder", c.token().as_str());
+                }
                 "wait"
             } else {
                 r.set("changed", true);
@@ -177,11 +156,17 @@ fn claim_or_attach(
     Ok(r)
 }
 
+/// A job's status inside the claim answer. Its `*_lines` are built by the action plugin, like
+/// every other `*_lines`: never on the target.
+fn nested_status(job: Job) -> Value {
+    Value::Object(job_status(job).0)
+}
+
 const JOB_FILE_WAIT: Duration = Duration::from_secs(15);
 
 fn wait_for_file(path: &std::path::Path, limit: Duration) -> bool {
     let end = std::time::Instant::now() + limit;
-    while !path.exists() {
+    while path.symlink_metadata().is_err() {
         if std::time::Instant::now() >= end {
             return false;
         }
@@ -190,55 +175,70 @@ fn wait_for_file(path: &std::path::Path, limit: Duration) -> bool {
     true
 }
 
+fn taken_over(
+    alias: &AliasName,
+    held: Option<claim::Held>,
+    jid: Option<&Jid>,
+    r: Response,
+) -> Failure {
+    let mut f = Failure::new(format!(
+        "this run's claim on '{alias}' was taken over by another run{}; {}",
+        held.map(|h| format!(" {} s ago", h.age.as_secs()))
+            .unwrap_or_default(),
+        match jid {
+            Some(j) => format!("job {j} was started but not named: stop it with async_kill"),
+            None => "nothing was started".into(),
+        }
+    ));
+    if let Some(j) = jid {
+        f = f.with("ansible_job_id", j.as_str());
+    }
+    f.with_all(r)
+}
+
+/// Names the job this run started and ends its claim. The claim is checked under the lock first,
+/// so a run that holds none is answered at once; the wait for the job file happens without the
+/// lock, so other runs are never held up by it; then the claim is checked again under the lock
+/// before the name moves.
 fn release(
     dir: &AsyncDir,
     alias: &AliasName,
-    token: &str,
+    token: &Token,
     jid: Option<&Jid>,
     mut r: Response,
 ) -> Result<Response, Failure> {
-    let _lock = claim::lock(dir)?;
-    if let Some(jid) = jid {
-        // The wrapper answers after at most 2.5 s, maybe before the job file exists; a name must
-        // not point to nothing, or the next run would start the job again.
-        if !wait_for_file(&dir.job_file(jid), JOB_FILE_WAIT) {
-            r.warn(format!(
-                "the job file of {jid} did not appear within {} s",
-                JOB_FILE_WAIT.as_secs()
-            ));
-        }
-    }
-    let held = claim::current(dir, alias)?;
-    if !claim::release(dir, alias, token, jid.map(Jid::as_str))? {
-        let mut f = Failure::new(format!(
-            "this run's claim on '{alias}' was taken over by another run{}; {}",
-            held.map(|h| format!(" {} s ago", h.age.as_secs()))
-                .unwrap_or_default(),
-            match jid {
-                Some(j) => format!("job {j} was started but not named: stop it with async_kill"),
-                None => "nothing was started".into(),
-            }
-        ));
-        if let Some(j) = jid {
-            f = f.with("ansible_job_id", j.as_str());
-        }
-        return Err(f.with_all(r));
+    let lock = claim::lock(dir)?;
+    if !claim::holds(dir, alias, token)? {
+        return Err(taken_over(alias, claim::current(dir, alias)?, jid, r));
     }
     let Some(jid) = jid else {
+        claim::release(dir, alias, token, None)?;
         return Ok(r.with("msg", format!("released the claim on '{alias}'")));
     };
-    let previous = alias::read(dir, alias)?;
+    drop(lock);
+    // The wrapper answers after at most 2.5 s, maybe before the job file exists; a name must not
+    // point to nothing, or the next run would start the job again.
+    if !wait_for_file(&dir.job_file(jid), JOB_FILE_WAIT) {
+        r.warn(format!(
+            "the job file of {jid} did not appear within {} s",
+            JOB_FILE_WAIT.as_secs()
+        ));
+    }
+    let _lock = claim::lock(dir)?;
+    if !claim::release(dir, alias, token, Some(jid))? {
+        return Err(taken_over(alias, claim::current(dir, alias)?, Some(jid), r));
+    }
+    let previous = alias::read(dir, alias).ok().flatten();
     alias::point(dir, alias, jid)?;
     r.set("changed", true).set("ansible_job_id", jid.as_str());
     // The job this name pointed to before a restart is done with: drop its file unless another
     // name still points to it.
-    if let Some(prev) = previous.and_then(|l| l.jid.map(|j| (l.job_path, j))) {
-        let (path, old) = prev;
+    if let Some(old) = previous.map(|l| l.jid) {
         if &old != jid {
             r.set("previous_job_id", old.as_str());
-            let done = !matches!(probe_path(&path, &old)?, Some(j) if j.is_live());
+            let done = !matches!(probe(dir, &old)?, Some(j) if j.is_live());
             if done && alias::pointing_to(dir, &old)?.is_empty() {
-                let mut paths = vec![path];
+                let mut paths = vec![dir.job_file(&old)];
                 paths.extend(leftovers(dir, &old));
                 let removed = remove_all(&paths)?;
                 r.set(

@@ -1,0 +1,65 @@
+//! The option specs of the on-host modules, here rather than in each binary so the property tests
+//! (and fuzz targets) check the very specs the modules validate against.
+
+use crate::DEFAULT_ASYNC_DIR;
+use protocol::{ArgSpec, Opt};
+
+pub fn async_status_id() -> ArgSpec {
+    ArgSpec::new(vec![
+        Opt::str("jid"),
+        Opt::str("alias"),
+        Opt::str("mode")
+            .choices(&["status", "cleanup", "full_cleanup"])
+            .default("status"),
+        Opt::str("_async_dir").default(DEFAULT_ASYNC_DIR),
+    ])
+    .exactly_one_of(&["jid", "alias"])
+}
+
+pub fn async_alias() -> ArgSpec {
+    ArgSpec::new(vec![
+        Opt::str("alias").required(),
+        Opt::str("jid").required(),
+        // Resolved into jid by the action plugin; listed so error messages name every option.
+        Opt::raw("job"),
+        Opt::bool("force").default(false),
+        Opt::str("_async_dir").default(DEFAULT_ASYNC_DIR),
+    ])
+}
+
+pub fn async_kill() -> ArgSpec {
+    ArgSpec::new(vec![
+        Opt::str("jid"),
+        Opt::str("alias"),
+        Opt::str("signal").default("TERM"),
+        Opt::float("grace").default(5.0),
+        Opt::str("_async_dir").default(DEFAULT_ASYNC_DIR),
+    ])
+    .exactly_one_of(&["jid", "alias"])
+}
+
+pub fn async_task() -> ArgSpec {
+    ArgSpec::new(vec![
+        Opt::str("alias").required(),
+        Opt::str("restart")
+            .choices(&["never", "on_failure", "always"])
+            .default("never"),
+        Opt::str("_mode").choices(&["claim", "release"]).required(),
+        Opt::str("_token").required(),
+        Opt::int("_claim_ttl").default(120),
+        Opt::str("_jid"),
+        // The claim token a previous `wait` answer named: attach to what that run started.
+        Opt::str("_after"),
+        Opt::str("_async_dir").default(DEFAULT_ASYNC_DIR),
+    ])
+}
+
+/// Every on-host module by name, with its spec.
+pub fn all() -> Vec<(&'static str, ArgSpec)> {
+    vec![
+        ("async_status_id", async_status_id()),
+        ("async_alias", async_alias()),
+        ("async_kill", async_kill()),
+        ("async_task", async_task()),
+    ]
+}
