@@ -20,6 +20,11 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// Something below the state dir that the store would have to follow or remove blindly: a
+    /// symbolic link or a non-directory where a directory belongs, a directory where a record
+    /// belongs.
+    #[error("job record path {path} is unsafe: {why}. It was not followed, read or changed; the state dir must hold only real directories and record files below it, so remove or move it by hand")]
+    Unsafe { path: PathBuf, why: String },
     #[error("{0}")]
     Backend(String),
 }

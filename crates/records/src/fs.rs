@@ -4,14 +4,23 @@
 //! directory is fsynced: a crash leaves the old record or the new one, never a torn one. Writers
 //! of one playbook directory take an exclusive flock on it, which makes create-only claims and
 //! stale-claim takeovers atomic between processes; readers need no lock, since rename is atomic.
+//!
+//! The state dir may be shared with others who can write into it, so nothing below it is ever
+//! followed: each level is opened relative to the descriptor of the one above with O_NOFOLLOW,
+//! and every later step (read, temp file, rename, unlink, lock) works on those descriptors. A
+//! link swapped in after a check therefore cannot redirect the step that follows it.
 
 use crate::error::StoreError;
 use crate::key::RecordKey;
 use crate::record::Record;
 use crate::store::{SaveMode, SaveOutcome, Store, Stored};
-use nix::fcntl::{Flock, FlockArg};
+use nix::errno::Errno;
+use nix::fcntl::{openat, renameat, AtFlags, Flock, FlockArg, OFlag};
+use nix::sys::stat::{fstat, fstatat, mkdirat, FileStat, Mode, SFlag};
+use nix::unistd::{fsync, unlinkat, UnlinkatFlags};
 use std::fs::{DirBuilder, File, OpenOptions};
-use std::io::{ErrorKind, Write};
+use std::io::{ErrorKind, Read, Write};
+use std::os::fd::OwnedFd;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
@@ -19,11 +28,53 @@ pub struct FsStore {
     root: PathBuf,
 }
 
-fn write_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
-    move |source| StoreError::Write {
-        path: path.to_path_buf(),
-        source,
+/// Whether an I/O failure is reported as a read or a write.
+#[derive(Clone, Copy)]
+enum Op {
+    Read,
+    Write,
+}
+
+fn io_err(op: Op, path: &Path, source: std::io::Error) -> StoreError {
+    let path = path.to_path_buf();
+    match op {
+        Op::Read => StoreError::Read { path, source },
+        Op::Write => StoreError::Write { path, source },
     }
+}
+
+fn errno_err(op: Op, path: &Path, errno: Errno) -> StoreError {
+    io_err(op, path, std::io::Error::from(errno))
+}
+
+fn unsafe_path(path: &Path, why: &str) -> StoreError {
+    StoreError::Unsafe {
+        path: path.to_path_buf(),
+        why: why.to_string(),
+    }
+}
+
+fn kind(st: &FileStat) -> SFlag {
+    SFlag::from_bits_truncate(st.st_mode & SFlag::S_IFMT.bits())
+}
+
+/// What the entry `name` in `dir` is, without following it.
+fn lstat_at(dir: &OwnedFd, name: &str) -> Result<FileStat, Errno> {
+    fstatat(dir, name, AtFlags::AT_SYMLINK_NOFOLLOW)
+}
+
+/// A name nobody can guess ahead of us, so nobody can plant anything at it. RandomState's keys
+/// come from the OS's random source; no extra dependency is needed for a temp name.
+fn unpredictable_suffix() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    h.write_u128(nanos);
+    h.write_u32(std::process::id());
+    h.finish()
 }
 
 impl FsStore {
@@ -36,69 +87,168 @@ impl FsStore {
     }
 
     pub fn path(&self, key: &RecordKey) -> PathBuf {
-        self.dir(key).join(format!("{}.json", key.job))
+        self.dir(key).join(Self::file_name(key))
     }
 
-    fn ensure_dirs(&self, key: &RecordKey) -> Result<PathBuf, StoreError> {
-        let host_dir = self.root.join(&key.host);
-        let dir = self.dir(key);
-        for d in [&self.root, &host_dir, &dir] {
-            match DirBuilder::new().recursive(true).mode(0o700).create(d) {
-                Ok(()) => {}
-                Err(e) if e.kind() == ErrorKind::AlreadyExists && d.is_dir() => {}
-                Err(e) => return Err(write_err(d)(e)),
+    fn file_name(key: &RecordKey) -> String {
+        format!("{}.json", key.job)
+    }
+
+    /// The state dir is the user's choice and is followed as given. `None`: it does not exist.
+    fn open_root(&self, op: Op) -> Result<Option<OwnedFd>, StoreError> {
+        let opened = OpenOptions::new()
+            .read(true)
+            .custom_flags((OFlag::O_DIRECTORY | OFlag::O_CLOEXEC).bits())
+            .open(&self.root);
+        match opened {
+            Ok(f) => Ok(Some(OwnedFd::from(f))),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_err(op, &self.root, e)),
+        }
+    }
+
+    /// Opens the real directory `name` inside `parent` (created first if `create`), never a
+    /// symbolic link. `None`: it does not exist and was not to be created.
+    fn open_dir(
+        parent: &OwnedFd,
+        parent_path: &Path,
+        name: &str,
+        create: bool,
+        op: Op,
+    ) -> Result<Option<OwnedFd>, StoreError> {
+        let path = parent_path.join(name);
+        if create {
+            match mkdirat(parent, name, Mode::from_bits_truncate(0o700)) {
+                Ok(()) | Err(Errno::EEXIST) => {}
+                Err(e) => return Err(errno_err(op, &path, e)),
             }
         }
-        Ok(dir)
+        let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
+        match openat(parent, name, flags, Mode::empty()) {
+            Ok(fd) => Ok(Some(fd)),
+            Err(Errno::ENOENT) if !create => Ok(None),
+            Err(e @ (Errno::ELOOP | Errno::ENOTDIR)) => match lstat_at(parent, name) {
+                Ok(st) if kind(&st) == SFlag::S_IFLNK => Err(unsafe_path(
+                    &path,
+                    "it is a symbolic link where a directory belongs",
+                )),
+                Ok(_) => Err(unsafe_path(&path, "it is not a directory")),
+                Err(_) => Err(errno_err(op, &path, e)),
+            },
+            Err(e) => Err(errno_err(op, &path, e)),
+        }
     }
 
-    fn lock(dir: &Path) -> Result<Flock<File>, StoreError> {
-        let f = File::open(dir).map_err(write_err(dir))?;
-        Flock::lock(f, FlockArg::LockExclusive).map_err(|(_, errno)| StoreError::Write {
-            path: dir.to_path_buf(),
-            source: std::io::Error::from(errno),
-        })
+    /// The playbook directory of `key`, opened through real directories only.
+    fn open_playbook_dir(&self, key: &RecordKey, op: Op) -> Result<Option<OwnedFd>, StoreError> {
+        let Some(root) = self.open_root(op)? else {
+            return Ok(None);
+        };
+        let Some(host) = Self::open_dir(&root, &self.root, &key.host, false, op)? else {
+            return Ok(None);
+        };
+        let host_path = self.root.join(&key.host);
+        Self::open_dir(&host, &host_path, &key.playbook, false, op)
     }
 
-    fn read(path: &Path) -> Result<Stored, StoreError> {
-        let bytes = match std::fs::read(path) {
-            Ok(bytes) => Some(bytes),
-            Err(e) if e.kind() == ErrorKind::NotFound => None,
-            Err(e) => {
-                return Err(StoreError::Read {
-                    path: path.to_path_buf(),
-                    source: e,
-                })
+    fn ensure_dirs(&self, key: &RecordKey) -> Result<OwnedFd, StoreError> {
+        match DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&self.root)
+        {
+            Ok(()) => {}
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(io_err(Op::Write, &self.root, e)),
+        }
+        let root = self
+            .open_root(Op::Write)?
+            .ok_or_else(|| io_err(Op::Write, &self.root, ErrorKind::NotFound.into()))?;
+        let host_path = self.root.join(&key.host);
+        let missing = |p: &Path| io_err(Op::Write, p, ErrorKind::NotFound.into());
+        let host = Self::open_dir(&root, &self.root, &key.host, true, Op::Write)?
+            .ok_or_else(|| missing(&host_path))?;
+        Self::open_dir(&host, &host_path, &key.playbook, true, Op::Write)?
+            .ok_or_else(|| missing(&self.dir(key)))
+    }
+
+    /// The lock is the playbook directory itself, already opened without following links.
+    fn lock(dir: OwnedFd, path: &Path) -> Result<Flock<OwnedFd>, StoreError> {
+        Flock::lock(dir, FlockArg::LockExclusive)
+            .map_err(|(_, errno)| errno_err(Op::Write, path, errno))
+    }
+
+    fn damaged(path: &Path, why: &str) -> Stored {
+        Stored::Damaged {
+            error: StoreError::Corrupt {
+                location: path.display().to_string(),
+                why: why.to_string(),
+            },
+            text: None,
+        }
+    }
+
+    /// Reads the record `name` in `dir`. Anything but a plain file with one name is damaged, not
+    /// missing: a symbolic link (even one to nothing) or a hard link would make us read some
+    /// other file, and a FIFO would block.
+    fn read(dir: &OwnedFd, path: &Path, name: &str) -> Result<Stored, StoreError> {
+        let flags = OFlag::O_RDONLY
+            | OFlag::O_NOFOLLOW
+            | OFlag::O_NONBLOCK
+            | OFlag::O_NOCTTY
+            | OFlag::O_CLOEXEC;
+        let fd = match openat(dir, name, flags, Mode::empty()) {
+            Ok(fd) => fd,
+            Err(Errno::ENOENT) => return Ok(Stored::Missing),
+            Err(Errno::ELOOP) => {
+                return Ok(Self::damaged(
+                    path,
+                    "it is a symbolic link, which is never followed (its target was not read)",
+                ))
+            }
+            Err(e) => return Err(errno_err(Op::Read, path, e)),
+        };
+        let st = fstat(&fd).map_err(|e| errno_err(Op::Read, path, e))?;
+        if kind(&st) != SFlag::S_IFREG {
+            return Ok(Self::damaged(path, "it is not a regular file"));
+        }
+        if st.st_nlink != 1 {
+            return Ok(Self::damaged(
+                path,
+                "it has other hard links, so it may be some other file (it was not read)",
+            ));
+        }
+        let mut bytes = Vec::new();
+        File::from(fd)
+            .read_to_end(&mut bytes)
+            .map_err(|e| io_err(Op::Read, path, e))?;
+        Ok(Stored::from_bytes(Some(bytes), &path.display().to_string()))
+    }
+
+    fn write_atomic(dir: &OwnedFd, path: &Path, name: &str, text: &str) -> Result<(), StoreError> {
+        let flags =
+            OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
+        let mut attempt = 0;
+        let (tmp, fd) = loop {
+            let tmp = format!(".{name}.{:016x}.tmp", unpredictable_suffix());
+            match openat(dir, tmp.as_str(), flags, Mode::from_bits_truncate(0o600)) {
+                Ok(fd) => break (tmp, fd),
+                Err(Errno::EEXIST) if attempt < 8 => attempt += 1,
+                Err(e) => return Err(errno_err(Op::Write, path, e)),
             }
         };
-        Ok(Stored::from_bytes(bytes, &path.display().to_string()))
-    }
-
-    fn write_atomic(dir: &Path, path: &Path, text: &str) -> Result<(), StoreError> {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let tmp = dir.join(format!(".{name}.{}.{nanos}.tmp", std::process::id()));
-        let result = (|| {
-            let mut f = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&tmp)?;
+        let result = (|| -> std::io::Result<()> {
+            let mut f = File::from(fd);
             f.write_all(text.as_bytes())?;
             f.sync_all()?;
-            std::fs::rename(&tmp, path)?;
-            File::open(dir)?.sync_all()
+            renameat(dir, tmp.as_str(), dir, name)?;
+            fsync(dir)?;
+            Ok(())
         })();
         if result.is_err() {
-            let _ = std::fs::remove_file(&tmp);
+            let _ = unlinkat(dir, tmp.as_str(), UnlinkatFlags::NoRemoveDir);
         }
-        result.map_err(write_err(path))
+        result.map_err(|e| io_err(Op::Write, path, e))
     }
 }
 
@@ -108,7 +258,10 @@ impl Store for FsStore {
     }
 
     fn inspect(&self, key: &RecordKey) -> Result<Stored, StoreError> {
-        Self::read(&self.path(key))
+        match self.open_playbook_dir(key, Op::Read)? {
+            Some(dir) => Self::read(&dir, &self.path(key), &Self::file_name(key)),
+            None => Ok(Stored::Missing),
+        }
     }
 
     fn save(
@@ -117,35 +270,50 @@ impl Store for FsStore {
         record: &Record,
         mode: SaveMode,
     ) -> Result<SaveOutcome, StoreError> {
-        let dir = self.ensure_dirs(key)?;
         let path = self.path(key);
-        let _guard = Self::lock(&dir)?;
+        let name = Self::file_name(key);
+        let dir = Self::lock(self.ensure_dirs(key)?, &self.dir(key))?;
         if let SaveMode::IfAbsent { stale_claim_after } = mode {
             // Under the lock: what we see here cannot change until we have written.
-            if let Some(existing) = Self::read(&path)?.into_record()? {
+            if let Some(existing) = Self::read(&dir, &path, &name)?.into_record()? {
                 if !existing.is_stale_claim(stale_claim_after) {
                     return Ok(SaveOutcome::Exists(existing));
                 }
             }
         }
-        Self::write_atomic(&dir, &path, &record.to_text())?;
+        // rename replaces a link or a damaged file in the record's place; it never writes
+        // through it.
+        Self::write_atomic(&dir, &path, &name, &record.to_text())?;
         Ok(SaveOutcome::Written)
     }
 
     fn delete(&self, key: &RecordKey) -> Result<bool, StoreError> {
-        let dir = self.dir(key);
-        let path = self.path(key);
-        if !dir.is_dir() {
+        let Some(dir) = self.open_playbook_dir(key, Op::Write)? else {
             return Ok(false);
+        };
+        let guard = Self::lock(dir, &self.dir(key))?;
+        let dir: &OwnedFd = &guard;
+        let path = self.path(key);
+        let name = Self::file_name(key);
+        // unlink removes the name only: a link goes, its target stays.
+        match lstat_at(dir, &name) {
+            Ok(st) if kind(&st) == SFlag::S_IFDIR => {
+                return Err(unsafe_path(
+                    &path,
+                    "it is a directory where a record belongs",
+                ))
+            }
+            Ok(_) => {}
+            Err(Errno::ENOENT) => return Ok(false),
+            Err(e) => return Err(errno_err(Op::Write, &path, e)),
         }
-        let _guard = Self::lock(&dir)?;
-        match std::fs::remove_file(&path) {
+        match unlinkat(dir, name.as_str(), UnlinkatFlags::NoRemoveDir) {
             Ok(()) => {
-                let _ = File::open(&dir).and_then(|d| d.sync_all());
+                let _ = fsync(dir);
                 Ok(true)
             }
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(write_err(&path)(e)),
+            Err(Errno::ENOENT) => Ok(false),
+            Err(e) => Err(errno_err(Op::Write, &path, e)),
         }
     }
 }
@@ -251,6 +419,30 @@ mod tests {
             std::fs::read_to_string(store.path(&key)).unwrap(),
             "{\"job_name\": \"j\", \"ho"
         );
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn temp_names_cannot_be_guessed_and_are_never_reused() {
+        // The old name was `.<record>.<pid>.<subsec nanos>.tmp`: enough to plant a link at it.
+        let pid = std::process::id().to_string();
+        let names: std::collections::HashSet<u64> =
+            (0..1000).map(|_| unpredictable_suffix()).collect();
+        assert_eq!(names.len(), 1000);
+        assert!(names.iter().all(|n| !format!("{n:016x}").contains(&pid)));
+        let root = tmp("tmpname");
+        let store = FsStore::new(&root);
+        let key = RecordKey::new("h", "p", "j").unwrap();
+        for jid in ["j1.1", "j2.2"] {
+            store
+                .save(&key, &record(Some(jid)), SaveMode::Overwrite)
+                .unwrap();
+        }
+        let left: Vec<_> = std::fs::read_dir(root.join("h/p"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, ["j.json"], "no temp file is left behind");
         std::fs::remove_dir_all(&root).unwrap();
     }
 
