@@ -1,3 +1,5 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 # rstyczynski.ansible: everything a fresh machine needs goes through these targets.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 """What every benchmark shares: a result row and the table that shows rows side by side."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 """The status module alone: the binary run directly with an args file, as Ansible runs it on a
 target, in async dirs of 1, 100, 1,000 and 10,000 jobs (each job also has an alias).
 

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 """Job records in OCI Object Storage, against the local fake endpoint (which verifies every
 signature): our async_job_save / async_job_load binaries vs what the old roles ran, `oci os object
 put --force` and `oci os object get` (pinned CLI, --no-retry). Medians of --reps calls each,

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 """Per-poll cost of async_status_id vs ansible.builtin.async_status vs a no-op binary module.
 
 Per-poll cost = (T(35 polls) - T(5 polls)) / 30, from whole ansible-playbook runs, so playbook

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 """Job records on the filesystem: one async_job_save / async_job_load role call vs the same steps
 done with builtin tasks, as the old roles did them (save: file + file + copy; load: stat + slurp +
 from_json). Both kinds run in the same playbook run; each figure is per call, median of --reps runs."""

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 """`make bench`: every benchmark side by side in one run; prints the table and writes
 docs/performance.md with it, the machine it ran on and how to reproduce it."""
 

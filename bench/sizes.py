@@ -1,3 +1,5 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 """Sizes of the shipped binaries (stripped, static), against the goals: on-host modules at most
 600 KB (600,000 bytes) each, the OCI-capable controller binaries at most 3 MB."""
 

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 # The demo: a named async job survives a playbook re-run and is not started twice.
 set -euo pipefail
 cd "$(dirname "$0")"

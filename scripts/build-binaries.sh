@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 # Builds the module binaries and puts them where the action plugins look: bin/<system>-<arch>/.
 # Every platform gets every module binary, or the build fails: a tarball with a platform directory
 # that lacks a module would make that module fail on that platform with a message that contradicts

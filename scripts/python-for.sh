@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 # Prints the path of a CPython interpreter of the given minor version (e.g. 3.13), or fails with how
 # to get one. The test matrix needs several: ansible-core 2.21 runs only on Python >= 3.12, and
 # 2.15 only on Python <= 3.11.

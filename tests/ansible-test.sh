@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 # Runs ansible-test on a copy of the collection, because ansible-test insists on a path ending in
 # ansible_collections/<namespace>/<name>/.  Usage: tests/ansible-test.sh sanity|integration [args]
 set -euo pipefail

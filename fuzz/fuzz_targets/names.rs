@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! Any string as a jid or an alias: a name that parses is a single, safe path component.
 #![no_main]
 use libfuzzer_sys::fuzz_target;

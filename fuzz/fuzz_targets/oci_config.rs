@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! Any bytes as ~/.oci/config: parsing never panics.
 #![no_main]
 use libfuzzer_sys::fuzz_target;

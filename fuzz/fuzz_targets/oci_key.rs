@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! Any bytes as an API key PEM, with and without a pass phrase: parsing never panics, and never
 //! runs an unbounded key derivation (libFuzzer's -timeout catches a hang).
 #![no_main]

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! Any bytes as a job record: parsing never panics, and what parses writes back to text that
 //! parses to the same content.
 #![no_main]

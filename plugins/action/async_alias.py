@@ -1,5 +1,5 @@
 # Copyright (c) 2026 rstyczynski.ansible contributors
-# MIT License (see LICENSE)
+# SPDX-License-Identifier: MIT
 """Action for async_alias: turns `job` (a registered result, or its variable name) into a jid and the
 directory the job file is in, then runs the binary on the target."""
 

@@ -1,5 +1,5 @@
 # Copyright (c) 2026 rstyczynski.ansible contributors
-# MIT License (see LICENSE)
+# SPDX-License-Identifier: MIT
 """Action for async_job_load: runs on the controller, like async_job_save."""
 
 from __future__ import annotations

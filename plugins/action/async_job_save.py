@@ -1,5 +1,5 @@
 # Copyright (c) 2026 rstyczynski.ansible contributors
-# MIT License (see LICENSE)
+# SPDX-License-Identifier: MIT
 """Action for async_job_save: job records belong to the controller (or the cloud), so the binary
 runs on the controller whatever the task's host; host and playbook_name default to the task's."""
 

@@ -1,5 +1,5 @@
 # Copyright (c) 2026 rstyczynski.ansible contributors
-# MIT License (see LICENSE)
+# SPDX-License-Identifier: MIT
 """Action for async_kill: stops a job on the target and marks it killed."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 # Copyright (c) 2026 rstyczynski.ansible contributors
-# MIT License (see LICENSE)
+# SPDX-License-Identifier: MIT
 """Action for async_status_id: async_status by jid or alias, with dead-wrapper detection and cleanup."""
 
 from __future__ import annotations

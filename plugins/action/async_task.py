@@ -1,5 +1,5 @@
 # Copyright (c) 2026 rstyczynski.ansible contributors
-# MIT License (see LICENSE)
+# SPDX-License-Identifier: MIT
 """Action for async_task: find the job behind a name, start it only when the name has none (or the
 restart policy says so), wait, clean up.
 
@@ -208,7 +208,9 @@ class ActionModule(BinaryModuleAction):
         checked = self.run_binary('async_job_save', self._record_args(args, task_vars, _validate_only=True), task_vars,
                                   local=True)
         if checked.get('failed'):
-            raise AnsibleActionFail('record: %s' % checked.get('msg'), result=checked)
+            # The message goes into the result too: ansible-core 2.21 takes `msg` from `result`.
+            msg = 'record: %s' % checked.get('msg')
+            raise AnsibleActionFail(msg, result=dict(checked, msg=msg))
 
     def _save_record(self, args, jid, task_vars, result):
         record = self._record_args(args, task_vars, ansible_job_id=jid)

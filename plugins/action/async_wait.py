@@ -1,5 +1,5 @@
 # Copyright (c) 2026 rstyczynski.ansible contributors
-# MIT License (see LICENSE)
+# SPDX-License-Identifier: MIT
 """Action for async_wait: polls async_status_id on the target until the job ends, failing at
 once when the job failed, was killed or lost its wrapper, then cleans up."""
 

@@ -1,7 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 rstyczynski.ansible contributors
-# MIT License (see LICENSE) or, at your option, GNU General Public License v3.0+
-# (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: MIT
 
 from __future__ import annotations
 

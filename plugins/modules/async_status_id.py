@@ -1,8 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 rstyczynski.ansible contributors
-# MIT License (see LICENSE) or, at your option, GNU General Public License v3.0+
-# (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: MIT
 
 # This file only documents the module. The module itself is a static Rust binary, shipped in
 # bin/<system>-<arch>/async_status_id and run by the action plugin of the same name.

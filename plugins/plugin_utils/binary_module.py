@@ -1,5 +1,5 @@
 # Copyright (c) 2026 rstyczynski.ansible contributors
-# MIT License (see LICENSE)
+# SPDX-License-Identifier: MIT
 """Runs this collection's Rust module binaries on a target.
 
 The binaries live outside plugins/modules (in <collection>/bin/<system>-<arch>/) so that

@@ -1,5 +1,5 @@
 # Copyright (c) 2026 rstyczynski.ansible contributors
-# MIT License (see LICENSE)
+# SPDX-License-Identifier: MIT
 """Waiting for a job and cleaning up after it: shared by async_wait and async_task."""
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 # Runs the aarch64 binaries under qemu-user on real job files and job records: the same protocol
 # and the same answers as on x86_64. Every module binary must be there: a missing one fails.
 set -euo pipefail

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 """Drives real ansible-playbook runs against two targets: the controller itself (connection
 local) and a real sshd on 127.0.0.1, logged in as an unprivileged user who becomes another
 unprivileged user. `make test-e2e` installs the collection and starts the sshd first."""

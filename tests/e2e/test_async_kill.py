@@ -1,3 +1,5 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 """async_kill through real ansible-playbook, on both targets: no process of the job survives."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 """async_status_id and async_alias through real ansible-playbook, on both targets."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 """async_task through real ansible-playbook, on both targets: one job per name, whatever the
 number of runs, and the restart policies."""
 

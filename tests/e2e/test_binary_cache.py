@@ -1,3 +1,5 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 """Over SSH with become, a binary is uploaded once and then runs from the become user's cache:
 one round trip per poll, arguments in a here-document. A cache that is broken, or that anyone
 but root and the running user could change, costs speed, never correctness: tests below play a

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 """The demo's playbooks (examples/), as `make demo` runs them, on both targets: a named job survives
 a re-run and is started once."""
 

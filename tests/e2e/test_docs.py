@@ -1,3 +1,5 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 """ansible-doc sees every module of the installed collection, with no warnings."""
 
 from __future__ import annotations

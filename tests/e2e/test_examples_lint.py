@@ -1,3 +1,5 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 """Every playbook and task example a user may copy passes the project's ansible-lint, production
 profile: the YAML blocks of README.md, roles/*/README.md and docs/*.md, and every module's EXAMPLES.
 

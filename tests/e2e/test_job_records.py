@@ -1,3 +1,5 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 """async_job_save / async_job_load and their roles: the spec's playbooks as written, a controller
 restart, concurrency, crash safety and bad input."""
 

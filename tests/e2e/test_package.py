@@ -1,3 +1,5 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 """The Galaxy tarball `make collection` built: what an installed collection needs, and nothing of
 the development tree (benchmarks, the fake OCI server, the SSH test host, lint config)."""
 

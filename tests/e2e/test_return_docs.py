@@ -1,3 +1,5 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 """Every key a module returns is documented in its RETURN.
 
 The existing e2e playbooks run, on connection local and over SSH+become, with a callback that

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 # A real SSH target on 127.0.0.1 for the integration tests: log in as the unprivileged user
 # ansible_ssh, become (sudo) the unprivileged user ansible_become. Run as root (it adds users and a
 # sudoers rule). Idempotent: on a machine where it already ran, `start` only checks and is fast.

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 """Shared fixtures for the fake OCI Object Storage server tests.
 
 The tests run under the main venv's pytest, but the fake server (needs

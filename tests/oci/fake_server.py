@@ -1,3 +1,5 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 """Fake OCI Object Storage server for offline tests.
 
 It speaks just enough of the Object Storage REST API for the collection and the

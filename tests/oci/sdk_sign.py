@@ -1,3 +1,5 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 """The official OCI SDK's side of the signature oracle: signs the requests described in a JSON
 file (same format as crates/oci/examples/sign.rs) and prints the headers it produced.
 Runs with the .venv-oci interpreter, where the pinned `oci` package lives."""

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 """The client's operations the backend does not use every day (HEAD, list with paging), through
 crates/oci/examples/os.rs against the fake endpoint."""
 

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 """The fake OCI Object Storage server against the real `oci` CLI and SDK signer.
 
 If the official client works against the fake, and the fake rejects what Oracle

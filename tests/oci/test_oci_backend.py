@@ -1,3 +1,5 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 """The oci backend of async_job_save / async_job_load against the fake Object Storage server
 (which verifies every signature), with the real `oci` CLI reading and writing the same objects."""
 

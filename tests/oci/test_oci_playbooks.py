@@ -1,3 +1,5 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 """The spec's OCI playbooks, unchanged, and the idempotent pattern with backend oci, through real
 ansible-playbook against the fake endpoint. The playbooks name no endpoint: as the OCI CLI does,
 our modules take it from OCI_CLI_ENDPOINT (and the config from OCI_CLI_CONFIG_FILE)."""

@@ -1,3 +1,5 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 """Our request signer against the official OCI Python SDK, byte for byte: the same key, requests
 and date must give the same signed headers. RSASSA-PKCS1-v1_5 is deterministic, so any
 difference in the signing string, header list or encoding shows up here."""

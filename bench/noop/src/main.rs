@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! Accepts the same options as async_status_id and answers at once.
 
 use protocol::{ArgSpec, Opt, Response};

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! Backend selection and the options every record module shares.
 
 use protocol::{Failure, Opt, Params, Response};

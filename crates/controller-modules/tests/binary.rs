@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! The record binaries as Ansible runs them: an args file in, one JSON object out.
 
 use pkcs8::der::Encode;

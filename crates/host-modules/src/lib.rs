@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! Shared pieces of the on-host modules: option specs and the status report every module returns.
 
 pub mod report;

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! The status keys of `ansible.builtin.async_status`, plus ours.
 
 use jobs::status::{Job, State};

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! The option specs of the on-host modules, here rather than in each binary so the property tests
 //! (and fuzz targets) check the very specs the modules validate against.
 

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! async_alias under contention: 20 concurrent calls for one name on 20 running jobs, on a busy
 //! machine, must give exactly one success per round (force: false).
 

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! The async_task binary as the action plugin drives it: claim, wait, release, attach.
 
 use serde_json::{json, Value};

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! Every host module on an alias planted to lead out of the async dir: a clear failure naming the
 //! link, nothing read through it, nothing deleted. And a symlink in place of a job file is damage,
 //! never followed.

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! Module arguments against every on-host module's real spec: validation never panics and always
 //! ends in a result or a failure with a message. The entry point is `protocol::execute(name,
 //! spec, args_text, body)` with the specs from `host_modules::specs::all()`, the same call a

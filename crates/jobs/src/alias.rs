@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! Aliases: `<async dir>/jid_<alias>` symlinks that give a job a name.
 
 use crate::dir::AsyncDir;

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! Start claims: how concurrent runs of one `async_task` agree that exactly one of them starts the
 //! job behind a name.
 //!

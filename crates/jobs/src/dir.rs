@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! The async dir, resolved on the host exactly as the async wrapper resolves it.
 
 use crate::error::{JobError, Result};

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 use std::path::PathBuf;
 
 /// Everything that can go wrong on the host, with the path involved so messages are actionable.

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! Opening and writing files in the async dir without following planted symlinks.
 //!
 //! Anyone who can add an entry to the async dir could put a symlink where a job file, a claim or a

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! The job file's variants, as written by every ansible-core since 2.18.
 
 use serde_json::error::Category;

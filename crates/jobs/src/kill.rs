@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! Stopping a job: every process of it, then a `killed` mark in its job file.
 //!
 //! A job is the wrapper's supervisor, its runner (a process-group leader), the module the runner

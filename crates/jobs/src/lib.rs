@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! Ansible async jobs as they live on a managed host.
 //!
 //! The async wrapper (ansible-core's `async_wrapper.py`) writes one JSON file per job into the async

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! Is the async wrapper of a job still alive?
 //!
 //! The jid's pid suffix belongs to a process that exits at start-up, so it proves nothing. The

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! Validated names: everything here ends up in a file name inside the async dir.
 
 use crate::error::{JobError, Result};

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! A job's state: what its file says, corrected by whether its wrapper is still alive.
 
 use crate::dir::AsyncDir;

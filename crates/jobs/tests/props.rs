@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! Properties of everything the host modules parse from input or from disk. Each property calls
 //! one public entry point on arbitrary bytes or strings, so a cargo-fuzz target can call the same
 //! function: `JobFile::parse`, `JobFile::read`, `Jid::parse`, `AliasName::parse`, `Token::parse`,

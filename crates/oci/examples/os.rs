@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! A tiny command line over the client, for tests against the fake endpoint (tests/oci):
 //!   os CONFIG PROFILE ENDPOINT BUCKET ns|head NAME|get NAME|delete NAME|list PREFIX|fill PREFIX N
 //! Prints one JSON value.

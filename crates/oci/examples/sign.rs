@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! Signs the requests described in a JSON file and prints the headers: our side of the signature
 //! oracle test (tests/oci/test_signing_oracle.py compares them with the official SDK's).
 //!

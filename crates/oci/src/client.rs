@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! Object Storage over HTTPS: signed requests, retries within a time limit, and the operations
 //! the job-record backend uses.
 

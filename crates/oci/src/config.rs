@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! `~/.oci/config`, read the way the OCI CLI reads it: INI without interpolation, case-sensitive
 //! profile names, every profile inheriting the keys of `[DEFAULT]`, `~` expanded in file paths,
 //! `OCI_CLI_CONFIG_FILE` and `OCI_CLI_PROFILE` honoured.

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 /// Everything that can go wrong; messages never contain key material or the Authorization header.
 #[derive(Debug, thiserror::Error)]
 pub enum OciError {

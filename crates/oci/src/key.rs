@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! API signing keys: PEM PKCS#8 (what `oci setup keys` writes), PKCS#1, encrypted PKCS#8, with or
 //! without the `OCI_API_KEY` line Oracle's docs suggest after the END marker. The legacy OpenSSL
 //! encryption (`Proc-Type: 4,ENCRYPTED`) gets a message saying how to convert it.

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! A small client for OCI Object Storage: what the job-record backend needs and nothing more.
 //!
 //! It reads `~/.oci/config` as the OCI CLI does, signs requests itself (draft-cavage HTTP

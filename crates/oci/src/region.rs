@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! Object Storage endpoints: `https://objectstorage.<region>.<realm domain>`.
 //!
 //! The tables are the OCI SDK's region data (oci 2.189.0, `regions_definitions.py`): short codes

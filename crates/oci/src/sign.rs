@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! draft-cavage HTTP signatures as OCI uses them.
 //!
 //! GET, HEAD and DELETE sign `date (request-target) host`. PUT and POST also sign

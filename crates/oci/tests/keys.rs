@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! Key files in every form the OCI tools write, made by openssl, and the errors users get for the
 //! ones that cannot work. (Signatures are checked against the official SDK in tests/oci.)
 

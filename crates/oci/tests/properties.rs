@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! Properties of OCI config, key, region and endpoint parsing, over the public API only, so a
 //! cargo-fuzz target can call the same entry points: `oci::config::parse`,
 //! `oci::key::SigningKey::from_pem`, `oci::region::object_storage_endpoint`,

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! Type coercion with AnsibleModule's rules, because `ansible -a k=v` and `key=value` task syntax
 //! deliver every value as a string.
 

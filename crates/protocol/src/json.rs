@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! JSON text to a value as a byte slice: the on-host binaries then carry one instantiation of
 //! serde_json's parser, shared with the job-file reader.
 

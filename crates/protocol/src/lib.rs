@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! Ansible's binary-module protocol.
 //!
 //! Ansible runs a binary module as `<binary> <args file>`: the args file is one flat JSON object with

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! Module results: a JSON object with Ansible's well-known keys.
 
 use serde_json::{Map, Value};

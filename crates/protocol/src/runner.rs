@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! The process boundary: argv, the args file, stdout and the exit code.
 
 use crate::response::{Failure, Response};

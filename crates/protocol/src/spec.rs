@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! Declarative option specs, the Rust twin of an `argument_spec` dict.
 
 use serde_json::Value;

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! Option validation in AnsibleModule's order and words.
 
 use crate::coerce::{coerce, py_type, to_bool};

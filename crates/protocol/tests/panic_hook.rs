@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! A panic in a module body must reach Ansible as one failed JSON object, with no Rust backtrace,
 //! even with RUST_BACKTRACE=1. The test re-runs its own binary as the module process.
 

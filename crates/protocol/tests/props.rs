@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! The protocol boundary on arbitrary input: `execute` (args-file text) and `validate` (a parsed
 //! object) never panic and always give a result or a failure with a message. Both are the entry
 //! points a cargo-fuzz target calls.

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]

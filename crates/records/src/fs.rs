@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! The filesystem store: `<state_dir>/<host>/<playbook>/<job>.json`, directories 0700, files 0600.
 //!
 //! Writes go to a temp file in the same directory, are fsynced, renamed over the record and the

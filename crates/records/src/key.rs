@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! Where a record lives: host / playbook / job name. Each part becomes a path component (or an
 //! object-name segment), so each is checked to stay one.
 

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! Job records: "job NAME of playbook P on host H is ansible job J", kept where a new controller
 //! can find it. A record is a small JSON document; stores keep one per (host, playbook, name).
 

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! The OCI Object Storage store: object `<host>/<playbook>/<job>.json` in a bucket, the same JSON
 //! as on disk. Claims are create-only writes (`if-none-match: *`); a stale claim is replaced only
 //! if it is still the version we read (`if-match`), so concurrent takeovers have one winner.

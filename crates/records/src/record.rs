@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! The record document. Its text is the old roles' format: keys in this order, 2-space indent,
 //! trailing newline, but properly escaped, so names with quotes or newlines stay valid JSON.
 

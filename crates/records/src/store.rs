@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! What every backend offers. Conditional writes are the backend's job, because only it can make
 //! them atomic (a directory lock on disk, `if-none-match` in Object Storage).
 

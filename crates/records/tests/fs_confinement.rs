@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! The filesystem store never follows anything planted below the state dir: a symlinked host or
 //! playbook directory, a symlinked record, a FIFO or a hard link in a record's place. Someone who
 //! can write into a shared state dir must not make a save write, a load read, or a delete remove

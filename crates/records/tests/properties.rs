@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! Properties of record parsing and names, over the public API only, so a cargo-fuzz target can
 //! call the same entry points: `Record::parse`, `Record::to_text`, `RecordKey::new`.
 

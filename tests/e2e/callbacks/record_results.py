@@ -1,3 +1,5 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 """Test helper callback: appends every result of a task of this collection, as ansible-core hands it
 to callbacks, to the JSON-lines file named by RECORD_RESULTS_FILE. tests/e2e/test_return_docs.py
 compares the keys with each module's RETURN."""

@@ -1,22 +1,15 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! async_job_load: find a job record by name. Only a record that does not exist is "not found";
 //! a damaged or unreachable one is an error, so the caller never starts a duplicate job.
 
 use controller_modules::backend::{self, record_keys};
-use protocol::{ArgSpec, Failure, Opt, Params, Response};
+use controller_modules::specs;
+use protocol::{Failure, Params, Response};
 use std::process::ExitCode;
 
-fn spec() -> ArgSpec {
-    let mut options = vec![
-        Opt::str("job_name").required(),
-        Opt::str("playbook_name").required(),
-        Opt::str("host").required(),
-    ];
-    options.extend(backend::store_options());
-    ArgSpec::new(options)
-}
-
 fn main() -> ExitCode {
-    protocol::run("async_job_load", &spec(), body)
+    protocol::run("async_job_load", &specs::async_job_load(), body)
 }
 
 fn body(p: &Params) -> Result<Response, Failure> {

@@ -1,37 +1,17 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! async_job_save: save (or claim, or delete) a job record by name.
 
 use controller_modules::backend::{self, record_keys};
-use protocol::{ArgSpec, Failure, Opt, Params, Response};
+use controller_modules::specs;
+use protocol::{Failure, Params, Response};
 use records::record::now_utc;
 use records::{Record, SaveMode, SaveOutcome, Stored};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::process::ExitCode;
 
-/// How old a claim with no job id must be before another run may take it over.
-const STALE_CLAIM_AFTER: i64 = 900;
-
-fn spec() -> ArgSpec {
-    let mut options = vec![
-        Opt::str("job_name").required(),
-        Opt::str("ansible_job_id"),
-        Opt::str("host").required(),
-        Opt::str("playbook_name").required(),
-        Opt::dict("metadata").default(json!({})),
-        Opt::str("state")
-            .choices(&["present", "absent"])
-            .default("present"),
-        Opt::bool("if_absent").default(false),
-        Opt::int("stale_claim_after").default(STALE_CLAIM_AFTER),
-        // Internal (async_task): check the options, names and backend settings as a save would,
-        // then stop: no store is read, created or written, and the job id may be left out.
-        Opt::bool("_validate_only").default(false),
-    ];
-    options.extend(backend::store_options());
-    ArgSpec::new(options)
-}
-
 fn main() -> ExitCode {
-    protocol::run("async_job_save", &spec(), body)
+    protocol::run("async_job_save", &specs::async_job_save(), body)
 }
 
 fn diff_text(r: Option<&Record>) -> Value {

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! async_alias: gives a running job a name, a `jid_<alias>` symlink next to its job file.
 
 use host_modules::{specs, DEFAULT_ASYNC_DIR};

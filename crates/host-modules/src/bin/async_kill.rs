@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! async_kill: stop a job and everything it started, then mark it killed.
 
 use host_modules::{specs, DEFAULT_ASYNC_DIR};

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! async_status_id: async_status that also finds jobs by alias, spots dead wrappers and cleans up.
 
 use host_modules::report::{job_status, not_started};

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! async_task's host side. The action plugin starts the job through ansible-core's async wrapper;
 //! this binary makes the two decisions around that start atomic on the host:
 //! - `claim`: look at the job behind the name and decide, under the async dir's lock, whether to

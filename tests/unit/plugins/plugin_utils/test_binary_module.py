@@ -1,3 +1,5 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 """Unit tests of plugins/plugin_utils/binary_module.py: result parsing, the missing-binary
 message, and the target-side cache scripts, run by the local POSIX sh (dash on Debian)."""
 
