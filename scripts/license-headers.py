@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) 2026 rstyczynski.ansible contributors
 # SPDX-License-Identifier: MIT
 """Puts the one license header on every source file git tracks (`--check`: only report).
@@ -54,7 +53,7 @@ def main():
             if not check:
                 path.write_text(new, encoding='utf-8')
     if check and wrong:
-        print('files without the license header (run scripts/license-headers.py):\n  ' + '\n  '.join(wrong))
+        print('files without the license header (run python3 scripts/license-headers.py):\n  ' + '\n  '.join(wrong))
         return 1
     return 0
 

@@ -10,7 +10,7 @@ candidates=()
 if command -v pyenv >/dev/null 2>&1; then
   root=$(pyenv root)
   # Newest patch release first.
-  while IFS= read -r p; do candidates+=("$p"); done < <(ls -d "$root"/versions/"$want".*/bin/python 2>/dev/null | sort -rV)
+  while IFS= read -r p; do candidates+=("$p"); done < <(printf '%s\n' "$root"/versions/"$want".*/bin/python | sort -rV)
 fi
 for name in "python$want" python3; do
   p=$(command -v "$name" 2>/dev/null) && candidates+=("$p")
