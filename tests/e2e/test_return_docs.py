@@ -11,8 +11,9 @@ Keys ansible-core itself adds or defines for every module are not looked for in 
 - changed, failed, msg, warnings, deprecations, exception, diff, skipped, skip_reason,
   ansible_facts, invocation: ansible-core's common return values (ansible-core documents them for
   all modules; `diff` belongs to the diff_mode attribute, `invocation` is the module's arguments);
-- attempts, failed_when_result, changed_when_result: added by the task executor to a task with
-  `until`, `failed_when`, `changed_when`;
+- attempts, failed_when_result, failed_when_suppressed_exception (2.19 and later),
+  changed_when_result: added by the task executor to a task with `until`, `failed_when`,
+  `changed_when`;
 - item, ansible_loop_var, ansible_index_var, ansible_loop: added by the task executor to loop items;
 - stdout_lines, stderr_lines: the task executor derives them from stdout and stderr for every
   module, so they are ignored only where the module documents stdout (stderr);
@@ -32,8 +33,8 @@ from conftest import BIN, INVENTORY, PLAYBOOKS, TARGETS, ansible_env, kill_all
 MODULES = ['async_status_id', 'async_alias', 'async_wait', 'async_kill', 'async_task', 'async_job_save',
            'async_job_load']
 CORE_KEYS = {'changed', 'failed', 'msg', 'warnings', 'deprecations', 'exception', 'diff', 'skipped', 'skip_reason',
-             'ansible_facts', 'invocation', 'attempts', 'failed_when_result', 'changed_when_result', 'item',
-             'ansible_loop_var', 'ansible_index_var', 'ansible_loop'}
+             'ansible_facts', 'invocation', 'attempts', 'failed_when_result', 'failed_when_suppressed_exception',
+             'changed_when_result', 'item', 'ansible_loop_var', 'ansible_index_var', 'ansible_loop'}
 DERIVED = {'stdout_lines': 'stdout', 'stderr_lines': 'stderr'}
 
 
