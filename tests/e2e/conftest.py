@@ -129,3 +129,14 @@ def wait_until(predicate, timeout=15.0):
             return True
         time.sleep(0.1)
     return predicate()
+
+
+def records_bad_input_vars(tmp_path, target):
+    """What records_bad_input.yml needs: a store holding a corrupt record, and a file in the way."""
+    records = tmp_path / 'records'
+    corrupt = records / target / 'pb' / 'corrupt.json'
+    corrupt.parent.mkdir(parents=True)
+    corrupt.write_text('{"job_name": "corrupt", "ho')
+    in_the_way = tmp_path / 'a-file'
+    in_the_way.write_text('x')
+    return {'records_dir': str(records), 'file_in_the_way': str(in_the_way)}

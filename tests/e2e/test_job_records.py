@@ -20,7 +20,7 @@ import uuid
 import pytest
 
 from conftest import (BIN, INVENTORY, REPO, Run, ansible_env, finish, kill_all, playbook, processes_matching,
-                      start_playbook, wait_until)
+                      records_bad_input_vars, start_playbook, wait_until)
 
 SPEC = REPO.parent / 'shared' / 'spec'
 SPEC_COPIES = pathlib.Path(__file__).resolve().parent / 'spec'
@@ -183,14 +183,7 @@ def test_record_behaviour(target, name, tmp_path):
 
 
 def test_bad_input_fails_clearly_and_loses_nothing(target, tmp_path):
-    records = tmp_path / 'records'
-    corrupt = records / target / 'pb' / 'corrupt.json'
-    corrupt.parent.mkdir(parents=True)
-    corrupt.write_text('{"job_name": "corrupt", "ho')
-    in_the_way = tmp_path / 'a-file'
-    in_the_way.write_text('x')
-    run = playbook('records_bad_input.yml', target, tmp_path, records_dir=str(records),
-                   file_in_the_way=str(in_the_way))
+    run = playbook('records_bad_input.yml', target, tmp_path, **records_bad_input_vars(tmp_path, target))
     assert run.rc == 0, run
     assert 'Traceback' not in run.stdout
 

@@ -28,7 +28,7 @@ import uuid
 
 import pytest
 
-from conftest import BIN, INVENTORY, PLAYBOOKS, TARGETS, ansible_env, kill_all
+from conftest import BIN, INVENTORY, PLAYBOOKS, TARGETS, ansible_env, kill_all, records_bad_input_vars
 
 MODULES = ['async_status_id', 'async_alias', 'async_wait', 'async_kill', 'async_task', 'async_job_save',
            'async_job_load']
@@ -40,12 +40,6 @@ DERIVED = {'stdout_lines': 'stdout', 'stderr_lines': 'stderr'}
 
 def runs(tmp_path, target, name, marker):
     """The playbooks and their variables: every module, in its modes, succeeding and failing."""
-    records = tmp_path / 'records'
-    corrupt = records / target / 'pb' / 'corrupt.json'
-    corrupt.parent.mkdir(parents=True)
-    corrupt.write_text('{"job_name": "corrupt", "ho')
-    in_the_way = tmp_path / 'a-file'
-    in_the_way.write_text('x')
     task_record = {'state_dir': str(tmp_path / 'task-records'), 'metadata': {'by': 'test_return_docs'}}
     return [
         ('lifecycle.yml', {'name': f'{name}_life'}),
@@ -55,7 +49,7 @@ def runs(tmp_path, target, name, marker):
         ('bad_input.yml', {'name': f'{name}_bad', 'corrupt_job_file': f'~/.ansible_async/j{uuid.uuid4().int % 10**12}.1'}),
         ('compat.yml', {}),
         ('records_behaviour.yml', {'name': f'{name}_rec', 'records_dir': str(tmp_path / 'records-behaviour')}),
-        ('records_bad_input.yml', {'records_dir': str(records), 'file_in_the_way': str(in_the_way)}),
+        ('records_bad_input.yml', records_bad_input_vars(tmp_path, target)),
         ('task_check_and_errors.yml', {'name': f'{name}_taskerr'}),
         # start and wait, with a record; then keep the finished job; then start it again.
         ('task.yml', {'name': f'{name}_task', 'cmd': 'echo out; echo err >&2', 'delay': 0.5, 'cleanup': False,
