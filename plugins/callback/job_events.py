@@ -132,7 +132,8 @@ class CallbackModule(CallbackBase):
         try:
             flags = fcntl.fcntl(fd, fcntl.F_GETFL)
             # Python opens its own files close-on-exec (PEP 446): an fd that is not was inherited.
-            # Without this check a play started with no fd 3 could write into a file of its own.
+            # Started without an fd 3, ansible-playbook's own fd 3 is at times a pipe of its
+            # multiprocessing queues; writing there would corrupt its results.
             inherited = os.get_inheritable(fd)
         except OSError as e:
             self._disable('fd %d is not open (%s)' % (fd, e.strerror))
