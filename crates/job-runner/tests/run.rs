@@ -187,6 +187,26 @@ async fn fd_3_only_when_asked() {
     }
 }
 
+/// A descriptor the service left inheritable (a library that forgot O_CLOEXEC) does not reach
+/// the child: only 0-2, and 3 when asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inheritable_descriptors_of_the_parent_do_not_leak() {
+    use nix::fcntl::{fcntl, FcntlArg, FdFlag};
+    use std::os::fd::AsRawFd;
+    let leaked = std::fs::File::open("/dev/null").unwrap();
+    fcntl(&leaked, FcntlArg::F_SETFD(FdFlag::empty())).unwrap();
+    let n = leaked.as_raw_fd();
+    let dir = TempDir::new();
+    let script = format!("if [ -e /proc/self/fd/{n} ]; then echo leaked; else echo none; fi\n");
+    for asked in [false, true] {
+        let mut spec = sh(&dir, &script);
+        spec.events_fd = asked;
+        let (o, msgs) = run_sh(&dir, spec).await;
+        assert_eq!(o.end, End::Exited(0));
+        assert_eq!(text(&msgs), "none\n", "fd {n}, events_fd={asked}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn environment_is_exactly_the_given_one() {
     std::env::set_var("JOB_RUNNER_LEAK", "1");
@@ -318,30 +338,25 @@ async fn timeout_kills_what_ignores_term_after_grace() {
     assert_eq!(live_members(started_pid(&msgs)), Vec::<u32>::new());
 }
 
+/// The leader exits on TERM, its child ignores TERM: the child is KILLed when the grace ends.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_leader_that_exits_on_term_is_canceled_with_its_code() {
     let dir = TempDir::new();
-    let script = "trap 'echo bye; exit 5' TERM\necho ready\nwhile :; do sleep 0.1; done\n";
-    let (tx, mut rx) = mpsc::channel(16);
-    let cancel = CancellationToken::new();
-    let handle = tokio::spawn(run(sh(&dir, script), tx, cancel.clone()));
-    let mut seen = Vec::new();
-    while let Some(m) = rx.recv().await {
-        if let Msg::Output(b) = m {
-            seen.extend(b);
-        }
-        if seen.ends_with(b"ready\n") {
-            cancel.cancel();
-        }
-    }
-    let o = handle.await.unwrap();
+    // The deaf child says ready itself, once its TERM is ignored.
+    let script = "trap 'echo bye; exit 5' TERM\n\
+                  sleep 300 &\n\
+                  sh -c \"trap '' TERM; echo ready; exec sleep 300\" &\n\
+                  while :; do sleep 0.1; done\n";
+    let spec = sh(&dir, script);
+    let grace = spec.grace;
+    let (o, pid, took) = cancel_when_ready(spec).await;
     assert_eq!((o.end, o.rc), (End::Canceled, Some(5)));
-    // The shell may also report its `sleep` as Terminated: TERM went to the whole group.
-    let seen = String::from_utf8(seen).unwrap();
     assert!(
-        seen.starts_with("ready\n") && seen.ends_with("bye\n"),
-        "{seen}"
+        took >= grace,
+        "the deaf child was KILLed before the grace ended: {took:?}"
     );
+    assert!(took <= grace + Duration::from_secs(1), "took {took:?}");
+    assert_eq!(live_members(pid), Vec::<u32>::new());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
