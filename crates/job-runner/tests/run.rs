@@ -388,6 +388,58 @@ async fn a_closed_channel_does_not_block_the_child() {
     assert_eq!(o.bad_event_lines, 1);
 }
 
+/// A receiver that stops reading blocks the output, not the runner: cancel still ends the run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stuck_receiver_does_not_stop_cancel() {
+    let dir = TempDir::new();
+    let spec = sh(&dir, "yes output\n");
+    let grace = spec.grace;
+    let (tx, mut rx) = mpsc::channel(1);
+    let cancel = CancellationToken::new();
+    let handle = tokio::spawn(run(spec, tx, cancel.clone()));
+    let pid = match rx.recv().await {
+        Some(Msg::Started { pid, .. }) => pid,
+        other => panic!("{other:?}"),
+    };
+    // Not reading any more: the channel and then the pipe fill up.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let t = Instant::now();
+    cancel.cancel();
+    let o = handle.await.unwrap();
+    assert_eq!(o.end, End::Canceled);
+    assert!(
+        t.elapsed() <= grace + Duration::from_secs(1),
+        "{:?}",
+        t.elapsed()
+    );
+    assert_eq!(live_members(pid), Vec::<u32>::new());
+    drop(rx);
+}
+
+/// A run whose future is dropped (the worker's task aborted) leaves nothing running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_run_kills_its_group() {
+    let dir = TempDir::new();
+    let (tx, mut rx) = mpsc::channel(16);
+    let handle = tokio::spawn(run(sh(&dir, CHILDREN), tx, CancellationToken::new()));
+    let pid = match rx.recv().await {
+        Some(Msg::Started { pid, .. }) => pid,
+        other => panic!("{other:?}"),
+    };
+    wait_for_members(pid, 3);
+    handle.abort();
+    assert!(handle.await.unwrap_err().is_cancelled());
+    let t = Instant::now();
+    while !live_members(pid).is_empty() {
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            live_members(pid)
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spawn_failures_name_the_program() {
     let dir = TempDir::new();
