@@ -416,6 +416,25 @@ async fn a_stuck_receiver_does_not_stop_cancel() {
     drop(rx);
 }
 
+/// Not even `Started` waits on a full channel before the timeout can strike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_channel_from_the_start_does_not_stop_the_timeout() {
+    let dir = TempDir::new();
+    let mut spec = sh(&dir, "sleep 300\n");
+    spec.timeout = Some(Duration::from_secs(1));
+    let (tx, rx) = mpsc::channel(1);
+    tx.send(Msg::Output(Vec::new())).await.unwrap();
+    let o = tokio::time::timeout(
+        Duration::from_secs(30),
+        run(spec, tx, CancellationToken::new()),
+    )
+    .await
+    .expect("the run hung on the full channel");
+    assert_eq!(o.end, End::TimedOut);
+    assert!(o.duration < Duration::from_secs(3), "{:?}", o.duration);
+    drop(rx);
+}
+
 /// A run whose future is dropped (the worker's task aborted) leaves nothing running.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_the_run_kills_its_group() {
