@@ -1,3 +1,5 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
 """The job service's part of `make demo`: start it, run hello.yml async and sync, attach to a named
 job by its name, cancel it, stop the service. Each request is printed as the curl command that
 does the same, with the answer.
