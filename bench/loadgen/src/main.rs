@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! HTTP load for the job service's benchmark (bench/service.py). Python alone on two cores cannot
 //! send 2,000 requests a second and still time each one honestly, hence a small Rust client.
 //!
