@@ -77,6 +77,8 @@ demo: collection
 
 # Not part of `make test`: timings need a quiet machine.
 bench: collection ssh-target oci-venv
+	cargo build --profile service --bin ansible-job-service --locked
+	cargo build --release -p loadgen --locked
 	$(PY) bench/run_all.py
 
 test: test-rust collection test-unit test-aarch64 test-lint test-sanity test-integration test-oci test-e2e test-matrix
