@@ -35,7 +35,7 @@ from common import BIN, REPO, Row, table  # noqa: E402  pylint: disable=wrong-im
 
 TARGET = pathlib.Path(os.environ.get('CARGO_TARGET_DIR', REPO / 'target'))
 SERVICE = TARGET / 'service' / 'ansible-job-service'
-LOADGEN = TARGET / 'release' / 'loadgen'
+LOADGEN = TARGET / 'service' / 'loadgen'
 STUB = REPO / 'bench' / 'stub' / 'ansible-playbook'
 EXAMPLE = REPO / 'examples' / 'service'
 WORKERS = 4
@@ -206,8 +206,8 @@ def started_latency(svc, n):
     return created, sent
 
 
-def get_under_load(svc, seconds):
-    """GET of one job at 1,000 req/s while WORKERS stub jobs keep every worker busy."""
+def busy(svc):
+    """Starts WORKERS sleep.yml jobs and waits until all run: every worker is taken."""
     long_ids = [svc.ok('POST', '/api/v1/jobs', {'playbook': 'sleep.yml'})['job_id'] for _ in range(WORKERS)]
     deadline = time.monotonic() + 30
     while any(svc.ok('GET', f'/api/v1/jobs/{j}')['status'] != 'running' for j in long_ids):
@@ -215,18 +215,24 @@ def get_under_load(svc, seconds):
             svc.stop()
             sys.exit(f'{WORKERS} sleep.yml jobs not all running after 30 s')
         time.sleep(0.05)
-    out = loadgen('get', f'{svc.base}/api/v1/jobs/{long_ids[0]}', '--rate', 1000, '--seconds', seconds,
-                  '--clients', 8)
-    for j in long_ids:
-        svc.ok('POST', f'/api/v1/jobs/{j}/cancel')
+    return long_ids
+
+
+def get_under_load(svc, job_id, seconds):
+    """GET of one running job at 1,000 req/s."""
+    out = loadgen('get', f'{svc.base}/api/v1/jobs/{job_id}', '--rate', 1000, '--seconds', seconds, '--clients', 8)
     if out['errors'] or set(out['statuses']) != {'200'}:
         svc.stop()
         sys.exit(f'GET under load: {out}')
+    if out['per_s'] < 950:
+        print(f'warning: GET load reached {out["per_s"]:.0f} req/s of 1,000', file=sys.stderr)
     return out
 
 
 def stub_rep(tmp, proj, n_posts, n_seq, get_seconds):
-    """One fresh service: RSS idle, POST → started (idle), submissions at 16 clients, GET under load."""
+    """One fresh service: RSS idle; POST -> started (idle); submissions at 16 clients while the workers
+    run them; with every worker held by a sleep.yml job, GET under load, then submissions again (the
+    queue only grows: the API and the store alone)."""
     svc = Service(tmp, proj, STUB)
     try:
         time.sleep(1)
@@ -239,11 +245,18 @@ def stub_rep(tmp, proj, n_posts, n_seq, get_seconds):
         failed = svc.count('failed')
         if failed:
             sys.exit(f'{failed} stub jobs failed')
-        get = get_under_load(svc, get_seconds)
+        long_ids = busy(svc)
+        get = get_under_load(svc, long_ids[0], get_seconds)
+        queued = submit(svc, n_posts)
+        for j in long_ids:
+            svc.ok('POST', f'/api/v1/jobs/{j}/cancel')
+        svc.drain()
     finally:
         svc.stop()
     return {'rss idle': rss_idle, 'post per s': posts['accepted_per_s'],
             'post p50': posts['p50_us'] / 1e6, 'post p99': posts['p99_us'] / 1e6,
+            'queued per s': queued['accepted_per_s'], 'queued p50': queued['p50_us'] / 1e6,
+            'queued p99': queued['p99_us'] / 1e6,
             'started p50': percentile(created, 50), 'started p99': percentile(created, 99),
             'sent started p50': percentile(sent, 50), 'sent started p99': percentile(sent, 99),
             'get p50': get['p50_us'] / 1e6, 'get p99': get['p99_us'] / 1e6, 'get rate': get['per_s'],
@@ -289,7 +302,7 @@ def hello_end_to_end(tmp, playbook_bin, reps):
     env = dict(os.environ, ANSIBLE_NOCOWS='1', ANSIBLE_RETRY_FILES_ENABLED='0')
     env['PATH'] = f'{pathlib.Path(playbook_bin).parent}:{env.get("PATH", "")}'
     svc = Service(tmp, proj, playbook_bin, env=env)
-    sync, direct = [], []
+    sync, direct, own = [], [], []
     try:
         for rep in range(reps + 1):
             t0 = time.perf_counter()
@@ -299,13 +312,16 @@ def hello_end_to_end(tmp, playbook_bin, reps):
             if out.get('status') != 'successful':
                 svc.stop()
                 sys.exit(f'hello.yml through the service: {out}')
+            job = svc.ok('GET', f'/api/v1/jobs/{out["job_id"]}', codes=(200,))
+            t_run = parse_time(job['finished_at']) - parse_time(job['started_at'])
             t_direct = timed([str(playbook_bin), '-i', 'localhost,', 'hello.yml'], proj, env)
             if rep:  # the first pair warms the page cache for both
                 sync.append(t_sync)
                 direct.append(t_direct)
+                own.append(t_sync - t_run)
     finally:
         svc.stop()
-    return statistics.median(sync), statistics.median(direct)
+    return statistics.median(sync), statistics.median(direct), statistics.median(own)
 
 
 def met(ok, goal):
@@ -322,7 +338,7 @@ def measure(reps=5, quick=False, playbook_bin=None):
         runs = [stub_rep(tmp, proj, n_posts, n_seq, get_s) for _ in range(reps)]
         rss_many, jobs_per_s = many_jobs(tmp, proj, n_many)
         (tmp / 'real').mkdir()
-        sync, direct = hello_end_to_end(tmp, playbook_bin, reps)
+        sync, direct, own = hello_end_to_end(tmp, playbook_bin, reps)
     med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
 
     def goal(what, value, unit, goal_text, ok):
@@ -334,11 +350,16 @@ def measure(reps=5, quick=False, playbook_bin=None):
 
     started = 'created_at to started_at; idle, sequential'
     load = f'at 1,000 req/s, {WORKERS} jobs running'
+    run = f'{n_posts:,} POSTs at 16 clients, {WORKERS} workers running them'
+    held = f'{n_posts:,} POSTs at 16 clients, every worker held (API and store only)'
     return [
-        goal(f'submissions/s, {n_posts:,} POSTs at 16 clients', round(med['post per s']), '/s', '>= 2,000/s',
-             med['post per s'] >= 2000),
-        context('POST p50 at 16 clients', med['post p50']),
-        goal('POST p99 at 16 clients', med['post p99'], 'ms', '<= 5 ms', med['post p99'] <= 0.005),
+        goal(f'submissions/s, {run}', round(med['post per s']), '/s', '>= 2,000/s', med['post per s'] >= 2000),
+        context(f'POST p50, {run}', med['post p50']),
+        goal(f'POST p99, {run}', med['post p99'], 'ms', '<= 5 ms', med['post p99'] <= 0.005),
+        goal(f'submissions/s, {held}', round(med['queued per s']), '/s', '>= 2,000/s',
+             med['queued per s'] >= 2000),
+        context(f'POST p50, {held}', med['queued p50']),
+        goal(f'POST p99, {held}', med['queued p99'], 'ms', '<= 5 ms', med['queued p99'] <= 0.005),
         goal(f'POST -> started_at p50 ({started})', med['started p50'], 'ms', '<= 5 ms', med['started p50'] <= 0.005),
         goal(f'POST -> started_at p99 ({started})', med['started p99'], 'ms', '<= 20 ms',
              med['started p99'] <= 0.020),
@@ -348,11 +369,13 @@ def measure(reps=5, quick=False, playbook_bin=None):
         goal(f'GET /jobs/{{id}} p99 {load}', med['get p99'], 'ms', '<= 2 ms', med['get p99'] <= 0.002),
         goal('RSS idle', round(med['rss idle'], 1), 'MB', '<= 30 MB', med['rss idle'] <= 30),
         goal(f'RSS after {n_many:,} jobs', round(rss_many, 1), 'MB', '<= 60 MB', rss_many <= 60),
-        goal(f'stub jobs run per second, {WORKERS} workers (batches of 2,000)', round(jobs_per_s), '/s',
+        goal(f'stub jobs run per second, {WORKERS} workers (batches of {min(2000, n_many):,})', round(jobs_per_s), '/s',
              '>= 200/s', jobs_per_s >= 200),
         Row(HELLO_SECTION, 'POST ?sync=true, real ansible-playbook', sync, direct,
             'ansible-playbook -i localhost, hello.yml', goal=met(sync - direct <= 0.010, '<= +10 ms')),
-        Row(HELLO_SECTION, "the service's overhead (sync - direct)", sync - direct, None, '-'),
+        Row(HELLO_SECTION, 'sync - direct (the job_events callback, and noise, included)', sync - direct, None, '-'),
+        Row(HELLO_SECTION, "the service's own time: sync wall - (finished_at - started_at)", own, None, '-',
+            goal=met(own <= 0.010, '<= 10 ms')),
     ]
 
 
