@@ -53,10 +53,18 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         .await
         .map_err(|e| Failure::Runtime(format!("--listen {}: {e}", args.listen)))?;
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    // Workers get a runtime of their own: spawning ansible-playbook forks inside the runtime
+    // thread, and on a busy machine that must not hold up the threads answering HTTP.
+    let runs = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("ajs-worker")
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Runtime(format!("cannot start the workers' runtime: {e}")))?;
     let mut workers = Vec::new();
     for n in 0..args.workers {
         let name = format!("{}:{}:{n}", host.trim(), std::process::id());
-        workers.push(tokio::spawn(worker::run(
+        workers.push(runs.spawn(worker::run(
             state.clone(),
             name,
             callback_dir.clone(),
@@ -76,6 +84,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         .await
         .map_err(|e| Failure::Runtime(format!("serving: {e}")))?;
     drain(&state, workers, args.grace).await;
+    runs.shutdown_background();
     drop(ready.lock);
     Ok(())
 }

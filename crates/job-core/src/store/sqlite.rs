@@ -5,7 +5,7 @@
 //! atomic and no two writes interleave. Reads use a second connection on tokio's blocking pool.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -72,6 +72,8 @@ pub struct SqliteStore {
     /// was committed.
     reader: Arc<Mutex<Connection>>,
     stdout_cap: u64,
+    /// The checkpoint thread runs while this lives.
+    _alive: Arc<()>,
 }
 
 fn connect(path: &Path) -> Result<Connection> {
@@ -88,6 +90,17 @@ impl SqliteStore {
     pub fn open(path: &Path, stdout_cap: u64) -> Result<Self> {
         let conn = connect(path)?;
         conn.execute_batch(SCHEMA)?;
+        // A checkpoint fsyncs the database file: in the writer it would stall every write queued
+        // behind it, so the writer never checkpoints and a thread of its own does, beside it.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let checkpointer = connect(path)?;
+        let alive = Arc::new(());
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn({
+                let alive = Arc::downgrade(&alive);
+                move || checkpoints(checkpointer, alive)
+            })?;
         let reader = connect(path)?;
         let cap = stdout_cap.max(1);
         let (writes, ops) = mpsc::channel();
@@ -98,6 +111,7 @@ impl SqliteStore {
             writes,
             reader: Arc::new(Mutex::new(reader)),
             stdout_cap: cap,
+            _alive: alive,
         })
     }
 
@@ -127,6 +141,15 @@ impl SqliteStore {
         })
         .await
         .map_err(|e| StoreError::Join(e.to_string()))?
+    }
+}
+
+/// PASSIVE: copies what no reader needs any more, never waits for or blocks the writer. A
+/// checkpoint that fails (busy) is retried at the next tick. Ends with the store.
+fn checkpoints(conn: Connection, alive: Weak<()>) {
+    while alive.upgrade().is_some() {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
     }
 }
 
