@@ -52,8 +52,10 @@ $(OCI_VENV)/.stamp: tests/oci/requirements.txt
 	$(OCI_VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/oci/requirements.txt
 	touch $@
 
+# The modules for every target platform, and the job service for this machine (own profile).
 build:
 	scripts/build-binaries.sh
+	cargo build --profile service --locked --bin ansible-job-service
 
 # Build the Galaxy tarball and install it into a project-local path: what users get is what we test.
 # It fails when a platform lacks a module binary, in bin/ or in the tarball.

@@ -1,0 +1,572 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
+//! The embedded store: one SQLite file in WAL mode, one connection behind a mutex. Every call is
+//! one transaction, so a name's check-then-insert and a claim are atomic; the calls run on tokio's
+//! blocking pool.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use serde_json::Value;
+
+use super::{
+    Cancel, Event, ListQuery, Lost, OutputSlice, Page, Result, Store, StoreError, Submitted,
+};
+use crate::fingerprint;
+use crate::model::{Finish, Job, JobId, JobSpec, Reason, Restart, Stats, Status};
+use crate::time::now_micros;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS jobs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    name TEXT,
+    fp TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT,
+    created_at INTEGER NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER,
+    worker TEXT,
+    attempt INTEGER NOT NULL DEFAULT 0,
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    rc INTEGER,
+    stats TEXT,
+    pid INTEGER,
+    pid_start INTEGER,
+    out_total INTEGER NOT NULL DEFAULT 0,
+    out_start INTEGER NOT NULL DEFAULT 0,
+    stdout BLOB
+);
+CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, seq);
+CREATE INDEX IF NOT EXISTS jobs_name ON jobs(name, seq) WHERE name IS NOT NULL;
+CREATE INDEX IF NOT EXISTS jobs_finished ON jobs(finished_at) WHERE finished_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS output (
+    job_id TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (job_id, start)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events (
+    job_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (job_id, seq)
+) WITHOUT ROWID;
+";
+
+const COLS: &str =
+    "seq, id, fp, spec, status, reason, created_at, started_at, finished_at, worker, \
+                    attempt, cancel_requested, rc, stats";
+
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+    stdout_cap: u64,
+}
+
+impl SqliteStore {
+    pub fn open(path: &Path, stdout_cap: u64) -> Result<Self> {
+        let conn = Connection::open(path)?;
+        // WAL + NORMAL: a crash of this process loses nothing committed; a power cut may lose
+        // the last transactions, never corrupt the file.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+            stdout_cap: stdout_cap.max(1),
+        })
+    }
+
+    async fn with<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection, u64) -> Result<T> + Send + 'static,
+    {
+        let conn = self.conn.clone();
+        let cap = self.stdout_cap;
+        tokio::task::spawn_blocking(move || {
+            // A panic while the lock was held leaves the connection as SQLite left it: the
+            // transaction was rolled back when it was dropped, so the data is consistent.
+            let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut guard, cap)
+        })
+        .await
+        .map_err(|e| StoreError::Join(e.to_string()))?
+    }
+}
+
+fn job_from_row(row: &Row) -> rusqlite::Result<std::result::Result<Job, String>> {
+    let id: String = row.get(1)?;
+    let spec: String = row.get(3)?;
+    let status: String = row.get(4)?;
+    let reason: Option<String> = row.get(5)?;
+    let stats: Option<String> = row.get(13)?;
+    let parsed = (|| {
+        let id = id.parse::<JobId>().map_err(|e| format!("id {id:?}: {e}"))?;
+        let spec: JobSpec = serde_json::from_str(&spec).map_err(|e| format!("{id}: spec: {e}"))?;
+        let status = Status::parse(&status).ok_or_else(|| format!("{id}: status {status:?}"))?;
+        let reason = match reason {
+            Some(r) => Some(Reason::parse(&r).ok_or_else(|| format!("{id}: reason {r:?}"))?),
+            None => None,
+        };
+        let stats: Option<Stats> = match stats {
+            Some(s) => Some(serde_json::from_str(&s).map_err(|e| format!("{id}: stats: {e}"))?),
+            None => None,
+        };
+        Ok((id, spec, status, reason, stats))
+    })();
+    let (id, spec, status, reason, stats) = match parsed {
+        Ok(p) => p,
+        Err(e) => return Ok(Err(e)),
+    };
+    Ok(Ok(Job {
+        id,
+        seq: row.get(0)?,
+        fingerprint: row.get(2)?,
+        spec,
+        status,
+        reason,
+        created_at: row.get(6)?,
+        started_at: row.get(7)?,
+        finished_at: row.get(8)?,
+        worker: row.get(9)?,
+        attempt: row.get(10)?,
+        cancel_requested: row.get::<_, i64>(11)? != 0,
+        rc: row.get(12)?,
+        stats,
+        stdout: None,
+    }))
+}
+
+fn one(conn: &Connection, sql: &str, p: impl rusqlite::Params) -> Result<Option<Job>> {
+    let row = conn.query_row(sql, p, job_from_row).optional()?;
+    row.transpose().map_err(StoreError::Corrupt)
+}
+
+fn get_job(conn: &Connection, id: &str) -> Result<Option<Job>> {
+    let sql = format!("SELECT {COLS} FROM jobs WHERE id = ?1");
+    one(conn, &sql, [id])
+}
+
+fn with_stdout(conn: &Connection, mut job: Job) -> Result<Job> {
+    if job.status.is_final() {
+        let bytes: Option<Vec<u8>> =
+            conn.query_row("SELECT stdout FROM jobs WHERE seq = ?1", [job.seq], |r| {
+                r.get(0)
+            })?;
+        job.stdout = Some(String::from_utf8_lossy(&bytes.unwrap_or_default()).into_owned());
+    }
+    Ok(job)
+}
+
+fn insert(conn: &Connection, spec: &JobSpec) -> Result<Job> {
+    let id = JobId::new();
+    let fp = fingerprint::of(spec);
+    let spec_json = serde_json::to_string(spec).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let now = now_micros();
+    conn.execute(
+        "INSERT INTO jobs (id, name, fp, spec, status, created_at) VALUES (?1, ?2, ?3, ?4, 'pending', ?5)",
+        params![id.to_string(), spec.name, fp, spec_json, now],
+    )?;
+    get_job(conn, &id.to_string())?.ok_or_else(|| StoreError::Corrupt(format!("{id} vanished")))
+}
+
+/// Moves what is left of a run's output into the job row: the last `cap` bytes.
+fn seal_output(conn: &Connection, id: &str, cap: u64) -> Result<()> {
+    let total: i64 = conn.query_row("SELECT out_total FROM jobs WHERE id = ?1", [id], |r| {
+        r.get(0)
+    })?;
+    let total = u64::try_from(total).unwrap_or(0);
+    let keep_from = total.saturating_sub(cap);
+    let mut stmt =
+        conn.prepare("SELECT start, data FROM output WHERE job_id = ?1 ORDER BY start")?;
+    let mut tail = Vec::new();
+    let rows = stmt.query_map([id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+    for row in rows {
+        let (start, data) = row?;
+        let start = u64::try_from(start).unwrap_or(0);
+        let end = start + data.len() as u64;
+        if end <= keep_from {
+            continue;
+        }
+        let skip = usize::try_from(keep_from.saturating_sub(start)).unwrap_or(0);
+        tail.extend_from_slice(&data[skip.min(data.len())..]);
+    }
+    let out_start = total - tail.len() as u64;
+    conn.execute(
+        "UPDATE jobs SET stdout = ?2, out_start = ?3 WHERE id = ?1",
+        params![id, tail, out_start as i64],
+    )?;
+    conn.execute("DELETE FROM output WHERE job_id = ?1", [id])?;
+    Ok(())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn submit(&self, spec: JobSpec) -> Result<Submitted> {
+        self.with(move |conn, _| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = 'decided: {
+                if let Some(name) = &spec.name {
+                    let sql = format!(
+                        "SELECT {COLS} FROM jobs WHERE name = ?1 ORDER BY seq DESC LIMIT 1"
+                    );
+                    if let Some(holder) = one(&tx, &sql, [name])? {
+                        if holder.status.is_live() {
+                            break 'decided if holder.fingerprint == fingerprint::of(&spec) {
+                                Submitted::Attached(holder)
+                            } else {
+                                Submitted::Conflict(holder)
+                            };
+                        }
+                        let again = match spec.restart {
+                            Restart::Never => false,
+                            Restart::OnFailure => holder.status != Status::Successful,
+                            Restart::Always => true,
+                        };
+                        if !again {
+                            break 'decided Submitted::Attached(with_stdout(&tx, holder)?);
+                        }
+                    }
+                }
+                Submitted::Created(insert(&tx, &spec)?)
+            };
+            tx.commit()?;
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn get(&self, id: JobId) -> Result<Option<Job>> {
+        self.with(move |conn, _| match get_job(conn, &id.to_string())? {
+            Some(job) => Ok(Some(with_stdout(conn, job)?)),
+            None => Ok(None),
+        })
+        .await
+    }
+
+    async fn list(&self, q: ListQuery) -> Result<Page> {
+        self.with(move |conn, _| {
+            let limit = i64::from(q.limit.clamp(1, 500));
+            let sql = format!(
+                "SELECT {COLS} FROM jobs WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR name = ?2) \
+                 AND (?3 IS NULL OR seq < ?3) ORDER BY seq DESC LIMIT ?4"
+            );
+            let mut stmt = conn.prepare(&sql)?;
+            let rows = stmt.query_map(
+                params![q.status.map(Status::as_str), q.name, q.cursor, limit + 1],
+                job_from_row,
+            )?;
+            let mut jobs = Vec::new();
+            for row in rows {
+                jobs.push(row?.map_err(StoreError::Corrupt)?);
+            }
+            let next_cursor = if jobs.len() as i64 > limit {
+                jobs.truncate(limit as usize);
+                jobs.last().map(|j| j.seq)
+            } else {
+                None
+            };
+            Ok(Page { jobs, next_cursor })
+        })
+        .await
+    }
+
+    async fn claim(&self, worker: &str) -> Result<Option<Job>> {
+        let worker = worker.to_string();
+        self.with(move |conn, _| {
+            let sql = format!(
+                "UPDATE jobs SET status = 'running', started_at = ?1, worker = ?2, attempt = attempt + 1 \
+                 WHERE seq = (SELECT seq FROM jobs WHERE status = 'pending' ORDER BY seq LIMIT 1) \
+                 RETURNING {COLS}"
+            );
+            one(conn, &sql, params![now_micros(), worker])
+        })
+        .await
+    }
+
+    async fn set_pid(&self, id: JobId, pid: u32, start_time: u64) -> Result<()> {
+        self.with(move |conn, _| {
+            conn.execute(
+                "UPDATE jobs SET pid = ?2, pid_start = ?3 WHERE id = ?1",
+                params![id.to_string(), pid, start_time as i64],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn append_output(&self, id: JobId, chunk: Vec<u8>) -> Result<()> {
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        self.with(move |conn, cap| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let id = id.to_string();
+            let total: Option<i64> = tx
+                .query_row(
+                    "SELECT out_total FROM jobs WHERE id = ?1 AND status = 'running'",
+                    [&id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(total) = total else {
+                return Ok(());
+            };
+            let end = total + chunk.len() as i64;
+            tx.execute(
+                "INSERT INTO output (job_id, start, data) VALUES (?1, ?2, ?3)",
+                params![id, total, chunk],
+            )?;
+            tx.execute(
+                "UPDATE jobs SET out_total = ?2 WHERE id = ?1",
+                params![id, end],
+            )?;
+            // Keep the tail: chunks wholly before the last `cap` bytes go.
+            tx.execute(
+                "DELETE FROM output WHERE job_id = ?1 AND start + length(data) <= ?2",
+                params![id, end - cap as i64],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn output(&self, id: JobId, offset: u64, max: usize) -> Result<Option<OutputSlice>> {
+        self.with(move |conn, _| {
+            let id = id.to_string();
+            let row: Option<(String, i64, i64, Option<Vec<u8>>)> = conn
+                .query_row(
+                    "SELECT status, out_total, out_start, stdout FROM jobs WHERE id = ?1",
+                    [&id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()?;
+            let Some((status, total, out_start, sealed)) = row else {
+                return Ok(None);
+            };
+            let total = total as u64;
+            let from = offset.min(total);
+            let mut data = Vec::new();
+            let mut start = from;
+            if Status::parse(&status).is_some_and(Status::is_final) {
+                let sealed = sealed.unwrap_or_default();
+                let out_start = out_start as u64;
+                start = from.max(out_start);
+                let skip = (start - out_start) as usize;
+                let end = (skip + max).min(sealed.len());
+                data.extend_from_slice(&sealed[skip.min(end)..end]);
+            } else {
+                let mut stmt = conn.prepare(
+                    "SELECT start, data FROM output WHERE job_id = ?1 AND start + length(data) > ?2 ORDER BY start",
+                )?;
+                let rows = stmt.query_map(params![id, from as i64], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+                })?;
+                let mut first = true;
+                for row in rows {
+                    let (chunk_start, chunk) = row?;
+                    let chunk_start = chunk_start as u64;
+                    if first {
+                        start = from.max(chunk_start);
+                        first = false;
+                    }
+                    let skip = start.saturating_sub(chunk_start) as usize;
+                    let piece = if data.is_empty() { &chunk[skip.min(chunk.len())..] } else { &chunk[..] };
+                    let room = max - data.len();
+                    data.extend_from_slice(&piece[..piece.len().min(room)]);
+                    if data.len() >= max {
+                        break;
+                    }
+                }
+            }
+            let next = start + data.len() as u64;
+            Ok(Some(OutputSlice { start, data, next }))
+        })
+        .await
+    }
+
+    async fn append_events(&self, id: JobId, events: Vec<Value>) -> Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        self.with(move |conn, _| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let id = id.to_string();
+            let last: i64 = tx.query_row(
+                "SELECT COALESCE(MAX(seq), 0) FROM events WHERE job_id = ?1",
+                [&id],
+                |r| r.get(0),
+            )?;
+            {
+                let mut stmt =
+                    tx.prepare("INSERT INTO events (job_id, seq, data) VALUES (?1, ?2, ?3)")?;
+                for (i, ev) in events.iter().enumerate() {
+                    stmt.execute(params![id, last + 1 + i as i64, ev.to_string()])?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn events(&self, id: JobId, after: i64, limit: usize) -> Result<Vec<Event>> {
+        self.with(move |conn, _| {
+            let mut stmt = conn.prepare(
+                "SELECT seq, data FROM events WHERE job_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+            )?;
+            let rows = stmt.query_map(params![id.to_string(), after, limit as i64], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (seq, data) = row?;
+                let data =
+                    serde_json::from_str(&data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                out.push(Event { seq, data });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn finish(&self, id: JobId, finish: Finish) -> Result<Option<Job>> {
+        self.with(move |conn, cap| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let id = id.to_string();
+            let stats = match &finish.stats {
+                Some(s) => {
+                    Some(serde_json::to_string(s).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+                }
+                None => None,
+            };
+            let n = tx.execute(
+                "UPDATE jobs SET status = ?2, reason = ?3, rc = ?4, stats = ?5, finished_at = ?6 \
+                 WHERE id = ?1 AND status = 'running'",
+                params![
+                    id,
+                    finish.status.as_str(),
+                    finish.reason.map(Reason::as_str),
+                    finish.rc,
+                    stats,
+                    now_micros()
+                ],
+            )?;
+            if n == 0 {
+                return Ok(None);
+            }
+            seal_output(&tx, &id, cap)?;
+            let job = get_job(&tx, &id)?;
+            let job = match job {
+                Some(j) => Some(with_stdout(&tx, j)?),
+                None => None,
+            };
+            tx.commit()?;
+            Ok(job)
+        })
+        .await
+    }
+
+    async fn cancel(&self, id: JobId) -> Result<Cancel> {
+        self.with(move |conn, _| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let id = id.to_string();
+            let Some(job) = get_job(&tx, &id)? else {
+                return Ok(Cancel::NotFound);
+            };
+            let out = match job.status {
+                Status::Pending => {
+                    tx.execute(
+                        "UPDATE jobs SET status = 'canceled', finished_at = ?2 WHERE id = ?1",
+                        params![id, now_micros()],
+                    )?;
+                    Cancel::Canceled(with_stdout(&tx, get_job(&tx, &id)?.unwrap_or(job))?)
+                }
+                Status::Running => {
+                    tx.execute("UPDATE jobs SET cancel_requested = 1 WHERE id = ?1", [&id])?;
+                    Cancel::Requested(get_job(&tx, &id)?.unwrap_or(job))
+                }
+                _ => Cancel::Ended(with_stdout(&tx, job)?),
+            };
+            tx.commit()?;
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn recover(&self) -> Result<Vec<Lost>> {
+        self.with(move |conn, cap| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut lost = Vec::new();
+            {
+                let mut stmt = tx.prepare("SELECT id, pid, pid_start FROM jobs WHERE status = 'running'")?;
+                let rows = stmt.query_map([], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, Option<u32>>(1)?, r.get::<_, Option<i64>>(2)?))
+                })?;
+                for row in rows {
+                    let (id, pid, start) = row?;
+                    let id = id.parse::<JobId>().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    let pid = pid.zip(start.map(|s| s as u64));
+                    lost.push(Lost { id, pid });
+                }
+            }
+            for l in &lost {
+                let id = l.id.to_string();
+                tx.execute(
+                    "UPDATE jobs SET status = 'failed', reason = 'lost', finished_at = ?2 WHERE id = ?1",
+                    params![id, now_micros()],
+                )?;
+                seal_output(&tx, &id, cap)?;
+            }
+            tx.commit()?;
+            Ok(lost)
+        })
+        .await
+    }
+
+    async fn purge(&self, ended_before: i64) -> Result<u64> {
+        self.with(move |conn, _| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "DELETE FROM events WHERE job_id IN (SELECT id FROM jobs WHERE finished_at < ?1)",
+                [ended_before],
+            )?;
+            tx.execute(
+                "DELETE FROM output WHERE job_id IN (SELECT id FROM jobs WHERE finished_at < ?1)",
+                [ended_before],
+            )?;
+            let n = tx.execute("DELETE FROM jobs WHERE finished_at < ?1", [ended_before])?;
+            tx.commit()?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    async fn counts(&self) -> Result<Vec<(Status, u64)>> {
+        self.with(move |conn, _| {
+            let mut stmt = conn.prepare("SELECT status, COUNT(*) FROM jobs GROUP BY status")?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+            let mut out: Vec<(Status, u64)> = Status::ALL.iter().map(|s| (*s, 0)).collect();
+            for row in rows {
+                let (s, n) = row?;
+                if let Some(slot) = out.iter_mut().find(|(st, _)| st.as_str() == s) {
+                    slot.1 = n as u64;
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+#[path = "sqlite_tests.rs"]
+mod tests;

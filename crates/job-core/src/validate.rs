@@ -1,0 +1,511 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
+//! A POST body becomes a `JobSpec` here, or a refusal naming the field. Nothing runs before this
+//! has passed, and nothing a client sends reaches a shell or the command line unchecked.
+
+use std::fs;
+use std::path::{Component, Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use crate::model::{Inventory, JobSpec, Restart};
+
+pub const MAX_EXTRA_VARS_BYTES: usize = 64 * 1024;
+pub const MAX_EXTRA_VARS_DEPTH: usize = 8;
+pub const MAX_TIMEOUT_S: u64 = 7 * 24 * 3600;
+const MAX_NAME: usize = 255;
+const MAX_HOSTS: usize = 1000;
+const MAX_TEXT: usize = 4096;
+const FIELDS: [&str; 9] = [
+    "playbook",
+    "extra_vars",
+    "inventory",
+    "name",
+    "restart",
+    "timeout",
+    "limit",
+    "tags",
+    "check",
+];
+
+/// A refusal: which field, and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {detail}")]
+pub struct FieldError {
+    pub field: String,
+    pub detail: String,
+}
+
+fn refuse(field: &str, detail: impl Into<String>) -> FieldError {
+    FieldError {
+        field: field.to_string(),
+        detail: detail.into(),
+    }
+}
+
+/// The project dir, canonical, that playbooks and inventory files must stay inside.
+#[derive(Clone, Debug)]
+pub struct Project {
+    root: PathBuf,
+}
+
+impl Project {
+    pub fn open(dir: &Path) -> std::io::Result<Self> {
+        let root = fs::canonicalize(dir)?;
+        if !root.is_dir() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotADirectory,
+                format!("{} is not a directory", root.display()),
+            ));
+        }
+        Ok(Self { root })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The absolute path of a relative file inside the project, after every symlink is resolved.
+    pub fn resolve(&self, rel: &str) -> Option<PathBuf> {
+        let path = fs::canonicalize(self.root.join(rel)).ok()?;
+        path.starts_with(&self.root).then_some(path)
+    }
+}
+
+pub fn parse(
+    body: &Map<String, Value>,
+    idempotency_key: Option<&str>,
+    project: &Project,
+) -> Result<JobSpec, FieldError> {
+    if let Some(unknown) = body.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+        return Err(refuse(
+            unknown,
+            format!("unknown field; the fields are {}", FIELDS.join(", ")),
+        ));
+    }
+    let playbook = match body.get("playbook") {
+        Some(Value::String(s)) => playbook(s, project)?,
+        Some(_) => return Err(refuse("playbook", "must be a string")),
+        None => return Err(refuse("playbook", "is required")),
+    };
+    let extra_vars = match body.get("extra_vars") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(m)) => extra_vars(m)?,
+        Some(_) => return Err(refuse("extra_vars", "must be a JSON object")),
+    };
+    let inventory = match body.get("inventory") {
+        None | Some(Value::Null) => Inventory::Hosts(vec!["localhost".into()]),
+        Some(Value::String(s)) => inventory(s, project)?,
+        Some(_) => return Err(refuse("inventory", "must be a string")),
+    };
+    let name = match (body.get("name"), idempotency_key) {
+        (None | Some(Value::Null), None) => None,
+        (None | Some(Value::Null), Some(key)) => Some(name("Idempotency-Key", key)?),
+        (Some(Value::String(s)), key) => {
+            let n = name("name", s)?;
+            if key.is_some_and(|k| k != n) {
+                return Err(refuse(
+                    "name",
+                    "differs from the Idempotency-Key header; send one of them, or the same in both",
+                ));
+            }
+            Some(n)
+        }
+        (Some(_), _) => return Err(refuse("name", "must be a string")),
+    };
+    let restart = match body.get("restart") {
+        None | Some(Value::Null) => Restart::default(),
+        Some(Value::String(s)) => Restart::parse(s)
+            .ok_or_else(|| refuse("restart", "must be one of never, on_failure, always"))?,
+        Some(_) => return Err(refuse("restart", "must be a string")),
+    };
+    let timeout = match body.get("timeout") {
+        None | Some(Value::Null) => None,
+        Some(v) => match v.as_u64() {
+            Some(t) if (1..=MAX_TIMEOUT_S).contains(&t) => Some(t),
+            _ => {
+                return Err(refuse(
+                    "timeout",
+                    format!("must be a whole number of seconds from 1 to {MAX_TIMEOUT_S}"),
+                ))
+            }
+        },
+    };
+    let limit = match body.get("limit") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(limit(s)?),
+        Some(_) => return Err(refuse("limit", "must be a string")),
+    };
+    let tags = match body.get("tags") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(tags(s.split(',').map(str::trim))?),
+        Some(Value::Array(items)) => {
+            let strs: Option<Vec<&str>> = items.iter().map(Value::as_str).collect();
+            let strs =
+                strs.ok_or_else(|| refuse("tags", "must be a string or a list of strings"))?;
+            Some(tags(strs.into_iter())?)
+        }
+        Some(_) => return Err(refuse("tags", "must be a string or a list of strings")),
+    };
+    let check = match body.get("check") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(refuse("check", "must be true or false")),
+    };
+    Ok(JobSpec {
+        playbook,
+        extra_vars,
+        inventory,
+        name,
+        restart,
+        timeout,
+        limit,
+        tags,
+        check,
+    })
+}
+
+/// A relative path with plain components: no `..`, no absolute path, no option look-alike.
+fn plain_relative(field: &str, s: &str) -> Result<(), FieldError> {
+    if s.is_empty() || s.len() > MAX_TEXT || s.contains('\0') {
+        return Err(refuse(field, "must be a non-empty relative path"));
+    }
+    let path = Path::new(s);
+    for c in path.components() {
+        match c {
+            Component::Normal(part) if !part.to_string_lossy().starts_with('-') => {}
+            Component::CurDir => {}
+            Component::ParentDir => return Err(refuse(field, "must not contain `..`")),
+            Component::RootDir | Component::Prefix(_) => {
+                return Err(refuse(
+                    field,
+                    "must be relative to the project dir, not absolute",
+                ))
+            }
+            Component::Normal(_) => {
+                return Err(refuse(field, "no path component may start with `-`"))
+            }
+        }
+    }
+    Ok(())
+}
+
+fn playbook(s: &str, project: &Project) -> Result<String, FieldError> {
+    plain_relative("playbook", s)?;
+    if !(s.ends_with(".yml") || s.ends_with(".yaml")) {
+        return Err(refuse("playbook", "must name a .yml or .yaml file"));
+    }
+    let resolved = project.resolve(s).ok_or_else(|| {
+        refuse(
+            "playbook",
+            format!(
+                "no such file inside the project dir {}",
+                project.root().display()
+            ),
+        )
+    })?;
+    if !resolved.is_file() {
+        return Err(refuse("playbook", "must be a regular file"));
+    }
+    Ok(s.to_string())
+}
+
+fn host_like(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 253
+        && !s.starts_with('-')
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b))
+}
+
+fn inventory(s: &str, project: &Project) -> Result<Inventory, FieldError> {
+    if s.contains(',') {
+        let hosts: Vec<String> = s
+            .split(',')
+            .filter(|h| !h.is_empty())
+            .map(String::from)
+            .collect();
+        if hosts.is_empty() || hosts.len() > MAX_HOSTS {
+            return Err(refuse(
+                "inventory",
+                format!("must list 1 to {MAX_HOSTS} hosts"),
+            ));
+        }
+        if let Some(bad) = hosts.iter().find(|h| !host_like(h)) {
+            return Err(refuse(
+                "inventory",
+                format!(
+                    "host {bad:?} is not a host name (letters, digits, `.`, `_`, `:`, `-`); inline INI is not accepted, put it in a file under inventories/"
+                ),
+            ));
+        }
+        return Ok(Inventory::Hosts(hosts));
+    }
+    plain_relative("inventory", s)?;
+    let inventories = project.root().join("inventories");
+    let under = match (project.resolve(s), fs::canonicalize(&inventories)) {
+        (Some(file), Ok(dir)) => file.starts_with(&dir) && file.is_file(),
+        _ => false,
+    };
+    if !under {
+        return Err(refuse(
+            "inventory",
+            "must be a comma list of hosts (`localhost,`) or a file under <project>/inventories/",
+        ));
+    }
+    Ok(Inventory::File(s.to_string()))
+}
+
+/// Names are keys in the store and appear in URLs: a plain, bounded alphabet.
+pub fn name(field: &str, s: &str) -> Result<String, FieldError> {
+    let ok = !s.is_empty()
+        && s.len() <= MAX_NAME
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._:@-".contains(&b));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(refuse(
+            field,
+            format!("must be 1 to {MAX_NAME} characters of letters, digits and . _ : @ -"),
+        ))
+    }
+}
+
+fn limit(s: &str) -> Result<String, FieldError> {
+    let ok = !s.is_empty()
+        && s.len() <= MAX_TEXT
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._:,!&*?[]-".contains(&b));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(refuse(
+            "limit",
+            "must be a host pattern (letters, digits and . _ : , ! & * ? [ ] -)",
+        ))
+    }
+}
+
+fn tags<'a>(items: impl Iterator<Item = &'a str>) -> Result<Vec<String>, FieldError> {
+    let mut out = Vec::new();
+    for t in items {
+        let ok = !t.is_empty()
+            && t.len() <= 255
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+        if !ok {
+            return Err(refuse(
+                "tags",
+                format!("tag {t:?} must be letters, digits and . _ -"),
+            ));
+        }
+        out.push(t.to_string());
+    }
+    if out.is_empty() || out.len() > 100 {
+        return Err(refuse("tags", "must hold 1 to 100 tags"));
+    }
+    Ok(out)
+}
+
+fn depth(v: &Value) -> usize {
+    match v {
+        Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+        Value::Object(m) => 1 + m.values().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+fn extra_vars(m: &Map<String, Value>) -> Result<Map<String, Value>, FieldError> {
+    let size = serde_json::to_vec(m).map(|v| v.len()).unwrap_or(usize::MAX);
+    if size > MAX_EXTRA_VARS_BYTES {
+        return Err(refuse(
+            "extra_vars",
+            format!("is {size} bytes as JSON; the limit is {MAX_EXTRA_VARS_BYTES}"),
+        ));
+    }
+    let d = m.values().map(depth).max().unwrap_or(0) + 1;
+    if d > MAX_EXTRA_VARS_DEPTH {
+        return Err(refuse(
+            "extra_vars",
+            format!("nests {d} levels; the limit is {MAX_EXTRA_VARS_DEPTH}"),
+        ));
+    }
+    for key in m.keys() {
+        let ident = key.len() <= 255
+            && key
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+            && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !ident {
+            return Err(refuse(
+                "extra_vars",
+                format!("key {key:?} is not a variable name (letters, digits, _)"),
+            ));
+        }
+        // ansible_* variables steer connections and interpreters: ansible_ssh_common_args or
+        // ansible_python_interpreter would run a command of the client's choosing (CVE-2023-39059).
+        if key.to_ascii_lowercase().starts_with("ansible_") {
+            return Err(refuse(
+                "extra_vars",
+                format!("key {key:?}: ansible_* variables are refused, they can run commands on the controller"),
+            ));
+        }
+    }
+    Ok(m.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn project() -> (tempfile::TempDir, Project) {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("hello.yml"), "- hosts: all\n").unwrap();
+        fs::create_dir(dir.path().join("inventories")).unwrap();
+        fs::write(dir.path().join("inventories/prod.ini"), "a\n").unwrap();
+        fs::write(dir.path().join("notes.txt"), "x").unwrap();
+        fs::create_dir(dir.path().join("dir.yml")).unwrap();
+        std::os::unix::fs::symlink("/etc/hostname", dir.path().join("out.yml")).unwrap();
+        let p = Project::open(dir.path()).unwrap();
+        (dir, p)
+    }
+
+    fn body(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    fn field_of(v: Value, p: &Project) -> String {
+        parse(&body(v), None, p).unwrap_err().field
+    }
+
+    #[test]
+    fn the_seed_example_passes_with_defaults() {
+        let (_d, p) = project();
+        let spec = parse(
+            &body(json!({"playbook": "hello.yml", "extra_vars": {"greeting": "hi"}, "inventory": "localhost,"})),
+            None,
+            &p,
+        )
+        .unwrap();
+        assert_eq!(spec.inventory, Inventory::Hosts(vec!["localhost".into()]));
+        assert_eq!(spec.inventory.display(), "localhost,");
+        assert_eq!(spec.restart, Restart::Never);
+        assert!(!spec.check);
+    }
+
+    #[test]
+    fn playbooks_stay_inside_the_project() {
+        let (_d, p) = project();
+        for bad in [
+            "../x.yml",
+            "/etc/passwd",
+            "notes.txt",
+            "dir.yml",
+            "out.yml",
+            "missing.yml",
+            "-x.yml",
+            "",
+        ] {
+            assert_eq!(field_of(json!({"playbook": bad}), &p), "playbook", "{bad}");
+        }
+        assert_eq!(field_of(json!({"playbook": 3}), &p), "playbook");
+        assert_eq!(field_of(json!({}), &p), "playbook");
+    }
+
+    #[test]
+    fn inventories_are_host_lists_or_files_under_inventories() {
+        let (_d, p) = project();
+        assert!(parse(
+            &body(json!({"playbook": "hello.yml", "inventory": "inventories/prod.ini"})),
+            None,
+            &p
+        )
+        .is_ok());
+        assert!(parse(
+            &body(json!({"playbook": "hello.yml", "inventory": "a.example,b:2222"})),
+            None,
+            &p
+        )
+        .is_ok());
+        for bad in [
+            "[all]\nx ansible_connection=local,",
+            "notes.txt",
+            "h o,",
+            "-x,",
+            "../inventories/prod.ini",
+            ",",
+        ] {
+            let f = field_of(json!({"playbook": "hello.yml", "inventory": bad}), &p);
+            assert_eq!(f, "inventory", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn extra_vars_refuse_ansible_keys_depth_and_size() {
+        let (_d, p) = project();
+        let deep = (0..9).fold(json!(1), |acc, _| json!({"a": acc}));
+        for bad in [
+            json!({"ansible_ssh_common_args": "-o ProxyCommand=x"}),
+            json!({"ANSIBLE_python_interpreter": "x"}),
+            json!({"a b": 1}),
+            json!({"x": deep["a"].clone()}),
+            json!({"big": "x".repeat(MAX_EXTRA_VARS_BYTES)}),
+            json!([1]),
+        ] {
+            assert_eq!(
+                field_of(json!({"playbook": "hello.yml", "extra_vars": bad}), &p),
+                "extra_vars"
+            );
+        }
+        let nested = json!({"playbook": "hello.yml", "extra_vars": {"cfg": {"ansible_like": 1}}});
+        assert!(parse(&body(nested), None, &p).is_ok());
+        assert_eq!(
+            field_of(
+                json!({"playbook": "hello.yml", "extra_vars": {"é": null}}),
+                &p
+            ),
+            "extra_vars"
+        );
+    }
+
+    #[test]
+    fn other_fields() {
+        let (_d, p) = project();
+        let cases = [
+            (json!({"playbook": "hello.yml", "color": 1}), "color"),
+            (json!({"playbook": "hello.yml", "name": "a/b"}), "name"),
+            (
+                json!({"playbook": "hello.yml", "restart": "sometimes"}),
+                "restart",
+            ),
+            (json!({"playbook": "hello.yml", "timeout": 0}), "timeout"),
+            (json!({"playbook": "hello.yml", "timeout": -1}), "timeout"),
+            (json!({"playbook": "hello.yml", "timeout": 1.5}), "timeout"),
+            (json!({"playbook": "hello.yml", "limit": "a;rm"}), "limit"),
+            (json!({"playbook": "hello.yml", "tags": ["a", 1]}), "tags"),
+            (json!({"playbook": "hello.yml", "tags": "a,,b"}), "tags"),
+            (json!({"playbook": "hello.yml", "check": "yes"}), "check"),
+        ];
+        for (b, f) in cases {
+            assert_eq!(field_of(b.clone(), &p), f, "{b}");
+        }
+        let spec = parse(
+            &body(json!({"playbook": "hello.yml", "tags": "a, b", "limit": "web*:!db[0:3]", "timeout": 5, "check": true})),
+            Some("k1"),
+            &p,
+        )
+        .unwrap();
+        assert_eq!(spec.tags, Some(vec!["a".into(), "b".into()]));
+        assert_eq!(spec.name.as_deref(), Some("k1"));
+        let err = parse(
+            &body(json!({"playbook": "hello.yml", "name": "a"})),
+            Some("b"),
+            &p,
+        )
+        .unwrap_err();
+        assert_eq!(err.field, "name");
+    }
+}

@@ -1,0 +1,159 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
+//! A job's events: a JSON page, or a live SSE stream that ends once the job ended.
+
+use std::collections::{BTreeMap, HashMap};
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use futures_util::stream::{self, Stream};
+use job_core::store::Event;
+use job_core::JobId;
+use serde_json::Value;
+
+use super::error::ApiError;
+use super::jobs::job_id;
+use super::view::EventList;
+use crate::state::AppState;
+
+const PAGE: usize = 1000;
+
+fn flat(e: &Event) -> BTreeMap<String, Value> {
+    let mut m: BTreeMap<String, Value> = match &e.data {
+        Value::Object(o) => o.clone().into_iter().collect(),
+        other => BTreeMap::from([("data".to_string(), other.clone())]),
+    };
+    m.insert("seq".into(), Value::from(e.seq));
+    m
+}
+
+#[utoipa::path(get, path = "/api/v1/jobs/{job_id}/events", tag = "jobs",
+    params(
+        ("job_id" = String, Path, description = "The job's UUID."),
+        ("after" = Option<i64>, Query, description = "Only events with a greater `seq`."),
+        ("Last-Event-ID" = Option<String>, Header, description = "SSE: resume after this `seq`."),
+    ),
+    responses(
+        (status = 200, description = "Events as JSON, or a live stream with `Accept: text/event-stream`", body = EventList,
+         content_type = "application/json"),
+        (status = 400, description = "Not a job id", body = super::view::ErrorBody),
+        (status = 401, description = "No valid token", body = super::view::ErrorBody),
+        (status = 404, description = "No such job", body = super::view::ErrorBody),
+        (status = 422, description = "Bad parameter", body = super::view::ErrorBody),
+    ))]
+pub async fn events(
+    State(state): State<Arc<AppState>>,
+    Path(raw): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let id = job_id(&raw)?;
+    let from_header = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let after_raw = q.get("after").cloned().or(from_header);
+    let after = match after_raw {
+        None => 0,
+        Some(s) => s.trim().parse::<i64>().map_err(|_| {
+            ApiError::field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "after",
+                format!("after={s:?} is not a whole number"),
+            )
+        })?,
+    };
+    if state.store.get(id).await?.is_none() {
+        return Err(ApiError::not_found());
+    }
+    let wants_sse = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/event-stream"));
+    if wants_sse {
+        return Ok(Sse::new(live(state, id, after))
+            .keep_alive(KeepAlive::default())
+            .into_response());
+    }
+    let evs = state.store.events(id, after, PAGE).await?;
+    let next = evs.last().map(|e| e.seq).unwrap_or(after);
+    Ok(Json(EventList {
+        events: evs.iter().map(flat).collect(),
+        next,
+    })
+    .into_response())
+}
+
+struct Cursor {
+    state: Arc<AppState>,
+    id: JobId,
+    after: i64,
+    pending: std::collections::VecDeque<Event>,
+    done: bool,
+}
+
+fn live(
+    state: Arc<AppState>,
+    id: JobId,
+    after: i64,
+) -> impl Stream<Item = Result<SseEvent, Infallible>> {
+    let cur = Cursor {
+        state,
+        id,
+        after,
+        pending: Default::default(),
+        done: false,
+    };
+    stream::unfold(cur, |mut cur| async move {
+        loop {
+            if let Some(e) = cur.pending.pop_front() {
+                cur.after = e.seq;
+                let name = e
+                    .data
+                    .get("event")
+                    .and_then(Value::as_str)
+                    .unwrap_or("event")
+                    .to_string();
+                let data = Value::Object(flat(&e).into_iter().collect()).to_string();
+                let ev = SseEvent::default()
+                    .id(e.seq.to_string())
+                    .event(name)
+                    .data(data);
+                return Some((Ok(ev), cur));
+            }
+            if cur.done {
+                return None;
+            }
+            let mut changes = cur.state.changes.subscribe();
+            changes.borrow_and_update();
+            // Read the state before the events: an end seen here means every event is stored.
+            let ended = match cur.state.store.get(cur.id).await {
+                Ok(Some(j)) => j.status.is_final(),
+                _ => true,
+            };
+            match cur.state.store.events(cur.id, cur.after, PAGE).await {
+                Ok(evs) if !evs.is_empty() => {
+                    cur.pending.extend(evs);
+                    continue;
+                }
+                Ok(_) if ended => {
+                    cur.done = true;
+                    let ev = SseEvent::default().event("end").data("{}");
+                    return Some((Ok(ev), cur));
+                }
+                Ok(_) => {}
+                Err(_) => return None,
+            }
+            tokio::select! {
+                _ = changes.changed() => {},
+                _ = tokio::time::sleep(Duration::from_secs(5)) => {},
+            }
+        }
+    })
+}

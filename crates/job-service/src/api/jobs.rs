@@ -1,0 +1,423 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
+//! The seed's two endpoints and the additions around a job: list, wait, cancel, stdout.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use job_core::store::{Cancel, ListQuery, Submitted};
+use job_core::{validate, Job, JobId, Status};
+use serde_json::Value;
+
+use super::error::ApiError;
+use super::view::{Accepted, ErrorBody, JobList, JobView, SyncResult};
+use crate::state::{AppState, Metrics};
+
+pub const MAX_BODY: usize = 1024 * 1024;
+const MAX_STDOUT_READ: usize = 1024 * 1024;
+
+type Params = Query<HashMap<String, String>>;
+
+pub fn job_id(raw: &str) -> Result<JobId, ApiError> {
+    raw.parse::<JobId>().map_err(|_| {
+        ApiError::field(
+            StatusCode::BAD_REQUEST,
+            "job_id",
+            format!(
+                "{raw:?} is not a job id (a UUID such as 0193e7a1-2b3c-7d4e-8f90-a1b2c3d4e5f6)"
+            ),
+        )
+    })
+}
+
+fn flag(q: &HashMap<String, String>, key: &str) -> Result<bool, ApiError> {
+    match q.get(key).map(String::as_str) {
+        None | Some("false") | Some("0") => Ok(false),
+        Some("true") | Some("1") | Some("") => Ok(true),
+        Some(v) => Err(ApiError::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            key,
+            format!("{key}={v:?}: use true or false"),
+        )),
+    }
+}
+
+fn number<T: std::str::FromStr>(
+    q: &HashMap<String, String>,
+    key: &str,
+) -> Result<Option<T>, ApiError> {
+    match q.get(key) {
+        None => Ok(None),
+        Some(v) => v.parse::<T>().map(Some).map_err(|_| {
+            ApiError::field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                key,
+                format!("{key}={v:?} is not a non-negative whole number"),
+            )
+        }),
+    }
+}
+
+/// How long this request may hold: `?wait=N` capped by `--sync-max`; `sync=true` is the cap.
+fn wait_for(q: &HashMap<String, String>, state: &AppState) -> Result<Option<Duration>, ApiError> {
+    let wait: Option<u64> = number(q, "wait")?;
+    let sync = flag(q, "sync")?;
+    Ok(match (sync, wait) {
+        (true, _) => Some(state.sync_max),
+        (false, Some(n)) => Some(Duration::from_secs(n).min(state.sync_max)),
+        (false, None) => None,
+    })
+}
+
+/// The job once it ended, or as it is when `limit` passed.
+pub async fn wait_final(
+    state: &AppState,
+    id: JobId,
+    limit: Duration,
+) -> Result<Option<Job>, ApiError> {
+    let deadline = tokio::time::Instant::now() + limit;
+    let mut changes = state.changes.subscribe();
+    loop {
+        changes.borrow_and_update();
+        let job = state.store.get(id).await?;
+        match &job {
+            Some(j) if j.status.is_live() => {}
+            _ => return Ok(job),
+        }
+        tokio::select! {
+            r = changes.changed() => if r.is_err() { return Ok(job) },
+            _ = tokio::time::sleep_until(deadline) => return Ok(job),
+        }
+    }
+}
+
+fn location(id: JobId) -> (header::HeaderName, HeaderValue) {
+    let v = HeaderValue::from_str(&format!("/api/v1/jobs/{id}"))
+        .unwrap_or(HeaderValue::from_static("/api/v1/jobs"));
+    (header::LOCATION, v)
+}
+
+/// A job after a wait: 200 when it ended, 202 when it still runs.
+fn waited(job: &Job, sync: bool, attached: bool) -> Response {
+    let code = if job.status.is_final() {
+        StatusCode::OK
+    } else {
+        StatusCode::ACCEPTED
+    };
+    if sync && job.status.is_final() {
+        return (code, Json(SyncResult::of(job))).into_response();
+    }
+    let view = if attached {
+        JobView::attached(job)
+    } else {
+        JobView::of(job)
+    };
+    (code, [location(job.id)], Json(view)).into_response()
+}
+
+#[utoipa::path(post, path = "/api/v1/jobs", tag = "jobs",
+    request_body = super::view::SubmitBody,
+    params(
+        ("sync" = Option<bool>, Query, description = "Hold the request until the job ends (at most --sync-max)."),
+        ("wait" = Option<u64>, Query, description = "Hold the request at most this many seconds."),
+        ("Idempotency-Key" = Option<String>, Header, description = "The same as the `name` field."),
+    ),
+    responses(
+        (status = 202, description = "Queued", body = Accepted),
+        (status = 200, description = "Ended within the wait, or attached to the name's job", body = JobView),
+        (status = 400, description = "Malformed body", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 409, description = "The name is held by a live job with another payload", body = ErrorBody),
+        (status = 413, description = "Body too big", body = ErrorBody),
+        (status = 422, description = "Invalid field", body = ErrorBody),
+    ))]
+pub async fn submit(
+    State(state): State<Arc<AppState>>,
+    Query(q): Params,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let result = submit_inner(&state, &q, &headers, body).await;
+    if let Err(e) = &result {
+        if e.status.is_client_error() {
+            Metrics::add(&state.metrics.refused);
+        }
+    }
+    result
+}
+
+async fn submit_inner(
+    state: &Arc<AppState>,
+    q: &HashMap<String, String>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let wait = wait_for(q, state)?;
+    let sync = flag(q, "sync")?;
+    let bytes = read_body(headers, body).await?;
+    let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("the body is not valid JSON: {e}"),
+        )
+    })?;
+    let Value::Object(obj) = value else {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "the body must be a JSON object",
+        ));
+    };
+    let key = match headers.get("idempotency-key") {
+        None => None,
+        Some(v) => Some(v.to_str().map_err(|_| {
+            ApiError::field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Idempotency-Key",
+                "must be plain ASCII",
+            )
+        })?),
+    };
+    // RFC draft-ietf-httpapi-idempotency-key-header sends the key as a quoted string.
+    let key = key.map(|k| k.trim().trim_matches('"'));
+    let spec = validate::parse(&obj, key, &state.project)?;
+    match state.store.submit(spec).await? {
+        Submitted::Created(job) => {
+            Metrics::add(&state.metrics.submitted);
+            state.wake.notify_one();
+            match wait {
+                None => Ok((
+                    StatusCode::ACCEPTED,
+                    [location(job.id)],
+                    Json(Accepted::of(&job)),
+                )
+                    .into_response()),
+                Some(limit) => {
+                    let now = wait_final(state, job.id, limit).await?.unwrap_or(job);
+                    Ok(waited(&now, sync, false))
+                }
+            }
+        }
+        Submitted::Attached(job) => {
+            Metrics::add(&state.metrics.attached);
+            let job = match wait {
+                Some(limit) if job.status.is_live() => {
+                    wait_final(state, job.id, limit).await?.unwrap_or(job)
+                }
+                _ => job,
+            };
+            if wait.is_none() || job.status.is_final() {
+                if sync && job.status.is_final() {
+                    return Ok((StatusCode::OK, Json(SyncResult::of(&job))).into_response());
+                }
+                return Ok((
+                    StatusCode::OK,
+                    [location(job.id)],
+                    Json(JobView::attached(&job)),
+                )
+                    .into_response());
+            }
+            Ok(waited(&job, sync, true))
+        }
+        Submitted::Conflict(holder) => {
+            Metrics::add(&state.metrics.conflicts);
+            let mut e = ApiError::field(
+                StatusCode::CONFLICT,
+                "name",
+                format!(
+                    "name {:?} is held by job {} ({}) with another payload; wait for it to end, or use another name",
+                    holder.spec.name.as_deref().unwrap_or_default(),
+                    holder.id,
+                    holder.status.as_str()
+                ),
+            );
+            e.body.job_id = Some(holder.id.to_string());
+            Err(e)
+        }
+    }
+}
+
+async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
+    let too_big = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is over {MAX_BODY} bytes; put large data in files of the project"),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(too_big());
+    }
+    axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .map_err(|_| too_big())
+}
+
+#[utoipa::path(get, path = "/api/v1/jobs/{job_id}", tag = "jobs",
+    params(
+        ("job_id" = String, Path, description = "The job's UUID."),
+        ("wait" = Option<u64>, Query, description = "Hold the request until the job ends, at most this many seconds."),
+    ),
+    responses(
+        (status = 200, description = "The job (ended, or no wait asked)", body = JobView),
+        (status = 202, description = "Still pending or running after the wait", body = JobView),
+        (status = 400, description = "Not a job id", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "No such job", body = ErrorBody),
+    ))]
+pub async fn get_job(
+    State(state): State<Arc<AppState>>,
+    Path(raw): Path<String>,
+    Query(q): Params,
+) -> Result<Response, ApiError> {
+    let id = job_id(&raw)?;
+    let wait: Option<u64> = number(&q, "wait")?;
+    let job = match wait {
+        Some(n) => wait_final(&state, id, Duration::from_secs(n).min(state.sync_max)).await?,
+        None => state.store.get(id).await?,
+    };
+    let job = job.ok_or_else(ApiError::not_found)?;
+    if wait.is_some() && job.status.is_live() {
+        return Ok((StatusCode::ACCEPTED, Json(JobView::of(&job))).into_response());
+    }
+    Ok(Json(JobView::of(&job)).into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/jobs", tag = "jobs",
+    params(
+        ("status" = Option<Status>, Query, description = "Only jobs in this state."),
+        ("name" = Option<String>, Query, description = "Only jobs of this name."),
+        ("limit" = Option<u32>, Query, description = "Page size, 1 to 500 (default 50)."),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
+    ),
+    responses(
+        (status = 200, description = "Newest first", body = JobList),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 422, description = "Bad parameter", body = ErrorBody),
+    ))]
+pub async fn list_jobs(
+    State(state): State<Arc<AppState>>,
+    Query(q): Params,
+) -> Result<Json<JobList>, ApiError> {
+    let status = match q.get("status") {
+        None => None,
+        Some(s) => Some(Status::parse(s).ok_or_else(|| {
+            ApiError::field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "status",
+                "status must be one of pending, running, successful, failed, canceled",
+            )
+        })?),
+    };
+    let name = match q.get("name") {
+        None => None,
+        Some(n) => Some(validate::name("name", n)?),
+    };
+    let limit: u32 = number(&q, "limit")?.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "limit",
+            "limit must be 1 to 500",
+        ));
+    }
+    let cursor: Option<i64> = number(&q, "cursor")?;
+    let page = state
+        .store
+        .list(ListQuery {
+            status,
+            name,
+            limit,
+            cursor,
+        })
+        .await?;
+    Ok(Json(JobList {
+        jobs: page.jobs.iter().map(JobView::of).collect(),
+        next_cursor: page.next_cursor.map(|c| c.to_string()),
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/jobs/{job_id}/cancel", tag = "jobs",
+    params(("job_id" = String, Path, description = "The job's UUID.")),
+    responses(
+        (status = 200, description = "It was pending: now canceled", body = JobView),
+        (status = 202, description = "It runs: its process group gets TERM, then KILL after the grace", body = JobView),
+        (status = 400, description = "Not a job id", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "No such job", body = ErrorBody),
+        (status = 409, description = "It had already ended", body = ErrorBody),
+    ))]
+pub async fn cancel(
+    State(state): State<Arc<AppState>>,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = job_id(&raw)?;
+    match state.store.cancel(id).await? {
+        Cancel::Canceled(job) => {
+            state.changed();
+            Ok((StatusCode::OK, Json(JobView::of(&job))).into_response())
+        }
+        Cancel::Requested(job) => {
+            state.cancel_run(id);
+            Ok((StatusCode::ACCEPTED, Json(JobView::of(&job))).into_response())
+        }
+        Cancel::Ended(job) => {
+            let mut e = ApiError::new(
+                StatusCode::CONFLICT,
+                format!("job {id} already ended ({})", job.status.as_str()),
+            );
+            e.body.job_id = Some(id.to_string());
+            Err(e)
+        }
+        Cancel::NotFound => Err(ApiError::not_found()),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/jobs/{job_id}/stdout", tag = "jobs",
+    params(
+        ("job_id" = String, Path, description = "The job's UUID."),
+        ("offset" = Option<u64>, Query, description = "The first byte wanted; `X-Next-Offset` of the previous read."),
+    ),
+    responses(
+        (status = 200, description = "Output from `offset` (or from the oldest byte kept)", content_type = "text/plain",
+         body = String, headers(("X-Next-Offset" = u64, description = "Where the next read starts"))),
+        (status = 400, description = "Not a job id", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "No such job", body = ErrorBody),
+    ))]
+pub async fn stdout(
+    State(state): State<Arc<AppState>>,
+    Path(raw): Path<String>,
+    Query(q): Params,
+) -> Result<Response, ApiError> {
+    let id = job_id(&raw)?;
+    let offset: u64 = number(&q, "offset")?.unwrap_or(0);
+    let slice = state
+        .store
+        .output(id, offset, MAX_STDOUT_READ)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let headers = [
+        (
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        ),
+        (
+            header::HeaderName::from_static("x-next-offset"),
+            HeaderValue::from(slice.next),
+        ),
+        (
+            header::HeaderName::from_static("x-offset"),
+            HeaderValue::from(slice.start),
+        ),
+    ];
+    Ok((headers, slice.data).into_response())
+}

@@ -1,0 +1,66 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
+//! The HTTP API: routes, the bearer check, limits.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use subtle::ConstantTimeEq;
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::state::AppState;
+
+pub mod error;
+pub mod events;
+pub mod jobs;
+pub mod ops;
+pub mod view;
+
+pub fn router(state: Arc<AppState>) -> Router {
+    let api = Router::new()
+        .route("/api/v1/jobs", post(jobs::submit).get(jobs::list_jobs))
+        .route("/api/v1/jobs/{job_id}", get(jobs::get_job))
+        .route("/api/v1/jobs/{job_id}/cancel", post(jobs::cancel))
+        .route("/api/v1/jobs/{job_id}/stdout", get(jobs::stdout))
+        .route("/api/v1/jobs/{job_id}/events", get(events::events))
+        .route("/api/v1/openapi.json", get(ops::openapi_json))
+        .route("/metrics", get(ops::metrics))
+        .route_layer(middleware::from_fn_with_state(state.clone(), bearer));
+    Router::new()
+        .merge(api)
+        .route("/healthz", get(ops::healthz))
+        .fallback(|| async {
+            error::ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "no such endpoint; see /api/v1/openapi.json",
+            )
+        })
+        .layer(CatchPanicLayer::custom(|_| {
+            error::ApiError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error; see the service log",
+            )
+            .into_response()
+        }))
+        .with_state(state)
+}
+
+async fn bearer(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    if let Some(token) = &state.token {
+        let given = req
+            .headers()
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::as_bytes)
+            .unwrap_or_default();
+        if !bool::from(given.ct_eq(token.as_slice())) {
+            return error::ApiError::unauthorized().into_response();
+        }
+    }
+    next.run(req).await
+}

@@ -1,0 +1,108 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
+//! Health, metrics and the OpenAPI document.
+
+use std::fmt::Write as _;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use utoipa::OpenApi;
+
+use super::error::ApiError;
+use super::view::Health;
+use crate::state::AppState;
+
+#[utoipa::path(get, path = "/healthz", tag = "service",
+    responses((status = 200, description = "The service answers and its store too", body = Health)))]
+pub async fn healthz(State(state): State<Arc<AppState>>) -> Result<Json<Health>, ApiError> {
+    state.store.counts().await?;
+    Ok(Json(Health {
+        status: "ok".into(),
+    }))
+}
+
+#[utoipa::path(get, path = "/metrics", tag = "service",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String)))]
+pub async fn metrics(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
+    let counts = state.store.counts().await?;
+    let m = &state.metrics;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# HELP ajs_jobs Jobs in the store, by status.\n# TYPE ajs_jobs gauge"
+    );
+    for (status, n) in counts {
+        let _ = writeln!(out, "ajs_jobs{{status=\"{}\"}} {n}", status.as_str());
+    }
+    let counters = [
+        ("ajs_submitted_total", "Jobs created by POST.", &m.submitted),
+        (
+            "ajs_attached_total",
+            "POSTs answered with the name's job.",
+            &m.attached,
+        ),
+        (
+            "ajs_conflicts_total",
+            "POSTs refused: the name is held with another payload.",
+            &m.conflicts,
+        ),
+        ("ajs_refused_total", "POSTs refused with a 4xx.", &m.refused),
+        (
+            "ajs_runs_started_total",
+            "Runs started by this process's workers.",
+            &m.started,
+        ),
+    ];
+    for (name, help, c) in counters {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+            c.load(Ordering::Relaxed)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP ajs_runs_active Runs in progress in this process.\n# TYPE ajs_runs_active gauge\najs_runs_active {}",
+        m.running.load(Ordering::Relaxed)
+    );
+    let ct = HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8");
+    Ok(([(header::CONTENT_TYPE, ct)], out).into_response())
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "ansible-job-service", description = "Runs Ansible playbooks as jobs."),
+    paths(
+        super::jobs::submit, super::jobs::get_job, super::jobs::list_jobs, super::jobs::cancel,
+        super::jobs::stdout, super::events::events, healthz, metrics, openapi_json,
+    ),
+    modifiers(&Bearer),
+)]
+pub struct ApiDoc;
+
+struct Bearer;
+
+impl utoipa::Modify for Bearer {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "service",
+    responses((status = 200, description = "This document", content_type = "application/json", body = Object)))]
+pub async fn openapi_json() -> Response {
+    Json(document()).into_response()
+}

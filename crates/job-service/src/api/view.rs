@@ -1,0 +1,184 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
+//! What the API answers, as JSON and as OpenAPI schemas. Field names are the seed's.
+
+use job_core::time::rfc3339;
+use job_core::{HostStats, Job, Reason, Stats, Status};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+/// The body of `POST /api/v1/jobs` (for the document: the handler validates field by field).
+#[allow(dead_code)]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitBody {
+    /// A `.yml`/`.yaml` file inside the project dir, relative to it.
+    #[schema(example = "hello.yml")]
+    pub playbook: String,
+    /// Variables for the play; `ansible_*` keys are refused.
+    pub extra_vars: Option<BTreeMap<String, Value>>,
+    /// `localhost,`, `h1,h2`, or a file under `inventories/`.
+    #[schema(example = "localhost,")]
+    pub inventory: Option<String>,
+    /// A named job: one run per name at a time (also the `Idempotency-Key` header).
+    pub name: Option<String>,
+    pub restart: Option<job_core::Restart>,
+    /// Seconds.
+    #[schema(minimum = 1, maximum = 604800)]
+    pub timeout: Option<u64>,
+    pub limit: Option<String>,
+    pub tags: Option<Tags>,
+    pub check: Option<bool>,
+}
+
+#[allow(dead_code)]
+#[derive(Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum Tags {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Accepted {
+    #[schema(format = Uuid)]
+    pub job_id: String,
+    pub status: Status,
+    pub created_at: String,
+    pub name: Option<String>,
+    pub attached: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct JobResult {
+    pub rc: Option<i32>,
+    /// Absent from the list: read it from the job.
+    pub stdout: Option<String>,
+    pub stats: Option<BTreeMap<String, HostStats>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct JobView {
+    #[schema(format = Uuid)]
+    pub job_id: String,
+    pub status: Status,
+    pub playbook: String,
+    pub inventory: String,
+    pub created_at: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    /// `null` until the job ended.
+    pub result: Option<JobResult>,
+    pub name: Option<String>,
+    pub reason: Option<Reason>,
+    pub worker: Option<String>,
+    pub attempt: u32,
+    pub cancel_requested: bool,
+    /// Only on a POST that found the name's job.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attached: Option<bool>,
+}
+
+/// `?sync=true`: the seed's answer.
+#[derive(Serialize, ToSchema)]
+pub struct SyncResult {
+    #[schema(format = Uuid)]
+    pub job_id: String,
+    pub status: Status,
+    pub rc: Option<i32>,
+    pub stdout: Option<String>,
+    pub stats: Option<BTreeMap<String, HostStats>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct JobList {
+    pub jobs: Vec<JobView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EventList {
+    /// Each has `seq`, `event`, `time`, `counter`, and the event's own fields.
+    pub events: Vec<BTreeMap<String, Value>>,
+    /// The `after` for the next call.
+    pub next: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    pub status: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// The job a 409 is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = Uuid)]
+    pub job_id: Option<String>,
+}
+
+fn stats(s: &Option<Stats>) -> Option<BTreeMap<String, HostStats>> {
+    s.clone()
+}
+
+impl JobView {
+    pub fn of(job: &Job) -> Self {
+        let result = job.status.is_final().then(|| JobResult {
+            rc: job.rc,
+            stdout: job.stdout.clone(),
+            stats: stats(&job.stats),
+        });
+        JobView {
+            job_id: job.id.to_string(),
+            status: job.status,
+            playbook: job.spec.playbook.clone(),
+            inventory: job.spec.inventory.display(),
+            created_at: rfc3339(job.created_at),
+            started_at: job.started_at.map(rfc3339),
+            finished_at: job.finished_at.map(rfc3339),
+            result,
+            name: job.spec.name.clone(),
+            reason: job.reason,
+            worker: job.worker.clone(),
+            attempt: job.attempt,
+            cancel_requested: job.cancel_requested,
+            attached: None,
+        }
+    }
+
+    pub fn attached(job: &Job) -> Self {
+        Self {
+            attached: Some(true),
+            ..Self::of(job)
+        }
+    }
+}
+
+impl Accepted {
+    pub fn of(job: &Job) -> Self {
+        Accepted {
+            job_id: job.id.to_string(),
+            status: job.status,
+            created_at: rfc3339(job.created_at),
+            name: job.spec.name.clone(),
+            attached: false,
+        }
+    }
+}
+
+impl SyncResult {
+    pub fn of(job: &Job) -> Self {
+        SyncResult {
+            job_id: job.id.to_string(),
+            status: job.status,
+            rc: job.rc,
+            stdout: job.stdout.clone(),
+            stats: stats(&job.stats),
+        }
+    }
+}

@@ -1,0 +1,116 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
+//! The command line, as the contract gives it. Usage errors exit 2 and name the flag and the fix.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ansible-job-service",
+    version,
+    about = "An HTTP API that runs Ansible playbooks as jobs."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the API and run jobs in this process (embedded SQLite store).
+    Serve(ServeArgs),
+    /// Run jobs from a Redis queue on any machine (needs the Redis backend).
+    Worker(WorkerArgs),
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Playbooks are taken from this directory only; ansible-playbook runs in it.
+    #[arg(long, value_name = "DIR")]
+    pub project_dir: PathBuf,
+    /// Address to listen on. Any address but loopback needs --token-file.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8089")]
+    pub listen: SocketAddr,
+    /// Store and job directories [default: <project-dir>/.job-service].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Playbooks run at once in this process.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub workers: usize,
+    /// Keep jobs, queue and state in Redis instead of the embedded store.
+    #[arg(long, value_name = "URL")]
+    pub redis_url: Option<String>,
+    /// A file holding the bearer token clients must send.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// How long a job is kept after it ended (s, m, h, d).
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = duration)]
+    pub ttl: Duration,
+    /// The ansible-playbook to run [default: the one in PATH at start].
+    #[arg(long, value_name = "PATH")]
+    pub ansible_playbook: Option<PathBuf>,
+    /// The longest `?sync=true` or `?wait=N` holds a request.
+    #[arg(long, value_name = "DURATION", default_value = "600s", value_parser = duration)]
+    pub sync_max: Duration,
+    /// Between TERM and KILL of a canceled or timed-out run.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration)]
+    pub grace: Duration,
+    /// Bytes of stdout kept per job; beyond it, the tail.
+    #[arg(long, value_name = "BYTES", default_value_t = 8 * 1024 * 1024)]
+    pub stdout_cap: u64,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct WorkerArgs {
+    /// The Redis the API processes use.
+    #[arg(long, value_name = "URL")]
+    pub redis_url: String,
+    #[arg(long, value_name = "DIR")]
+    pub project_dir: PathBuf,
+    /// Playbooks run at once by this worker.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub concurrency: usize,
+}
+
+/// `90`, `90s`, `15m`, `24h`, `7d`.
+pub fn duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration: write 90s, 15m, 24h or 7d"))?;
+    let mult = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
+        _ => return Err(format!("{s:?}: the unit must be s, m, h or d")),
+    };
+    n.checked_mul(mult)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("{s:?} is too long"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(duration("24h"), Ok(Duration::from_secs(86400)));
+        assert_eq!(duration("7d"), Ok(Duration::from_secs(7 * 86400)));
+        assert!(duration("1w").is_err());
+        assert!(duration("h").is_err());
+        assert!(duration("").is_err());
+    }
+}

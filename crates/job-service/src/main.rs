@@ -1,0 +1,66 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
+//! ansible-job-service: an HTTP API that runs Ansible playbooks as jobs.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+mod api;
+mod callback;
+mod cli;
+mod serve;
+mod state;
+mod worker;
+
+/// How a command failed: usage errors exit 2, the rest 1.
+#[derive(Debug)]
+pub enum Failure {
+    Usage(String),
+    Runtime(String),
+}
+
+fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match cli.command {
+        cli::Command::Openapi => match api::ops::document().to_pretty_json() {
+            Ok(doc) => {
+                println!("{doc}");
+                Ok(())
+            }
+            Err(e) => Err(Failure::Runtime(e.to_string())),
+        },
+        cli::Command::Worker(_) => Err(Failure::Usage(
+            "worker: remote workers need the Redis backend, which this build does not have; `serve --workers N` runs workers in-process".into(),
+        )),
+        cli::Command::Serve(args) => match tokio::runtime::Runtime::new() {
+            Ok(rt) => rt.block_on(serve::serve(args)),
+            Err(e) => Err(Failure::Runtime(format!("cannot start the runtime: {e}"))),
+        },
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(msg)) => {
+            eprintln!("ansible-job-service: {msg}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Runtime(msg)) => {
+            eprintln!("ansible-job-service: {msg}");
+            ExitCode::from(1)
+        }
+    }
+}
