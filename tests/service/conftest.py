@@ -298,11 +298,11 @@ class Service:
 
 
 def make_project(dest: pathlib.Path) -> None:
-    """The test-only playbooks, with examples/service over them: the example is what is tested."""
-    shutil.copytree(TEST_PROJECT, dest, symlinks=True)
-    if (EXAMPLE / 'hello.yml').exists():
-        shutil.copytree(EXAMPLE, dest, symlinks=True, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns('.job-service'))
+    """examples/service (the example is what is tested), plus the test-only playbooks."""
+    if not (EXAMPLE / 'hello.yml').exists():
+        pytest.fail(f'{EXAMPLE}/hello.yml is missing')
+    shutil.copytree(EXAMPLE, dest, symlinks=True, ignore=shutil.ignore_patterns('.job-service'))
+    shutil.copytree(TEST_PROJECT, dest, symlinks=True, dirs_exist_ok=True)
 
 
 class Launcher:

@@ -29,7 +29,7 @@ def test_help(args):
     (['serve', '--project-dir', '.', '--workers', 'many'], '--workers'),
     (['serve', '--project-dir', '.', '--listen', 'not-an-address'], '--listen'),
     (['serve', '--project-dir', '.', '--ttl', 'forever'], '--ttl'),
-    (['serve', '--project-dir', '.', '--grace', '-1'], '--grace'),
+    (['serve', '--project-dir', '.', '--grace', 'soon'], '--grace'),
     (['serve', '--project-dir', '/nonexistent/project/dir'], '--project-dir'),
     (['serve', '--project-dir', '.', '--ansible-playbook', '/nonexistent/ansible-playbook'], '--ansible-playbook'),
     (['no-such-command'], 'no-such-command'),

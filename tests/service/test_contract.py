@@ -31,7 +31,7 @@ def fail_message(project):
         for task in play.get('tasks', []):
             for key in ('ansible.builtin.fail', 'fail'):
                 if isinstance(task.get(key), dict) and 'msg' in task[key]:
-                    return task[key]['msg']
+                    return task[key]['msg'].split('{{')[0].strip()
     return None
 
 
@@ -183,7 +183,7 @@ def read_stdout(c, job_id, offset):
 
 def test_stdout_by_offset_while_running(service):
     c = service().client
-    job_id = c.submit('long.yml', extra_vars={'seconds': 8}).json()['job_id']
+    job_id = c.submit('ticks.yml', extra_vars={'seconds': 8}).json()['job_id']
     offset, chunks, offsets_while_running = 0, [], []
     deadline = time.monotonic() + 120
     while True:
