@@ -11,7 +11,7 @@ import stat
 import subprocess
 
 from conftest import free_port, service_bin
-from procs import wait_leader
+from procs import Proc, wait_leader
 
 
 def test_non_loopback_listen_needs_a_token_file(tmp_path):
@@ -54,6 +54,7 @@ def test_extra_vars_file_and_environment_of_the_run(service):
     c = svc.client
     job_id = c.submit('long.yml', extra_vars={'seconds': 120, 'password': secret}).json()['job_id']
     leader = wait_leader(svc.proc.pid)
+    assert Proc(svc.proc.pid).environ().get('SECRET_TOKEN_FOR_TEST') == env_secret
     cmd = leader.cmdline()
     environ = leader.environ()
     cwd = leader.cwd()
