@@ -19,3 +19,6 @@ grep -q "NOT starting it again" <<<"$out" || { echo "demo FAILED: the re-run did
 echo "### Wait for the job by its name, then clean up"
 play wait_job.yml
 echo "### Demo done: one job, found again by name, started once."
+
+echo "### The job service: playbooks as jobs over HTTP"
+python3 service/demo.py "${JOB_SERVICE_BIN:-../target/service/ansible-job-service}"

@@ -134,11 +134,12 @@ pub async fn run(spec: Spec, tx: Sender<Msg>, cancel: CancellationToken) -> Outc
     };
     let timeout_at = spec.timeout.and_then(|d| Instant::now().checked_add(d));
     let start_time = process_start_time(pid).unwrap_or(0);
-    deliver(&tx, Msg::Started { pid, start_time }).await;
+    // Sent by the pump, so that a receiver that does not read yet cannot hold up cancel or timeout.
+    let started = Msg::Started { pid, start_time };
 
     let mut bad = 0u64;
     let (status, stop) = {
-        let pump = pump(output, events, &tx, &mut bad);
+        let pump = pump(started, output, events, &tx, &mut bad);
         tokio::pin!(pump);
         let mut pumped = false;
         let mut stop: Option<Stop> = None;
@@ -231,8 +232,15 @@ async fn deliver(tx: &Sender<Msg>, msg: Msg) {
     let _ = tx.send(msg).await;
 }
 
-/// Reads both pipes until both are at EOF, sending what comes.
-async fn pump(output: Receiver, events: Option<Receiver>, tx: &Sender<Msg>, bad: &mut u64) {
+/// Sends `first`, then reads both pipes until both are at EOF, sending what comes.
+async fn pump(
+    first: Msg,
+    output: Receiver,
+    events: Option<Receiver>,
+    tx: &Sender<Msg>,
+    bad: &mut u64,
+) {
+    deliver(tx, first).await;
     let mut output = Some(output);
     let mut events = events;
     let mut obuf = vec![0u8; CHUNK];

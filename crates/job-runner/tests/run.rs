@@ -187,6 +187,26 @@ async fn fd_3_only_when_asked() {
     }
 }
 
+/// A descriptor the service left inheritable (a library that forgot O_CLOEXEC) does not reach
+/// the child: only 0-2, and 3 when asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inheritable_descriptors_of_the_parent_do_not_leak() {
+    use nix::fcntl::{fcntl, FcntlArg, FdFlag};
+    use std::os::fd::AsRawFd;
+    let leaked = std::fs::File::open("/dev/null").unwrap();
+    fcntl(&leaked, FcntlArg::F_SETFD(FdFlag::empty())).unwrap();
+    let n = leaked.as_raw_fd();
+    let dir = TempDir::new();
+    let script = format!("if [ -e /proc/self/fd/{n} ]; then echo leaked; else echo none; fi\n");
+    for asked in [false, true] {
+        let mut spec = sh(&dir, &script);
+        spec.events_fd = asked;
+        let (o, msgs) = run_sh(&dir, spec).await;
+        assert_eq!(o.end, End::Exited(0));
+        assert_eq!(text(&msgs), "none\n", "fd {n}, events_fd={asked}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn environment_is_exactly_the_given_one() {
     std::env::set_var("JOB_RUNNER_LEAK", "1");
@@ -318,30 +338,25 @@ async fn timeout_kills_what_ignores_term_after_grace() {
     assert_eq!(live_members(started_pid(&msgs)), Vec::<u32>::new());
 }
 
+/// The leader exits on TERM, its child ignores TERM: the child is KILLed when the grace ends.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_leader_that_exits_on_term_is_canceled_with_its_code() {
     let dir = TempDir::new();
-    let script = "trap 'echo bye; exit 5' TERM\necho ready\nwhile :; do sleep 0.1; done\n";
-    let (tx, mut rx) = mpsc::channel(16);
-    let cancel = CancellationToken::new();
-    let handle = tokio::spawn(run(sh(&dir, script), tx, cancel.clone()));
-    let mut seen = Vec::new();
-    while let Some(m) = rx.recv().await {
-        if let Msg::Output(b) = m {
-            seen.extend(b);
-        }
-        if seen.ends_with(b"ready\n") {
-            cancel.cancel();
-        }
-    }
-    let o = handle.await.unwrap();
+    // The deaf child says ready itself, once its TERM is ignored.
+    let script = "trap 'echo bye; exit 5' TERM\n\
+                  sleep 300 &\n\
+                  sh -c \"trap '' TERM; echo ready; exec sleep 300\" &\n\
+                  while :; do sleep 0.1; done\n";
+    let spec = sh(&dir, script);
+    let grace = spec.grace;
+    let (o, pid, took) = cancel_when_ready(spec).await;
     assert_eq!((o.end, o.rc), (End::Canceled, Some(5)));
-    // The shell may also report its `sleep` as Terminated: TERM went to the whole group.
-    let seen = String::from_utf8(seen).unwrap();
     assert!(
-        seen.starts_with("ready\n") && seen.ends_with("bye\n"),
-        "{seen}"
+        took >= grace,
+        "the deaf child was KILLed before the grace ended: {took:?}"
     );
+    assert!(took <= grace + Duration::from_secs(1), "took {took:?}");
+    assert_eq!(live_members(pid), Vec::<u32>::new());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -371,6 +386,77 @@ async fn a_closed_channel_does_not_block_the_child() {
     let o = run(spec, tx, CancellationToken::new()).await;
     assert_eq!(o.end, End::Exited(0));
     assert_eq!(o.bad_event_lines, 1);
+}
+
+/// A receiver that stops reading blocks the output, not the runner: cancel still ends the run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stuck_receiver_does_not_stop_cancel() {
+    let dir = TempDir::new();
+    let spec = sh(&dir, "yes output\n");
+    let grace = spec.grace;
+    let (tx, mut rx) = mpsc::channel(1);
+    let cancel = CancellationToken::new();
+    let handle = tokio::spawn(run(spec, tx, cancel.clone()));
+    let pid = match rx.recv().await {
+        Some(Msg::Started { pid, .. }) => pid,
+        other => panic!("{other:?}"),
+    };
+    // Not reading any more: the channel and then the pipe fill up.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let t = Instant::now();
+    cancel.cancel();
+    let o = handle.await.unwrap();
+    assert_eq!(o.end, End::Canceled);
+    assert!(
+        t.elapsed() <= grace + Duration::from_secs(1),
+        "{:?}",
+        t.elapsed()
+    );
+    assert_eq!(live_members(pid), Vec::<u32>::new());
+    drop(rx);
+}
+
+/// Not even `Started` waits on a full channel before the timeout can strike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_channel_from_the_start_does_not_stop_the_timeout() {
+    let dir = TempDir::new();
+    let mut spec = sh(&dir, "sleep 300\n");
+    spec.timeout = Some(Duration::from_secs(1));
+    let (tx, rx) = mpsc::channel(1);
+    tx.send(Msg::Output(Vec::new())).await.unwrap();
+    let o = tokio::time::timeout(
+        Duration::from_secs(30),
+        run(spec, tx, CancellationToken::new()),
+    )
+    .await
+    .expect("the run hung on the full channel");
+    assert_eq!(o.end, End::TimedOut);
+    assert!(o.duration < Duration::from_secs(3), "{:?}", o.duration);
+    drop(rx);
+}
+
+/// A run whose future is dropped (the worker's task aborted) leaves nothing running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_run_kills_its_group() {
+    let dir = TempDir::new();
+    let (tx, mut rx) = mpsc::channel(16);
+    let handle = tokio::spawn(run(sh(&dir, CHILDREN), tx, CancellationToken::new()));
+    let pid = match rx.recv().await {
+        Some(Msg::Started { pid, .. }) => pid,
+        other => panic!("{other:?}"),
+    };
+    wait_for_members(pid, 3);
+    handle.abort();
+    assert!(handle.await.unwrap_err().is_cancelled());
+    let t = Instant::now();
+    while !live_members(pid).is_empty() {
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            live_members(pid)
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,0 +1,139 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
+"""The job service's part of `make demo`: start it, run hello.yml async and sync, attach to a named
+job by its name, cancel it, stop the service. Each request is printed as the curl command that
+does the same, with the answer.
+
+    python examples/service/demo.py [path/to/ansible-job-service]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+HERE = pathlib.Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+class Client:
+    def __init__(self, base):
+        self.base = base
+
+    def call(self, method, path, body=None, headers=None, show=True):
+        url = self.base + path
+        data = json.dumps(body).encode() if body is not None else None
+        if show:
+            curl = f"curl -s{' -X' + method if method != 'GET' else ''} '{url}'"
+            for k, v in (headers or {}).items():
+                curl += f" -H '{k}: {v}'"
+            if data is not None:
+                curl += f" -d '{data.decode()}'"
+            print(f'$ {curl}')
+        req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=120) as resp:
+                code, text = resp.status, resp.read().decode()
+        except urllib.error.HTTPError as e:
+            code, text = e.code, e.read().decode()
+        answer = json.loads(text) if text.startswith('{') else text
+        if show:
+            shown = {k: v for k, v in answer.items() if k != 'stdout'} if isinstance(answer, dict) else answer
+            print(f'  -> {code} {json.dumps(shown)[:400]}')
+        return code, answer
+
+
+def wait_healthy(client, proc):
+    for _ in range(100):
+        if proc.poll() is not None:
+            sys.exit(f'demo FAILED: the service exited with {proc.returncode}')
+        try:
+            if client.call('GET', '/healthz', show=False)[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    sys.exit('demo FAILED: the service did not answer /healthz within 10 s')
+
+
+def expect(cond, what):
+    if not cond:
+        sys.exit(f'demo FAILED: {what}')
+
+
+def main():
+    binary = sys.argv[1] if len(sys.argv) > 1 else str(REPO / 'target' / 'service' / 'ansible-job-service')
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix='job-service-demo-') as data:
+        cmd = [binary, 'serve', '--project-dir', str(HERE), '--data-dir', data, '--listen', f'127.0.0.1:{port}']
+        print('### Start the job service: ' + ' '.join(cmd))
+        proc = subprocess.Popen(cmd)  # pylint: disable=consider-using-with
+        client = Client(f'http://127.0.0.1:{port}')
+        try:
+            wait_healthy(client, proc)
+            run(client)
+        finally:
+            print('### Stop the service (SIGTERM)')
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    print('### Job service demo done: async, sync, one run per name, cancel.')
+
+
+def run(client):
+    print('### Submit hello.yml, then poll it until it ends')
+    code, job = client.call('POST', '/api/v1/jobs',
+                            {'playbook': 'hello.yml', 'extra_vars': {'greeting': 'hi'}, 'inventory': 'localhost,'},
+                            headers={'Content-Type': 'application/json'})
+    expect(code == 202 and job['status'] == 'pending', f'POST answered {code} {job}')
+    for _ in range(120):
+        code, now = client.call('GET', f"/api/v1/jobs/{job['job_id']}", show=False)
+        if now['status'] not in ('pending', 'running'):
+            break
+        time.sleep(0.5)
+    code, now = client.call('GET', f"/api/v1/jobs/{job['job_id']}")
+    expect(now['status'] == 'successful', f'hello.yml ended {now["status"]}')
+    print(f"  stats: {json.dumps(now['result']['stats'])}")
+
+    print('### The same, synchronous: the answer comes when the run ended')
+    code, done = client.call('POST', '/api/v1/jobs?sync=true',
+                             {'playbook': 'hello.yml', 'extra_vars': {'greeting': 'hello again'}})
+    expect(code == 200 and done['rc'] == 0 and 'hello again' in done['stdout'], f'sync answered {code} {done}')
+
+    print('### A named job: the second POST of the name attaches to the first run instead of starting another')
+    body = {'playbook': 'long.yml', 'name': 'demo-nightly', 'extra_vars': {'seconds': 120}}
+    code, first = client.call('POST', '/api/v1/jobs', body)
+    expect(code == 202, f'first POST of the name answered {code}')
+    code, again = client.call('POST', '/api/v1/jobs', body)
+    expect(code == 200 and again['attached'] and again['job_id'] == first['job_id'],
+           f'second POST of the name answered {code} {again}')
+    code, page = client.call('GET', '/api/v1/jobs?name=demo-nightly')
+    expect(len(page['jobs']) == 1, 'the name has more than one job')
+
+    print('### Cancel it: TERM to its process group, then it is canceled')
+    code, _ = client.call('POST', f"/api/v1/jobs/{first['job_id']}/cancel")
+    expect(code in (200, 202), f'cancel answered {code}')
+    code, ended = client.call('GET', f"/api/v1/jobs/{first['job_id']}?wait=30")
+    expect(ended['status'] == 'canceled', f"the canceled job is {ended['status']}")
+
+
+if __name__ == '__main__':
+    os.environ.setdefault('ANSIBLE_NOCOWS', '1')
+    main()
