@@ -33,7 +33,7 @@ ANSIBLE_PLAYBOOK = pathlib.Path(sys.executable).parent / 'ansible-playbook'
 BIN = pathlib.Path(os.environ.get('JOB_SERVICE_BIN', REPO / 'target' / 'service' / 'ansible-job-service'))
 # A real ansible-playbook takes 3-4 s here, much more while the machine is busy.
 RUN_TIMEOUT = 180
-FINAL = {'successful', 'failed', 'canceled'}
+FINAL = frozenset({'successful', 'failed', 'canceled'})
 STAT_KEYS = {'ok', 'changed', 'failures', 'unreachable', 'skipped', 'rescued', 'ignored'}
 
 
@@ -63,7 +63,7 @@ class OpenAPI:
             if cls.doc is None:
                 from openapi_spec_validator import validate
 
-                r = client.request('GET', '/api/v1/openapi.json', check=False)
+                r = client.request('GET', '/api/v1/openapi.json', validate=False)
                 assert r.status == 200, r
                 doc = r.json()
                 validate(doc)
@@ -141,13 +141,13 @@ class Response:
 
 class Client:
     """One connection per request (thread safe), no exceptions on 4xx/5xx; every JSON answer is
-    validated against the OpenAPI document unless check=False."""
+    validated against the OpenAPI document unless validate=False."""
 
     def __init__(self, port: int, token: str | None = None):
         self.port, self.token = port, token
 
     def request(self, method, path, json_body=None, data=None, headers=None, timeout=RUN_TIMEOUT,
-                check=True, token=...):
+                validate=True, token=...):
         hdrs = {} if headers is None else dict(headers)
         tok = self.token if token is ... else token
         if tok is not None and 'Authorization' not in hdrs:
@@ -167,9 +167,9 @@ class Client:
             r = Response(method, path, resp.status, {k.lower(): v for k, v in resp.getheaders()}, body)
         finally:
             conn.close()
-        if check and r.is_json():
+        if validate and r.is_json():
             OpenAPI.load(self)
-            globals()['check'](r, OpenAPI.template(path), method)
+            check(r, OpenAPI.template(path), method)
         return r
 
     def get(self, path, **kw):
@@ -255,7 +255,7 @@ class Service:
             if self.proc.poll() is not None:
                 pytest.fail(f'the service exited with {self.proc.returncode} at start: {self.args}\n{self.output()}')
             try:
-                r = self.client.get('/healthz', timeout=2, check=False)
+                r = self.client.get('/healthz', timeout=2, validate=False)
                 if r.status == 200:
                     return self
             except OSError:
@@ -346,7 +346,7 @@ def uname():
 @pytest.fixture
 def cpu_burners():
     """Two busy loops, so the machine is loaded while the test runs."""
-    procs = [subprocess.Popen([sys.executable, '-c', 'while 1: pass']) for _ in range(2)]
+    procs = [subprocess.Popen([sys.executable, '-c', 'while 1: pass']) for dummy in range(2)]
     yield procs
     for p in procs:
         p.kill()

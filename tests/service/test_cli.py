@@ -13,7 +13,7 @@ from conftest import service_bin
 
 
 def run(*args, timeout=30):
-    return subprocess.run([str(service_bin()), *args], capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([str(service_bin()), *args], capture_output=True, text=True, timeout=timeout, check=False)
 
 
 @pytest.mark.parametrize('args', [['--help'], ['serve', '--help'], ['worker', '--help'], ['openapi', '--help']])

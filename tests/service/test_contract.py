@@ -12,7 +12,6 @@ import re
 import time
 import uuid
 
-import pytest
 import yaml
 
 from conftest import FINAL, assert_stats
@@ -139,7 +138,7 @@ def test_wait_on_post_and_get(service):
 
 def test_list_filters_and_cursor_paging(service):
     c = service(stub=True, workers=2).client
-    ok = [c.submit('hello.yml').json()['job_id'] for _ in range(5)]
+    ok = [c.submit('hello.yml').json()['job_id'] for dummy in range(5)]
     bad = c.submit('hello.yml', extra_vars={'stub_rc': 2}).json()['job_id']
     named = c.submit('hello.yml', name='list-me').json()['job_id']
     for j in ok + [bad, named]:
@@ -267,7 +266,7 @@ def sse(c, job_id, last_event_id=None, timeout=120):
             elif line.startswith(':'):
                 continue
             else:
-                k, _, v = line.partition(':')
+                k, dummy, v = line.partition(':')
                 v = v[1:] if v.startswith(' ') else v
                 cur[k] = cur[k] + '\n' + v if k == 'data' and k in cur else v
     finally:
@@ -354,3 +353,14 @@ def test_inventory_file_under_inventories(service):
     assert body['status'] == 'successful', body
     assert 'localhost' in body['stats'], body
 
+
+def test_openapi_describes_the_sync_and_wait_answers(service):
+    """The answers of ?sync=true (200: job_id, status, rc, stdout, stats) and of ?wait=N past N
+    (202: the job as GET shows it) are in the document; the client checks each against it."""
+    c = service(stub=True).client
+    r = c.submit('hello.yml', query='?sync=true', expect=200)
+    assert set(r.json()) >= {'job_id', 'status', 'rc', 'stdout', 'stats'}, r
+    r = c.submit('hello.yml', query='?wait=1', expect=202, extra_vars={'stub_sleep': 30})
+    assert r.json()['status'] in ('pending', 'running') and 'playbook' in r.json(), r
+    r = c.post(f'/api/v1/jobs/{r.json()["job_id"]}/cancel')
+    assert r.status == 202, r

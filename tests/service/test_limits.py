@@ -8,7 +8,6 @@ from __future__ import annotations
 import time
 
 
-
 def test_stdout_cap_keeps_the_tail(service):
     c = service(extra_args=['--stdout-cap', '200']).client
     body = c.submit('hello.yml', query='?sync=true', expect=200).json()
@@ -60,5 +59,3 @@ def test_ttl_purges_ended_jobs(service):
     assert c.get(f'/api/v1/jobs/{old}').status == 404
     assert c.job(recent)['status'] == 'successful'
     assert [j['job_id'] for j in c.jobs()] == [recent]
-
-

@@ -79,7 +79,7 @@ def test_50_concurrent_posts_of_one_name_give_one_run(service, uname, cpu_burner
     c = svc.client
     barrier = threading.Barrier(50)
 
-    def post(_):
+    def post(dummy):
         barrier.wait(30)
         return c.post('/api/v1/jobs', {'playbook': 'hello.yml', 'name': uname, 'extra_vars': {'greeting': uname}})
 

@@ -45,7 +45,7 @@ def test_kill9_then_restart(service):
     # The lost job stays lost: nothing re-runs a half-run playbook by itself.
     svc.restart()
     assert c.job(running)['status'] == 'failed'
-    assert not [p for p in descendants(svc.proc.pid)], descendants(svc.proc.pid)
+    assert not descendants(svc.proc.pid), descendants(svc.proc.pid)
 
 
 def test_graceful_restart_keeps_everything(service):

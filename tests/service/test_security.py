@@ -6,6 +6,7 @@ environment from an allow-list."""
 from __future__ import annotations
 
 import os
+import pathlib
 import secrets
 import stat
 import subprocess
@@ -20,7 +21,7 @@ def test_non_loopback_listen_needs_a_token_file(tmp_path):
     port = free_port()
     for addr in (f'0.0.0.0:{port}', f'[::]:{port}'):
         p = subprocess.run([str(service_bin()), 'serve', '--project-dir', str(project), '--data-dir',
-                            str(tmp_path / 'd'), '--listen', addr], capture_output=True, text=True, timeout=30)
+                            str(tmp_path / 'd'), '--listen', addr], capture_output=True, text=True, timeout=30, check=False)
         assert p.returncode == 2, (addr, p)
         assert '--token-file' in p.stderr, (addr, p.stderr)
         assert 'panicked' not in p.stderr and 'RUST_BACKTRACE' not in p.stderr, p.stderr
@@ -67,7 +68,7 @@ def test_extra_vars_file_and_environment_of_the_run(service):
         st = os.stat(f)
         assert stat.S_IMODE(st.st_mode) == 0o600, oct(st.st_mode)
         assert st.st_uid == os.getuid()
-        assert secret in open(f).read()
+        assert secret in pathlib.Path(f).read_text()
         mode = stat.S_IMODE(os.stat(os.path.dirname(f)).st_mode)
         assert mode & 0o077 == 0, f'{os.path.dirname(f)} is {oct(mode)}'
     assert 'SECRET_TOKEN_FOR_TEST' not in environ, sorted(environ)
