@@ -131,3 +131,27 @@ def kill_leftovers(project: pathlib.Path) -> None:
             os.killpg(pgid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+
+
+def runs_sleep(p: Proc) -> bool:
+    try:
+        return p.state != 'Z' and pathlib.Path(p.cmdline()[0]).name == 'sleep'
+    except (OSError, IndexError):
+        return False
+
+
+def deep_tree(leader: Proc, timeout=120.0) -> list[Proc]:
+    """The run's processes once the play reached its `sleep` (ansible-playbook, the module, sleep)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        tree = {p.key: p for p in group(leader.pgid) + descendants(leader.pid)}
+        if any(runs_sleep(p) for p in tree.values()):
+            return list(tree.values())
+        assert time.monotonic() < deadline, f'no sleep under {leader} within {timeout} s: {list(tree.values())}'
+        time.sleep(0.1)
+
+
+def in_dir(project: pathlib.Path) -> list[Proc]:
+    """Live processes whose cwd is in the project dir (the service runs every playbook there)."""
+    root = str(project.resolve())
+    return [p for p in all_procs() if p.state != 'Z' and (p.cwd() or '').startswith(root)]
