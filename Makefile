@@ -79,6 +79,7 @@ demo: collection
 
 # Not part of `make test`: timings need a quiet machine.
 bench: collection ssh-target oci-venv
+	cargo build --profile service --locked --bin ansible-job-service --bin loadgen
 	$(PY) bench/run_all.py
 
 test: test-rust collection test-unit test-aarch64 test-lint test-sanity test-integration test-oci test-e2e test-service test-matrix

@@ -59,7 +59,7 @@ class Client:
 
 
 def wait_healthy(client, proc):
-    for _ in range(100):
+    for _attempt in range(100):
         if proc.poll() is not None:
             sys.exit(f'demo FAILED: the service exited with {proc.returncode}')
         try:
@@ -103,7 +103,7 @@ def run(client):
                             {'playbook': 'hello.yml', 'extra_vars': {'greeting': 'hi'}, 'inventory': 'localhost,'},
                             headers={'Content-Type': 'application/json'})
     expect(code == 202 and job['status'] == 'pending', f'POST answered {code} {job}')
-    for _ in range(120):
+    for _attempt in range(120):
         code, now = client.call('GET', f"/api/v1/jobs/{job['job_id']}", show=False)
         if now['status'] not in ('pending', 'running'):
             break
@@ -128,8 +128,8 @@ def run(client):
     expect(len(page['jobs']) == 1, 'the name has more than one job')
 
     print('### Cancel it: TERM to its process group, then it is canceled')
-    code, _ = client.call('POST', f"/api/v1/jobs/{first['job_id']}/cancel")
-    expect(code in (200, 202), f'cancel answered {code}')
+    code, canceled = client.call('POST', f"/api/v1/jobs/{first['job_id']}/cancel")
+    expect(code in (200, 202), f'cancel answered {code} {canceled}')
     code, ended = client.call('GET', f"/api/v1/jobs/{first['job_id']}?wait=30")
     expect(ended['status'] == 'canceled', f"the canceled job is {ended['status']}")
 

@@ -34,3 +34,18 @@ def test_demo_named_job_survives_a_rerun(target, name, tmp_path):
     assert 'Started a NEW job' not in second, second
     waited = _run([str(BIN / 'ansible-playbook'), *inventory, str(EXAMPLES / 'wait_job.yml')], tmp_path)
     assert 'migration done' in waited, waited
+
+
+def test_demo_job_service(tmp_path):
+    # The service's part of `make demo`, with this venv's ansible-playbook (the matrix runs it on
+    # older ansible-core too, and with it the job_events callback); it exits non-zero when an
+    # answer is not the one the demo shows.
+    service = REPO / 'target' / 'service' / 'ansible-job-service'
+    assert service.is_file(), f'{service} is missing: `make build` builds it'
+    env = ansible_env()
+    env['PATH'] = f"{BIN}:{env.get('PATH', '')}"
+    proc = subprocess.run([str(BIN / 'python'), str(EXAMPLES / 'service' / 'demo.py'), str(service)],
+                          capture_output=True, text=True, env=env, cwd=str(tmp_path), check=False, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert 'Job service demo done' in proc.stdout, proc.stdout
+    assert '"attached": true' in proc.stdout, proc.stdout

@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: MIT
 //! The process group a run leads, and how it is ended.
 
-use crate::procfs::{group_has_live_members, stat};
+use crate::procfs::{group_has_live_members, group_members_started_since, stat};
 use nix::errno::Errno;
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
@@ -65,7 +65,8 @@ fn is_live(pgid: Pid) -> bool {
 }
 
 /// Kills the process group led by `pid` (TERM, KILL after `grace`) if `pid` is still the process
-/// that started at `start_time` and still leads its own group. For the service's recovery after
+/// that started at `start_time` and still leads its own group, or if that leader is gone and
+/// members of its group started after it remain. For the service's recovery after
 /// its own crash: the pid of a run it lost may have been reused by then, and the start time tells.
 /// Blocking. Returns whether the group was signaled.
 pub fn kill_group_if_same(pid: u32, start_time: u64, grace: Duration) -> bool {
@@ -73,8 +74,17 @@ pub fn kill_group_if_same(pid: u32, start_time: u64, grace: Duration) -> bool {
         return false;
     };
     match stat(pid) {
-        Some(s) if s.start_time == start_time && s.pgrp == pgid.as_raw() => {}
-        _ => return false,
+        Some(s) if s.start_time == start_time && s.pgrp == pgid.as_raw() && s.is_live() => {}
+        // The leader is gone (a service killed with -9 takes ansible-playbook's stdout reader
+        // with it, and ansible-playbook dies of the broken pipe) while its children run on. The
+        // kernel hands out no pid that is still some process's group id, so members that started
+        // after the leader are that run's.
+        Some(s) if s.is_live() => return false,
+        _ => {
+            if !group_members_started_since(pgid.as_raw(), start_time) {
+                return false;
+            }
+        }
     }
     let _ = killpg(pgid, Signal::SIGTERM);
     let deadline = std::time::Instant::now().checked_add(grace);

@@ -59,6 +59,20 @@ pub(crate) fn group_has_live_members(pgid: i32) -> bool {
     })
 }
 
+/// Whether a live process of group `pgid` started at or after `since` (clock ticks after boot).
+pub(crate) fn group_members_started_since(pgid: i32, since: u64) -> bool {
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return false;
+    };
+    entries.flatten().any(|e| {
+        e.file_name()
+            .to_str()
+            .and_then(|name| name.parse::<u32>().ok())
+            .and_then(stat)
+            .is_some_and(|s| s.pgrp == pgid && s.is_live() && s.start_time >= since)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -606,3 +606,33 @@ fn kill_group_if_same_refuses_non_leaders_and_unknown_pids() {
     ));
     assert!(!kill_group_if_same(u32::MAX, 0, Duration::ZERO));
 }
+
+#[test]
+fn kill_group_if_same_kills_the_children_of_a_dead_leader() {
+    let dir = TempDir::new();
+    // The leader exits at once; its two children keep the group.
+    let mut child = std::process::Command::new("/bin/sh")
+        .args(["-c", "sleep 300 & sleep 300 & sleep 0.5"])
+        .current_dir(&dir.0)
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let start = process_start_time(pid).unwrap();
+    wait_for_members(pid, 3);
+    child.wait().unwrap();
+    assert_eq!(live_members(pid).len(), 2);
+    assert!(
+        !kill_group_if_same(pid, start + 1_000_000, Duration::from_secs(1)),
+        "members older than the start time are not the run's"
+    );
+    assert!(kill_group_if_same(pid, start, Duration::from_secs(2)));
+    let t = Instant::now();
+    while !live_members(pid).is_empty() {
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "the children survived"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::model::{Finish, Job, JobId, JobSpec, Status};
 
 pub mod sqlite;
+mod writer;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -19,6 +20,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("store: {0}")]
     Io(#[from] std::io::Error),
+    #[error("store: the write was not committed: {0}")]
+    Commit(String),
     #[error("store: a blocking task failed: {0}")]
     Join(String),
 }

@@ -1,15 +1,19 @@
 // Copyright (c) 2026 rstyczynski.ansible contributors
 // SPDX-License-Identifier: MIT
-//! The embedded store: one SQLite file in WAL mode, one connection behind a mutex. Every call is
-//! one transaction, so a name's check-then-insert and a claim are atomic; the calls run on tokio's
-//! blocking pool.
+//! The embedded store: one SQLite file in WAL mode. Writes go to one writer thread (group commit,
+//! writer.rs), each in its own savepoint, so a name's check-then-insert, a claim or a cancel is
+//! atomic and no two writes interleave. Reads use a second connection on tokio's blocking pool.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
+use std::sync::mpsc;
+use tokio::sync::oneshot;
+
+use super::writer;
 
 use super::{
     Cancel, Event, ListQuery, Lost, OutputSlice, Page, Result, Store, StoreError, Submitted,
@@ -63,38 +67,63 @@ const COLS: &str =
                     attempt, cancel_requested, rc, stats";
 
 pub struct SqliteStore {
-    conn: Arc<Mutex<Connection>>,
+    writes: mpsc::Sender<Box<dyn writer::Op>>,
+    /// Reads use their own connection: WAL lets them run beside the writer and see only what
+    /// was committed.
+    reader: Arc<Mutex<Connection>>,
     stdout_cap: u64,
+}
+
+fn connect(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    // WAL + NORMAL: a crash of this process loses nothing committed; a power cut may lose the
+    // last transactions, never corrupt the file.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    Ok(conn)
 }
 
 impl SqliteStore {
     pub fn open(path: &Path, stdout_cap: u64) -> Result<Self> {
-        let conn = Connection::open(path)?;
-        // WAL + NORMAL: a crash of this process loses nothing committed; a power cut may lose
-        // the last transactions, never corrupt the file.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let conn = connect(path)?;
         conn.execute_batch(SCHEMA)?;
+        let reader = connect(path)?;
+        let cap = stdout_cap.max(1);
+        let (writes, ops) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || writer::run(conn, cap, ops))?;
         Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
-            stdout_cap: stdout_cap.max(1),
+            writes,
+            reader: Arc::new(Mutex::new(reader)),
+            stdout_cap: cap,
         })
     }
 
-    async fn with<T, F>(&self, f: F) -> Result<T>
+    async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Connection, u64) -> Result<T> + Send + 'static,
+        F: FnOnce(&Connection, u64) -> Result<T> + Send + 'static,
     {
-        let conn = self.conn.clone();
+        let (tx, rx) = oneshot::channel();
+        self.writes
+            .send(Box::new(writer::Call { f, tx }))
+            .map_err(|_| StoreError::Commit("the writer thread is gone".into()))?;
+        rx.await
+            .map_err(|_| StoreError::Commit("the writer thread dropped a write".into()))?
+    }
+
+    async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, u64) -> Result<T> + Send + 'static,
+    {
+        let conn = self.reader.clone();
         let cap = self.stdout_cap;
         tokio::task::spawn_blocking(move || {
-            // A panic while the lock was held leaves the connection as SQLite left it: the
-            // transaction was rolled back when it was dropped, so the data is consistent.
-            let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
-            f(&mut guard, cap)
+            let guard = conn.lock().unwrap_or_else(|p| p.into_inner());
+            f(&guard, cap)
         })
         .await
         .map_err(|e| StoreError::Join(e.to_string()))?
@@ -210,14 +239,13 @@ fn seal_output(conn: &Connection, id: &str, cap: u64) -> Result<()> {
 #[async_trait]
 impl Store for SqliteStore {
     async fn submit(&self, spec: JobSpec) -> Result<Submitted> {
-        self.with(move |conn, _| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        self.write(move |conn, _| {
             let out = 'decided: {
                 if let Some(name) = &spec.name {
                     let sql = format!(
                         "SELECT {COLS} FROM jobs WHERE name = ?1 ORDER BY seq DESC LIMIT 1"
                     );
-                    if let Some(holder) = one(&tx, &sql, [name])? {
+                    if let Some(holder) = one(conn, &sql, [name])? {
                         if holder.status.is_live() {
                             break 'decided if holder.fingerprint == fingerprint::of(&spec) {
                                 Submitted::Attached(holder)
@@ -231,20 +259,19 @@ impl Store for SqliteStore {
                             Restart::Always => true,
                         };
                         if !again {
-                            break 'decided Submitted::Attached(with_stdout(&tx, holder)?);
+                            break 'decided Submitted::Attached(with_stdout(conn, holder)?);
                         }
                     }
                 }
-                Submitted::Created(insert(&tx, &spec)?)
+                Submitted::Created(insert(conn, &spec)?)
             };
-            tx.commit()?;
             Ok(out)
         })
         .await
     }
 
     async fn get(&self, id: JobId) -> Result<Option<Job>> {
-        self.with(move |conn, _| match get_job(conn, &id.to_string())? {
+        self.read(move |conn, _| match get_job(conn, &id.to_string())? {
             Some(job) => Ok(Some(with_stdout(conn, job)?)),
             None => Ok(None),
         })
@@ -252,7 +279,7 @@ impl Store for SqliteStore {
     }
 
     async fn list(&self, q: ListQuery) -> Result<Page> {
-        self.with(move |conn, _| {
+        self.read(move |conn, _| {
             let limit = i64::from(q.limit.clamp(1, 500));
             let sql = format!(
                 "SELECT {COLS} FROM jobs WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR name = ?2) \
@@ -280,7 +307,7 @@ impl Store for SqliteStore {
 
     async fn claim(&self, worker: &str) -> Result<Option<Job>> {
         let worker = worker.to_string();
-        self.with(move |conn, _| {
+        self.write(move |conn, _| {
             let sql = format!(
                 "UPDATE jobs SET status = 'running', started_at = ?1, worker = ?2, attempt = attempt + 1 \
                  WHERE seq = (SELECT seq FROM jobs WHERE status = 'pending' ORDER BY seq LIMIT 1) \
@@ -292,7 +319,7 @@ impl Store for SqliteStore {
     }
 
     async fn set_pid(&self, id: JobId, pid: u32, start_time: u64) -> Result<()> {
-        self.with(move |conn, _| {
+        self.write(move |conn, _| {
             conn.execute(
                 "UPDATE jobs SET pid = ?2, pid_start = ?3 WHERE id = ?1",
                 params![id.to_string(), pid, start_time as i64],
@@ -306,10 +333,9 @@ impl Store for SqliteStore {
         if chunk.is_empty() {
             return Ok(());
         }
-        self.with(move |conn, cap| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        self.write(move |conn, cap| {
             let id = id.to_string();
-            let total: Option<i64> = tx
+            let total: Option<i64> = conn
                 .query_row(
                     "SELECT out_total FROM jobs WHERE id = ?1 AND status = 'running'",
                     [&id],
@@ -320,27 +346,26 @@ impl Store for SqliteStore {
                 return Ok(());
             };
             let end = total + chunk.len() as i64;
-            tx.execute(
+            conn.execute(
                 "INSERT INTO output (job_id, start, data) VALUES (?1, ?2, ?3)",
                 params![id, total, chunk],
             )?;
-            tx.execute(
+            conn.execute(
                 "UPDATE jobs SET out_total = ?2 WHERE id = ?1",
                 params![id, end],
             )?;
             // Keep the tail: chunks wholly before the last `cap` bytes go.
-            tx.execute(
+            conn.execute(
                 "DELETE FROM output WHERE job_id = ?1 AND start + length(data) <= ?2",
                 params![id, end - cap as i64],
             )?;
-            tx.commit()?;
             Ok(())
         })
         .await
     }
 
     async fn output(&self, id: JobId, offset: u64, max: usize) -> Result<Option<OutputSlice>> {
-        self.with(move |conn, _| {
+        self.read(move |conn, _| {
             let id = id.to_string();
             let row: Option<(String, i64, i64, Option<Vec<u8>>)> = conn
                 .query_row(
@@ -397,29 +422,27 @@ impl Store for SqliteStore {
         if events.is_empty() {
             return Ok(());
         }
-        self.with(move |conn, _| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        self.write(move |conn, _| {
             let id = id.to_string();
-            let last: i64 = tx.query_row(
+            let last: i64 = conn.query_row(
                 "SELECT COALESCE(MAX(seq), 0) FROM events WHERE job_id = ?1",
                 [&id],
                 |r| r.get(0),
             )?;
             {
                 let mut stmt =
-                    tx.prepare("INSERT INTO events (job_id, seq, data) VALUES (?1, ?2, ?3)")?;
+                    conn.prepare("INSERT INTO events (job_id, seq, data) VALUES (?1, ?2, ?3)")?;
                 for (i, ev) in events.iter().enumerate() {
                     stmt.execute(params![id, last + 1 + i as i64, ev.to_string()])?;
                 }
             }
-            tx.commit()?;
             Ok(())
         })
         .await
     }
 
     async fn events(&self, id: JobId, after: i64, limit: usize) -> Result<Vec<Event>> {
-        self.with(move |conn, _| {
+        self.read(move |conn, _| {
             let mut stmt = conn.prepare(
                 "SELECT seq, data FROM events WHERE job_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
             )?;
@@ -439,8 +462,7 @@ impl Store for SqliteStore {
     }
 
     async fn finish(&self, id: JobId, finish: Finish) -> Result<Option<Job>> {
-        self.with(move |conn, cap| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        self.write(move |conn, cap| {
             let id = id.to_string();
             let stats = match &finish.stats {
                 Some(s) => {
@@ -448,7 +470,7 @@ impl Store for SqliteStore {
                 }
                 None => None,
             };
-            let n = tx.execute(
+            let n = conn.execute(
                 "UPDATE jobs SET status = ?2, reason = ?3, rc = ?4, stats = ?5, finished_at = ?6 \
                  WHERE id = ?1 AND status = 'running'",
                 params![
@@ -463,51 +485,47 @@ impl Store for SqliteStore {
             if n == 0 {
                 return Ok(None);
             }
-            seal_output(&tx, &id, cap)?;
-            let job = get_job(&tx, &id)?;
+            seal_output(conn, &id, cap)?;
+            let job = get_job(conn, &id)?;
             let job = match job {
-                Some(j) => Some(with_stdout(&tx, j)?),
+                Some(j) => Some(with_stdout(conn, j)?),
                 None => None,
             };
-            tx.commit()?;
             Ok(job)
         })
         .await
     }
 
     async fn cancel(&self, id: JobId) -> Result<Cancel> {
-        self.with(move |conn, _| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        self.write(move |conn, _| {
             let id = id.to_string();
-            let Some(job) = get_job(&tx, &id)? else {
+            let Some(job) = get_job(conn, &id)? else {
                 return Ok(Cancel::NotFound);
             };
             let out = match job.status {
                 Status::Pending => {
-                    tx.execute(
+                    conn.execute(
                         "UPDATE jobs SET status = 'canceled', finished_at = ?2 WHERE id = ?1",
                         params![id, now_micros()],
                     )?;
-                    Cancel::Canceled(with_stdout(&tx, get_job(&tx, &id)?.unwrap_or(job))?)
+                    Cancel::Canceled(with_stdout(conn, get_job(conn, &id)?.unwrap_or(job))?)
                 }
                 Status::Running => {
-                    tx.execute("UPDATE jobs SET cancel_requested = 1 WHERE id = ?1", [&id])?;
-                    Cancel::Requested(get_job(&tx, &id)?.unwrap_or(job))
+                    conn.execute("UPDATE jobs SET cancel_requested = 1 WHERE id = ?1", [&id])?;
+                    Cancel::Requested(get_job(conn, &id)?.unwrap_or(job))
                 }
-                _ => Cancel::Ended(with_stdout(&tx, job)?),
+                _ => Cancel::Ended(with_stdout(conn, job)?),
             };
-            tx.commit()?;
             Ok(out)
         })
         .await
     }
 
     async fn recover(&self) -> Result<Vec<Lost>> {
-        self.with(move |conn, cap| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let mut lost = Vec::new();
+        self.write(move |conn, cap| {
+                        let mut lost = Vec::new();
             {
-                let mut stmt = tx.prepare("SELECT id, pid, pid_start FROM jobs WHERE status = 'running'")?;
+                let mut stmt = conn.prepare("SELECT id, pid, pid_start FROM jobs WHERE status = 'running'")?;
                 let rows = stmt.query_map([], |r| {
                     Ok((r.get::<_, String>(0)?, r.get::<_, Option<u32>>(1)?, r.get::<_, Option<i64>>(2)?))
                 })?;
@@ -520,38 +538,35 @@ impl Store for SqliteStore {
             }
             for l in &lost {
                 let id = l.id.to_string();
-                tx.execute(
+                conn.execute(
                     "UPDATE jobs SET status = 'failed', reason = 'lost', finished_at = ?2 WHERE id = ?1",
                     params![id, now_micros()],
                 )?;
-                seal_output(&tx, &id, cap)?;
+                seal_output(conn, &id, cap)?;
             }
-            tx.commit()?;
             Ok(lost)
         })
         .await
     }
 
     async fn purge(&self, ended_before: i64) -> Result<u64> {
-        self.with(move |conn, _| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.execute(
+        self.write(move |conn, _| {
+            conn.execute(
                 "DELETE FROM events WHERE job_id IN (SELECT id FROM jobs WHERE finished_at < ?1)",
                 [ended_before],
             )?;
-            tx.execute(
+            conn.execute(
                 "DELETE FROM output WHERE job_id IN (SELECT id FROM jobs WHERE finished_at < ?1)",
                 [ended_before],
             )?;
-            let n = tx.execute("DELETE FROM jobs WHERE finished_at < ?1", [ended_before])?;
-            tx.commit()?;
+            let n = conn.execute("DELETE FROM jobs WHERE finished_at < ?1", [ended_before])?;
             Ok(n as u64)
         })
         .await
     }
 
     async fn counts(&self) -> Result<Vec<(Status, u64)>> {
-        self.with(move |conn, _| {
+        self.read(move |conn, _| {
             let mut stmt = conn.prepare("SELECT status, COUNT(*) FROM jobs GROUP BY status")?;
             let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
             let mut out: Vec<(Status, u64)> = Status::ALL.iter().map(|s| (*s, 0)).collect();
