@@ -22,7 +22,7 @@ export ANSIBLE_NOCOWS := 1
 export ANSIBLE_RETRY_FILES_ENABLED := 0
 export PATH := $(VENV)/bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help venv oci-venv build collection install demo bench test test-rust test-aarch64 test-lint test-sanity test-integration test-e2e test-oci test-unit test-matrix matrix-venvs fuzz ssh-target clean
+.PHONY: help venv oci-venv build collection install demo bench test test-rust test-aarch64 test-lint test-sanity test-integration test-e2e test-service test-oci test-unit test-matrix matrix-venvs fuzz ssh-target clean
 
 help:
 	@echo "make demo   - set up, build, install the collection and run the named-job demo"
@@ -82,7 +82,7 @@ bench: collection ssh-target oci-venv
 	cargo build --profile service --locked --bin ansible-job-service --bin loadgen
 	$(PY) bench/run_all.py
 
-test: test-rust collection test-unit test-aarch64 test-lint test-sanity test-integration test-oci test-e2e test-matrix
+test: test-rust collection test-unit test-aarch64 test-lint test-sanity test-integration test-oci test-e2e test-service test-matrix
 
 test-rust:
 	rustup component add clippy rustfmt >/dev/null 2>&1 || true
@@ -114,6 +114,10 @@ ssh-target:
 
 test-e2e: collection ssh-target
 	$(PY) -m pytest -q tests/e2e
+
+# The job service's API against the real binary on loopback ports, with real ansible-playbook runs.
+test-service: venv build
+	$(PY) -m pytest -q -n 3 tests/service
 
 # The smoke set (the demo, the roles save+load, async_task, async_wait, async_kill), on connection
 # local and over SSH+become, under each older ansible-core of the matrix.
