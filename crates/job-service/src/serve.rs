@@ -64,11 +64,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
     let mut workers = Vec::new();
     for n in 0..args.workers {
         let name = format!("{}:{}:{n}", host.trim(), std::process::id());
-        workers.push(runs.spawn(worker::run(
-            state.clone(),
-            name,
-            callback_dir.clone(),
-        )));
+        workers.push(runs.spawn(worker::run(state.clone(), name, callback_dir.clone())));
     }
     tokio::spawn(purge(state.clone(), args.ttl));
     println!(

@@ -4,6 +4,7 @@
 //! writer.rs), each in its own savepoint, so a name's check-then-insert, a claim or a cancel is
 //! atomic and no two writes interleave. Reads use a second connection on tokio's blocking pool.
 
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::sync::{Arc, Mutex, Weak};
 
@@ -77,6 +78,13 @@ pub struct SqliteStore {
 }
 
 fn connect(path: &Path) -> Result<Connection> {
+    // The jobs hold extra vars and output: only the service's user reads them (the WAL and shm
+    // files SQLite adds take this file's mode).
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)?;
     let conn = Connection::open(path)?;
     // WAL + NORMAL: a crash of this process loses nothing committed; a power cut may lose the
     // last transactions, never corrupt the file.

@@ -1,3 +1,5 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
 //! Group commit for the SQLite store: one thread owns the write connection, takes every write
 //! queued so far, runs each in a savepoint of one transaction, commits once, then answers. Under
 //! load a commit carries hundreds of writes; alone, a write costs what it did. An answer is sent

@@ -129,8 +129,8 @@ fn waited(job: &Job, sync: bool, attached: bool) -> Response {
         ("Idempotency-Key" = Option<String>, Header, description = "The same as the `name` field."),
     ),
     responses(
-        (status = 202, description = "Queued", body = Accepted),
-        (status = 200, description = "Ended within the wait, or attached to the name's job", body = JobView),
+        (status = 202, description = "Queued (or, after a wait, still pending or running: the job as GET shows it)", body = Accepted),
+        (status = 200, description = "Ended within the wait, or the name's job (`attached`); with `sync=true` the seed's result", body = super::view::Finished),
         (status = 400, description = "Malformed body", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 409, description = "The name is held by a live job with another payload", body = ErrorBody),

@@ -41,6 +41,8 @@ pub enum Tags {
     Many(Vec<String>),
 }
 
+/// The seed's 202 answer. A 202 after `?wait` or `?sync` is the whole job (as GET), which has
+/// these fields too.
 #[derive(Serialize, ToSchema)]
 pub struct Accepted {
     #[schema(format = Uuid)]
@@ -48,7 +50,18 @@ pub struct Accepted {
     pub status: Status,
     pub created_at: String,
     pub name: Option<String>,
-    pub attached: bool,
+    /// Always `false` here: a POST that found its name's job answers 200.
+    pub attached: Option<bool>,
+}
+
+/// A 200 to a POST: the job (it ended within `?wait`, or the name's job was found), or with
+/// `?sync=true` the seed's result.
+#[allow(dead_code)]
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum Finished {
+    Job(JobView),
+    Sync(SyncResult),
 }
 
 #[derive(Serialize, ToSchema)]
@@ -87,8 +100,11 @@ pub struct SyncResult {
     #[schema(format = Uuid)]
     pub job_id: String,
     pub status: Status,
+    #[schema(required = true)]
     pub rc: Option<i32>,
+    #[schema(required = true)]
     pub stdout: Option<String>,
+    #[schema(required = true)]
     pub stats: Option<BTreeMap<String, HostStats>>,
 }
 
@@ -166,7 +182,7 @@ impl Accepted {
             status: job.status,
             created_at: rfc3339(job.created_at),
             name: job.spec.name.clone(),
-            attached: false,
+            attached: Some(false),
         }
     }
 }
