@@ -5,6 +5,7 @@ its processes are gone, pending jobs run, and ended jobs are all still there."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 
 from procs import deep_tree, descendants, group, in_dir, wait_gone, wait_leader
@@ -78,3 +79,25 @@ def test_kill9_while_the_playbook_writes(service):
     left = wait_gone(tree, timeout=10)
     assert not left, f'the lost run is still alive after the restart: {left}'
     assert not in_dir(svc.project), f'left in the project dir: {in_dir(svc.project)}'
+
+
+def test_sigterm_claims_nothing_more_and_stops_runs_after_the_grace(service):
+    """On SIGTERM a worker whose run ended takes no queued job: that job stays pending for the
+    next start. A run still going at the end of --grace is stopped and ends failed/lost."""
+    svc = service(workers=2, stub=True, grace='4s')
+    c = svc.client
+    long_run = c.submit('hello.yml', extra_vars={'stub_sleep': 300}).json()['job_id']
+    short_run = c.submit('hello.yml', extra_vars={'stub_sleep': 1}).json()['job_id']
+    c.wait_for(long_run, statuses={'running'})
+    c.wait_for(short_run, statuses={'running'})
+    queued = c.submit('hello.yml', extra_vars={'greeting': 'queued'}).json()['job_id']
+    started = time.monotonic()
+    svc.stop(timeout=30)
+    assert time.monotonic() - started >= 3, 'the service did not give its runs the grace'
+    with sqlite3.connect(svc.data_dir / 'jobs.sqlite3') as db:
+        rows = dict((r[0], r[1:]) for r in db.execute('SELECT id, status, reason, attempt FROM jobs'))
+    assert rows[short_run][:2] == ('successful', None), rows
+    assert rows[long_run][:2] == ('failed', 'lost'), rows
+    assert rows[queued] == ('pending', None, 0), rows
+    svc.start()
+    assert c.wait_for(queued)['status'] == 'successful'

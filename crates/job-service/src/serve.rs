@@ -92,22 +92,14 @@ async fn drain(state: &Arc<AppState>, workers: Vec<tokio::task::JoinHandle<()>>,
     if active > 0 {
         tracing::warn!(active, "stopping: waiting {grace:?} for running playbooks");
     }
+    // No claim from here on: a queued job stays pending for the next start.
+    state.stopping.cancel();
     let all = futures_util::future::join_all(workers);
     tokio::pin!(all);
-    // Workers leave once their run ended; until `stopping` they would claim again.
-    let deadline = tokio::time::sleep(grace);
-    tokio::pin!(deadline);
-    loop {
-        tokio::select! {
-            _ = &mut all => return,
-            _ = &mut deadline => break,
-            _ = tokio::time::sleep(Duration::from_millis(50)) => {
-                let idle = state.runs.lock().unwrap_or_else(|p| p.into_inner()).is_empty();
-                if idle { state.stopping.cancel(); }
-            }
-        }
+    tokio::select! {
+        _ = &mut all => return,
+        _ = tokio::time::sleep(grace) => {}
     }
-    state.stopping.cancel();
     let ids: Vec<_> = state
         .runs
         .lock()
