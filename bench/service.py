@@ -74,7 +74,7 @@ def project(tmp):
 
 def parse_time(text):
     """RFC 3339 as the service writes it, to a POSIX timestamp (fractions beyond µs dropped)."""
-    head, _, frac = text.rstrip('Z').partition('.')
+    head, _sep, frac = text.rstrip('Z').partition('.')
     stamp = datetime.datetime.fromisoformat(head).replace(tzinfo=datetime.timezone.utc).timestamp()
     return stamp + (float('0.' + frac[:6]) if frac else 0.0)
 
@@ -193,7 +193,7 @@ def submit(svc, n, clients=16, ids=False):
 def started_latency(svc, n):
     """Sequential POSTs to an idle service; each job is waited for before the next is sent."""
     created, sent = [], []
-    for _ in range(n):
+    for _post in range(n):
         t_send = time.time()
         job = svc.ok('POST', '/api/v1/jobs', {'playbook': 'hello.yml'})
         done = svc.ok('GET', f'/api/v1/jobs/{job["job_id"]}?wait=30', codes=(200,))
@@ -208,7 +208,7 @@ def started_latency(svc, n):
 
 def busy(svc):
     """Starts WORKERS sleep.yml jobs and waits until all run: every worker is taken."""
-    long_ids = [svc.ok('POST', '/api/v1/jobs', {'playbook': 'sleep.yml'})['job_id'] for _ in range(WORKERS)]
+    long_ids = [svc.ok('POST', '/api/v1/jobs', {'playbook': 'sleep.yml'})['job_id'] for _worker in range(WORKERS)]
     deadline = time.monotonic() + 30
     while any(svc.ok('GET', f'/api/v1/jobs/{j}')['status'] != 'running' for j in long_ids):
         if time.monotonic() > deadline:
@@ -335,7 +335,7 @@ def measure(reps=5, quick=False, playbook_bin=None):
         tmp = pathlib.Path(d)
         (tmp / 'stub').mkdir()
         proj = project(tmp / 'stub')
-        runs = [stub_rep(tmp, proj, n_posts, n_seq, get_s) for _ in range(reps)]
+        runs = [stub_rep(tmp, proj, n_posts, n_seq, get_s) for _rep in range(reps)]
         rss_many, jobs_per_s = many_jobs(tmp, proj, n_many)
         (tmp / 'real').mkdir()
         sync, direct, own = hello_end_to_end(tmp, playbook_bin, reps)
