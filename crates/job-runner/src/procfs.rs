@@ -44,33 +44,27 @@ pub fn process_start_time(pid: u32) -> Option<u64> {
     stat(pid).map(|s| s.start_time)
 }
 
-/// Whether any process of group `pgid` still runs (zombies do not count).
-pub(crate) fn group_has_live_members(pgid: i32) -> bool {
-    let Ok(entries) = fs::read_dir("/proc") else {
-        // Without /proc nothing can be told apart: assume the worst, the caller then KILLs.
-        return true;
-    };
-    entries.flatten().any(|e| {
+/// Whether a live process (not a zombie) of group `pgid` matches `wanted`; `None` without /proc.
+fn any_live_member(pgid: i32, wanted: impl Fn(&Stat) -> bool) -> Option<bool> {
+    let entries = fs::read_dir("/proc").ok()?;
+    Some(entries.flatten().any(|e| {
         e.file_name()
             .to_str()
             .and_then(|name| name.parse::<u32>().ok())
             .and_then(stat)
-            .is_some_and(|s| s.pgrp == pgid && s.is_live())
-    })
+            .is_some_and(|s| s.pgrp == pgid && s.is_live() && wanted(&s))
+    }))
+}
+
+/// Whether any process of group `pgid` still runs (zombies do not count).
+pub(crate) fn group_has_live_members(pgid: i32) -> bool {
+    // Without /proc nothing can be told apart: assume the worst, the caller then KILLs.
+    any_live_member(pgid, |_| true).unwrap_or(true)
 }
 
 /// Whether a live process of group `pgid` started at or after `since` (clock ticks after boot).
 pub(crate) fn group_members_started_since(pgid: i32, since: u64) -> bool {
-    let Ok(entries) = fs::read_dir("/proc") else {
-        return false;
-    };
-    entries.flatten().any(|e| {
-        e.file_name()
-            .to_str()
-            .and_then(|name| name.parse::<u32>().ok())
-            .and_then(stat)
-            .is_some_and(|s| s.pgrp == pgid && s.is_live() && s.start_time >= since)
-    })
+    any_live_member(pgid, |s| s.start_time >= since).unwrap_or(false)
 }
 
 #[cfg(test)]
