@@ -1,8 +1,13 @@
 // Copyright (c) 2026 rstyczynski.ansible contributors
 // SPDX-License-Identifier: MIT
-//! Where jobs live. The API and the workers only see this trait: the embedded SQLite store
-//! implements it, and so will the Redis one. Every check-then-act (a name's holder, a claim, a
-//! cancel) is one call here, and atomic in each store.
+//! Where jobs live. The API and the workers only see this trait: the embedded SQLite store and
+//! the Redis store implement it. Every check-then-act (a name's holder, a claim, a cancel, a
+//! lease's end) is one call here, and atomic in each store.
+//!
+//! Workers of one process share the embedded store; workers on many machines share Redis. The
+//! last four methods exist for the second case: a worker's heartbeat renews the leases of the
+//! jobs it runs, and `reap` ends the jobs whose lease ran out (`failed`, reason `lost`). Their
+//! defaults fit a store that only one process uses, where `recover` at start does that work.
 
 use async_trait::async_trait;
 use serde_json::Value;
@@ -16,6 +21,8 @@ mod writer;
 pub enum StoreError {
     #[error("store: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("store: redis: {0}")]
+    Redis(#[from] redis::RedisError),
     #[error("store: a stored job does not parse: {0}")]
     Corrupt(String),
     #[error("store: {0}")]
@@ -109,4 +116,41 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes jobs that ended before `ended_before` (µs since the epoch); returns how many.
     async fn purge(&self, ended_before: i64) -> Result<u64>;
     async fn counts(&self) -> Result<Vec<(Status, u64)>>;
+
+    /// True when `claim` itself waits a while for a job (Redis: a blocking move), so an idle
+    /// worker calls it again at once instead of sleeping.
+    fn claim_waits(&self) -> bool {
+        false
+    }
+    /// The workers of one process say they are alive and renew the leases of the jobs they
+    /// run. The answer names the jobs to stop.
+    async fn heartbeat(&self, _workers: &[String], _running: &[JobId]) -> Result<Beat> {
+        Ok(Beat::default())
+    }
+    /// Ends every running job whose lease ran out (`failed`, reason `lost`) and puts back in
+    /// the queue what dead workers had taken but never started. Any process may call it; at
+    /// most one at a time does the work (`me` names it). Returns the jobs it ended.
+    async fn reap(&self, _me: &str) -> Result<Vec<JobId>> {
+        Ok(Vec::new())
+    }
+    /// A worker stops cleanly: what it took but never started goes back to the queue.
+    async fn leave(&self, _worker: &str) -> Result<()> {
+        Ok(())
+    }
+    /// Calls `changed` whenever another process changed a job (state, events), so `?wait` and
+    /// the event stream of this process wake up. A store used by one process never needs to.
+    fn watch_changes(&self, _changed: ChangeFn) {}
+}
+
+/// Called with the job that changed.
+pub type ChangeFn = std::sync::Arc<dyn Fn(JobId) + Send + Sync>;
+
+/// What a heartbeat tells the workers that sent it.
+#[derive(Debug, Default, PartialEq)]
+pub struct Beat {
+    /// Someone asked to cancel these jobs.
+    pub cancel: Vec<JobId>,
+    /// These jobs are no longer this process's to run (the reaper ended them while the worker
+    /// was cut off): their runs must be stopped at once.
+    pub gone: Vec<JobId>,
 }
