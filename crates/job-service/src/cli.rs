@@ -21,9 +21,9 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Serve the API and run jobs in this process (embedded SQLite store).
+    /// Serve the API and run jobs in this process (embedded SQLite store, or Redis).
     Serve(ServeArgs),
-    /// Run jobs from a Redis queue on any machine (needs the Redis backend).
+    /// Run jobs from the Redis an API process uses, on any machine that reaches it.
     Worker(WorkerArgs),
     /// Print the OpenAPI document.
     Openapi,
@@ -43,9 +43,13 @@ pub struct ServeArgs {
     /// Playbooks run at once in this process.
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub workers: usize,
-    /// Keep jobs, queue and state in Redis instead of the embedded store.
+    /// Keep jobs, queue and state in Redis instead of the embedded store
+    /// (redis://[:password@]host[:port][/db]; rediss:// is not supported).
     #[arg(long, value_name = "URL")]
     pub redis_url: Option<String>,
+    /// With Redis: a worker silent for this long has its running jobs ended failed/lost.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = duration)]
+    pub lease: Duration,
     /// A file holding the bearer token clients must send.
     #[arg(long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
@@ -68,14 +72,31 @@ pub struct ServeArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct WorkerArgs {
-    /// The Redis the API processes use.
+    /// The Redis the API processes use (redis://[:password@]host[:port][/db]).
     #[arg(long, value_name = "URL")]
     pub redis_url: String,
+    /// The project, as the API process has it: playbooks are resolved in it again here.
     #[arg(long, value_name = "DIR")]
     pub project_dir: PathBuf,
     /// Playbooks run at once by this worker.
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub concurrency: usize,
+    /// Job directories and the callback plugin [default: <project-dir>/.job-service].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// The ansible-playbook to run [default: the one in PATH at start].
+    #[arg(long, value_name = "PATH")]
+    pub ansible_playbook: Option<PathBuf>,
+    /// Between TERM and KILL of a canceled or timed-out run; also how long SIGTERM lets runs end.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration)]
+    pub grace: Duration,
+    /// A worker silent for this long has its running jobs ended failed/lost; it stops them
+    /// itself when it could not renew the lease for that long.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = duration)]
+    pub lease: Duration,
+    /// This worker's name in jobs' `worker` field [default: the host name].
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
 }
 
 /// `90`, `90s`, `15m`, `24h`, `7d`.

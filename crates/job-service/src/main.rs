@@ -9,9 +9,14 @@ use clap::Parser;
 mod api;
 mod callback;
 mod cli;
+mod fleet;
+mod orphans;
+mod pool;
 mod serve;
+mod setup;
 mod state;
 mod worker;
+mod worker_command;
 
 /// How a command failed: usage errors exit 2, the rest 1.
 #[derive(Debug)]
@@ -44,9 +49,10 @@ fn main() -> ExitCode {
             }
             Err(e) => Err(Failure::Runtime(e.to_string())),
         },
-        cli::Command::Worker(_) => Err(Failure::Usage(
-            "worker: remote workers need the Redis backend, which this build does not have; `serve --workers N` runs workers in-process".into(),
-        )),
+        cli::Command::Worker(args) => match tokio::runtime::Runtime::new() {
+            Ok(rt) => rt.block_on(worker_command::worker(args)),
+            Err(e) => Err(Failure::Runtime(format!("cannot start the runtime: {e}"))),
+        },
         cli::Command::Serve(args) => match tokio::runtime::Runtime::new() {
             Ok(rt) => rt.block_on(serve::serve(args)),
             Err(e) => Err(Failure::Runtime(format!("cannot start the runtime: {e}"))),

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -27,10 +27,21 @@ pub struct AppState {
     /// Bumped on every change of a job's state or events; `?wait` and SSE watch it.
     pub changes: watch::Sender<u64>,
     /// The runs of this process, to cancel them.
-    pub runs: Mutex<HashMap<JobId, CancellationToken>>,
+    pub runs: Mutex<HashMap<JobId, RunHandle>>,
     /// Workers stop claiming once this is canceled.
     pub stopping: CancellationToken,
+    /// The workers have drained: heartbeats and the reaper of this process end.
+    pub stopped: CancellationToken,
     pub metrics: Metrics,
+}
+
+/// How to stop one run of this process.
+#[derive(Clone, Default)]
+pub struct RunHandle {
+    pub cancel: CancellationToken,
+    /// Set before `cancel` when the job is no longer this worker's (its lease ran out): the run
+    /// then ends `failed`, reason `lost`, not `canceled`.
+    pub lost: Arc<AtomicBool>,
 }
 
 #[derive(Default)]
@@ -49,7 +60,34 @@ impl Metrics {
     }
 }
 
+/// What a process is given to run jobs; the API's own settings come after.
+pub struct Setup {
+    pub store: Arc<dyn Store>,
+    pub project: Project,
+    pub data_dir: PathBuf,
+    pub ansible_playbook: PathBuf,
+    pub grace: Duration,
+}
+
 impl AppState {
+    pub fn new(setup: Setup, token: Option<Vec<u8>>, sync_max: Duration) -> Self {
+        Self {
+            store: setup.store,
+            project: setup.project,
+            data_dir: setup.data_dir,
+            ansible_playbook: setup.ansible_playbook,
+            token,
+            sync_max,
+            grace: setup.grace,
+            wake: Notify::new(),
+            changes: watch::channel(0).0,
+            runs: Mutex::default(),
+            stopping: CancellationToken::new(),
+            stopped: CancellationToken::new(),
+            metrics: Metrics::default(),
+        }
+    }
+
     pub fn changed(&self) {
         self.changes.send_modify(|n| *n = n.wrapping_add(1));
     }
@@ -57,11 +95,25 @@ impl AppState {
     pub fn cancel_run(&self, id: JobId) -> bool {
         let runs = self.runs.lock().unwrap_or_else(|p| p.into_inner());
         match runs.get(&id) {
-            Some(token) => {
-                token.cancel();
+            Some(run) => {
+                run.cancel.cancel();
                 true
             }
             None => false,
         }
+    }
+
+    /// Stops a run whose job this process no longer holds; it ends `failed`, reason `lost`.
+    pub fn lose_run(&self, id: JobId) {
+        let runs = self.runs.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(run) = runs.get(&id) {
+            run.lost.store(true, Ordering::SeqCst);
+            run.cancel.cancel();
+        }
+    }
+
+    pub fn running(&self) -> Vec<JobId> {
+        let runs = self.runs.lock().unwrap_or_else(|p| p.into_inner());
+        runs.keys().copied().collect()
     }
 }

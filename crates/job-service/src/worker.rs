@@ -15,9 +15,9 @@ use job_core::{Finish, Inventory, Job, Reason, Stats, Status};
 use job_runner::{End, Msg, Spec};
 use serde_json::Value;
 use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
-use crate::state::{AppState, Metrics};
+use crate::orphans;
+use crate::state::{AppState, Metrics, RunHandle};
 
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
 const FLUSH_BYTES: usize = 64 * 1024;
@@ -28,6 +28,8 @@ pub async fn run(state: Arc<AppState>, name: String, callback_dir: PathBuf) {
             return;
         }
         match state.store.claim(&name).await {
+            // A job taken after SIGTERM still runs: it was moved off the queue, and the drain
+            // gives it the grace like any other.
             Ok(Some(job)) => {
                 state.changed();
                 Metrics::add(&state.metrics.started);
@@ -50,6 +52,7 @@ pub async fn run(state: Arc<AppState>, name: String, callback_dir: PathBuf) {
                     state.changed();
                 }
             }
+            Ok(None) if state.store.claim_waits() => {}
             Ok(None) => {
                 tokio::select! {
                     _ = state.wake.notified() => {}
@@ -67,21 +70,27 @@ pub async fn run(state: Arc<AppState>, name: String, callback_dir: PathBuf) {
 
 async fn run_one(state: &Arc<AppState>, job: Job, callback_dir: &Path) {
     let id = job.id;
-    let cancel = CancellationToken::new();
+    let handle = RunHandle::default();
     state
         .runs
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .insert(id, cancel.clone());
+        .insert(id, handle.clone());
     // A cancel that came between the claim and the line above only reached the store.
     if let Ok(Some(now)) = state.store.get(id).await {
         if now.cancel_requested {
-            cancel.cancel();
+            handle.cancel.cancel();
         }
     }
     let job_dir = state.data_dir.join("jobs").join(id.to_string());
     let finish = match prepare(state, &job, &job_dir, callback_dir) {
-        Ok(spec) => execute(state, &job, spec, cancel).await,
+        Ok((spec, claim)) => {
+            let finish = execute(state, &job, spec, &handle, &job_dir).await;
+            // Gone before the lock is let go: a scan never finds a dir without a live owner.
+            let _ = std::fs::remove_dir_all(&job_dir);
+            drop(claim);
+            finish
+        }
         Err(msg) => {
             let _ = state
                 .store
@@ -108,13 +117,14 @@ async fn run_one(state: &Arc<AppState>, job: Job, callback_dir: &Path) {
     state.changed();
 }
 
-/// The command line, the job dir and the environment; a refusal is a `spawn` failure.
+/// The command line, the job dir and the environment; a refusal is a `spawn` failure. The job
+/// dir's lock is held until the run ended: see orphans.rs.
 fn prepare(
     state: &AppState,
     job: &Job,
     job_dir: &Path,
     callback_dir: &Path,
-) -> Result<Spec, String> {
+) -> Result<(Spec, orphans::Claim), String> {
     let spec = &job.spec;
     // Resolved again at run time: a symlink swapped since the POST must not lead outside.
     let playbook = state
@@ -132,6 +142,8 @@ fn prepare(
         .mode(0o700)
         .create(job_dir)
         .map_err(|e| format!("cannot create the job dir {}: {e}", job_dir.display()))?;
+    let claim = orphans::Claim::take(job_dir)
+        .map_err(|e| format!("cannot lock the job dir {}: {e}", job_dir.display()))?;
     let vars = job_dir.join("extra_vars.json");
     write_private(
         &vars,
@@ -164,7 +176,7 @@ fn prepare(
         args.push("--check".into());
     }
     args.push(playbook.into());
-    Ok(Spec {
+    let run = Spec {
         program: state.ansible_playbook.clone(),
         args,
         cwd: state.project.root().to_path_buf(),
@@ -172,7 +184,8 @@ fn prepare(
         timeout: spec.timeout.map(Duration::from_secs),
         grace: state.grace,
         events_fd: true,
-    })
+    };
+    Ok((run, claim))
 }
 
 fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
@@ -244,11 +257,12 @@ async fn execute(
     state: &Arc<AppState>,
     job: &Job,
     spec: Spec,
-    cancel: CancellationToken,
+    handle: &RunHandle,
+    job_dir: &Path,
 ) -> Finish {
     let id = job.id;
     let (tx, mut rx) = mpsc::channel::<Msg>(256);
-    let run = tokio::spawn(job_runner::run(spec, tx, cancel));
+    let run = tokio::spawn(job_runner::run(spec, tx, handle.cancel.clone()));
     let mut out: Vec<u8> = Vec::new();
     let mut events: Vec<Value> = Vec::new();
     let mut stats: Option<Stats> = None;
@@ -257,6 +271,9 @@ async fn execute(
         tokio::select! {
             msg = rx.recv() => match msg {
                 Some(Msg::Started { pid, start_time }) => {
+                    if let Err(e) = orphans::write_pid(job_dir, pid, start_time) {
+                        tracing::error!(job = %id, error = %e, "could not record the run's pid in its job dir");
+                    }
                     if let Err(e) = state.store.set_pid(id, pid, start_time).await {
                         tracing::error!(job = %id, error = %e, "could not record the run's pid");
                     }
@@ -301,7 +318,7 @@ async fn execute(
         End::Exited(code) => (Status::Failed, Some(Reason::Rc), Some(code)),
         End::Signaled(sig) => (Status::Failed, Some(Reason::Rc), Some(-sig)),
         End::TimedOut => (Status::Failed, Some(Reason::Timeout), outcome.rc),
-        End::Canceled if state.stopping.is_cancelled() => {
+        End::Canceled if state.stopping.is_cancelled() || handle.lost.load(Ordering::SeqCst) => {
             (Status::Failed, Some(Reason::Lost), outcome.rc)
         }
         End::Canceled => (Status::Canceled, None, outcome.rc),

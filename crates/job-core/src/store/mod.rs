@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::model::{Finish, Job, JobId, JobSpec, Status};
 
+pub mod redis;
 pub mod sqlite;
 mod writer;
 
@@ -22,7 +23,7 @@ pub enum StoreError {
     #[error("store: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("store: redis: {0}")]
-    Redis(#[from] redis::RedisError),
+    Redis(#[from] ::redis::RedisError),
     #[error("store: a stored job does not parse: {0}")]
     Corrupt(String),
     #[error("store: {0}")]

@@ -75,6 +75,8 @@ fn wait_for(q: &HashMap<String, String>, state: &AppState) -> Result<Option<Dura
     })
 }
 
+const RECHECK: Duration = Duration::from_secs(2);
+
 /// The job once it ended, or as it is when `limit` passed.
 pub async fn wait_final(
     state: &AppState,
@@ -93,6 +95,8 @@ pub async fn wait_final(
         tokio::select! {
             r = changes.changed() => if r.is_err() { return Ok(job) },
             _ = tokio::time::sleep_until(deadline) => return Ok(job),
+            // With Redis a change is told by pub/sub, which a link blip can drop: look anyway.
+            _ = tokio::time::sleep(RECHECK) => {},
         }
     }
 }

@@ -1,0 +1,93 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
+//! A process's workers: started on a runtime of their own, drained on SIGTERM. `serve` and
+//! `worker` both use it.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::state::AppState;
+use crate::{worker, Failure};
+
+pub struct Pool {
+    runtime: tokio::runtime::Runtime,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    names: Vec<String>,
+}
+
+impl Pool {
+    pub fn start(
+        state: &Arc<AppState>,
+        names: Vec<String>,
+        callback_dir: &Path,
+    ) -> Result<Self, Failure> {
+        // Spawning ansible-playbook forks inside the runtime's thread; on a busy machine that
+        // must not hold up the threads answering HTTP.
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("ajs-worker")
+            .enable_all()
+            .build()
+            .map_err(|e| Failure::Runtime(format!("cannot start the workers' runtime: {e}")))?;
+        let tasks = names
+            .iter()
+            .map(|name| {
+                runtime.spawn(worker::run(
+                    state.clone(),
+                    name.clone(),
+                    callback_dir.to_path_buf(),
+                ))
+            })
+            .collect();
+        Ok(Self {
+            runtime,
+            tasks,
+            names,
+        })
+    }
+
+    /// Stop claiming at once; give running playbooks the grace to end, then stop them: they
+    /// end `failed`, reason `lost`, which is what a restart would have made of them anyway.
+    /// A queued job stays in the queue for the next worker.
+    pub async fn drain(self, state: &Arc<AppState>, grace: Duration) {
+        let active = state.running().len();
+        if active > 0 {
+            tracing::warn!(active, "stopping: waiting {grace:?} for running playbooks");
+        }
+        state.stopping.cancel();
+        let all = futures_util::future::join_all(self.tasks);
+        tokio::pin!(all);
+        let ended = tokio::select! {
+            _ = &mut all => true,
+            _ = tokio::time::sleep(grace) => false,
+        };
+        if !ended {
+            for id in state.running() {
+                state.cancel_run(id);
+            }
+            all.await;
+        }
+        for name in &self.names {
+            if let Err(e) = state.store.leave(name).await {
+                tracing::warn!(worker = %name, error = %e, "could not leave the worker registry; the reaper will");
+            }
+        }
+        state.stopped.cancel();
+        self.runtime.shutdown_background();
+    }
+}
+
+pub async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => {},
+        _ = int.recv() => {},
+    }
+}

@@ -1,0 +1,184 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
+//! The checks `serve` and `worker` share, run before anything is created or started: each names
+//! the flag at fault and the fix.
+
+use std::fs::File;
+use std::io::Read;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use job_core::store::redis::{RedisOptions, RedisStore};
+use job_core::validate::Project;
+
+use crate::Failure;
+
+pub struct Common {
+    pub project: Project,
+    pub ansible_playbook: PathBuf,
+    pub data_dir: PathBuf,
+}
+
+pub fn common(
+    project_dir: &Path,
+    ansible_playbook: Option<&Path>,
+    data_dir: Option<&Path>,
+) -> Result<Common, Failure> {
+    let project = Project::open(project_dir).map_err(|e| {
+        Failure::Usage(format!(
+            "--project-dir {}: {e}; give the directory that holds the playbooks",
+            project_dir.display()
+        ))
+    })?;
+    let ansible_playbook = match ansible_playbook {
+        Some(p) => executable(p).ok_or_else(|| {
+            Failure::Usage(format!(
+                "--ansible-playbook {}: not an executable file",
+                p.display()
+            ))
+        })?,
+        None => find_in_path("ansible-playbook").ok_or_else(|| {
+            Failure::Usage(
+                "no ansible-playbook in PATH: install ansible-core, or give --ansible-playbook PATH"
+                    .into(),
+            )
+        })?,
+    };
+    let data_dir = data_dir
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| project.root().join(".job-service"));
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&data_dir)
+        .map_err(|e| Failure::Usage(format!("--data-dir {}: {e}", data_dir.display())))?;
+    Ok(Common {
+        project,
+        ansible_playbook,
+        data_dir,
+    })
+}
+
+pub fn check_lease(lease: Duration) -> Result<(), Failure> {
+    if lease < Duration::from_secs(2) || lease > Duration::from_secs(3600) {
+        return Err(Failure::Usage(
+            "--lease: between 2s and 1h (30s is the default)".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Connects before anything starts: an unreachable Redis is a usage error naming the flag.
+pub async fn redis(url: &str, opts: RedisOptions) -> Result<Arc<RedisStore>, Failure> {
+    RedisStore::connect(url, opts)
+        .await
+        .map(Arc::new)
+        .map_err(|e| {
+            Failure::Usage(format!(
+                "--redis-url {}: {e}; start Redis there or fix the URL",
+                redact(url)
+            ))
+        })
+}
+
+/// A URL as it may be printed: without its password.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://***@{}", &url[..scheme], &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Workers of one process are named `<name>:<pid>:<n>`; the name defaults to the host's.
+pub fn worker_names(name: Option<&str>, n: usize) -> Vec<String> {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let base = name.unwrap_or(host.trim());
+    let pid = std::process::id();
+    (0..n).map(|i| format!("{base}:{pid}:{i}")).collect()
+}
+
+pub fn check_name(name: &str) -> Result<(), Failure> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Failure::Usage(format!(
+            "--name {name:?}: 1 to 64 characters from A-Z a-z 0-9 . _ -"
+        )))
+    }
+}
+
+/// The embedded store is one process's: a second one on the same data dir is refused.
+pub fn lock_data_dir(data_dir: &Path) -> Result<nix::fcntl::Flock<File>, Failure> {
+    let lock_file = File::create(data_dir.join("lock"))
+        .map_err(|e| Failure::Usage(format!("--data-dir {}: {e}", data_dir.display())))?;
+    nix::fcntl::Flock::lock(lock_file, nix::fcntl::FlockArg::LockExclusiveNonblock).map_err(
+        |_| {
+            Failure::Runtime(format!(
+                "another ansible-job-service is using --data-dir {}; stop it or give another --data-dir",
+                data_dir.display()
+            ))
+        },
+    )
+}
+
+pub fn read_token(path: &Path) -> Result<Vec<u8>, Failure> {
+    let bad = |why: String| Failure::Usage(format!("--token-file {}: {why}", path.display()));
+    let mut f = File::open(path).map_err(|e| bad(e.to_string()))?;
+    let meta = f.metadata().map_err(|e| bad(e.to_string()))?;
+    if meta.mode() & 0o077 != 0 {
+        tracing::warn!(file = %path.display(), "the token file is readable by others; chmod 600 it");
+    }
+    let mut s = String::new();
+    f.read_to_string(&mut s).map_err(|e| bad(e.to_string()))?;
+    let token = s.trim();
+    if token.len() < 16 || token.contains(char::is_whitespace) {
+        return Err(bad(
+            "the token must be one word of at least 16 characters".into()
+        ));
+    }
+    Ok(token.as_bytes().to_vec())
+}
+
+fn executable(p: &Path) -> Option<PathBuf> {
+    let abs = std::fs::canonicalize(p).ok()?;
+    let meta = std::fs::metadata(&abs).ok()?;
+    (meta.is_file() && meta.mode() & 0o111 != 0).then_some(abs)
+}
+
+fn find_in_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    // Not canonicalized: a venv's bin/ansible-playbook is a script whose interpreter is found
+    // relative to where it is called from.
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| executable(p).is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_a_message() {
+        assert_eq!(redact("redis://:s3cret@db:6379/0"), "redis://***@db:6379/0");
+        assert_eq!(redact("redis://u:p@w@h"), "redis://***@h");
+        assert_eq!(redact("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+    }
+
+    #[test]
+    fn worker_names_are_checked() {
+        assert!(check_name("w-1.lab_a").is_ok());
+        for bad in ["", "a:b", "a/b", "a b", &"x".repeat(65)] {
+            assert!(check_name(bad).is_err(), "{bad:?}");
+        }
+    }
+}
