@@ -10,6 +10,7 @@ mod api;
 mod callback;
 mod cli;
 mod fleet;
+mod invocation;
 mod orphans;
 mod pool;
 mod serve;

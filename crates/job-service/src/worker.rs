@@ -3,24 +3,24 @@
 //! A worker: claims the oldest pending job, runs ansible-playbook for it through job-runner,
 //! streams its output and events into the store, and records how it ended.
 
-use std::ffi::OsString;
-use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use job_core::{Finish, Inventory, Job, Reason, Stats, Status};
+use job_core::{Finish, Job, Reason, Stats, Status};
 use job_runner::{End, Msg, Spec};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use crate::orphans;
 use crate::state::{AppState, Metrics, RunHandle};
+use crate::{invocation, orphans};
 
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
 const FLUSH_BYTES: usize = 64 * 1024;
+const FINISH_RETRY: Duration = Duration::from_secs(120);
+/// Output kept in memory while the store is away; beyond it, the oldest goes.
+const HELD_MAX: usize = 8 * 1024 * 1024;
 
 pub async fn run(state: Arc<AppState>, name: String, callback_dir: PathBuf) {
     loop {
@@ -83,7 +83,7 @@ async fn run_one(state: &Arc<AppState>, job: Job, callback_dir: &Path) {
         }
     }
     let job_dir = state.data_dir.join("jobs").join(id.to_string());
-    let finish = match prepare(state, &job, &job_dir, callback_dir) {
+    let finish = match invocation::prepare(state, &job, &job_dir, callback_dir) {
         Ok((spec, claim)) => {
             let finish = execute(state, &job, spec, &handle, &job_dir).await;
             // Gone before the lock is let go: a scan never finds a dir without a live owner.
@@ -106,151 +106,33 @@ async fn run_one(state: &Arc<AppState>, job: Job, callback_dir: &Path) {
     };
     // The job dir holds the extra vars: it goes as soon as the run is over.
     let _ = std::fs::remove_dir_all(&job_dir);
+    record_end(state, id, finish).await;
     state
         .runs
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .remove(&id);
-    if let Err(e) = state.store.finish(id, finish).await {
-        tracing::error!(job = %id, error = %e, "could not record the end of a run");
-    }
     state.changed();
 }
 
-/// The command line, the job dir and the environment; a refusal is a `spawn` failure. The job
-/// dir's lock is held until the run ended: see orphans.rs.
-fn prepare(
-    state: &AppState,
-    job: &Job,
-    job_dir: &Path,
-    callback_dir: &Path,
-) -> Result<(Spec, orphans::Claim), String> {
-    let spec = &job.spec;
-    // Resolved again at run time: a symlink swapped since the POST must not lead outside.
-    let playbook = state
-        .project
-        .resolve(&spec.playbook)
-        .filter(|p| p.is_file())
-        .ok_or_else(|| {
-            format!(
-                "playbook {} is no longer a file inside the project",
-                spec.playbook
-            )
-        })?;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(job_dir)
-        .map_err(|e| format!("cannot create the job dir {}: {e}", job_dir.display()))?;
-    let claim = orphans::Claim::take(job_dir)
-        .map_err(|e| format!("cannot lock the job dir {}: {e}", job_dir.display()))?;
-    let vars = job_dir.join("extra_vars.json");
-    write_private(
-        &vars,
-        &serde_json::to_vec(&spec.extra_vars).unwrap_or_else(|_| b"{}".to_vec()),
-    )
-    .map_err(|e| format!("cannot write {}: {e}", vars.display()))?;
-    let mut args: Vec<OsString> = vec!["-i".into()];
-    match &spec.inventory {
-        Inventory::Hosts(_) => args.push(spec.inventory.display().into()),
-        Inventory::File(rel) => {
-            let path = state
-                .project
-                .resolve(rel)
-                .filter(|p| p.starts_with(state.project.root().join("inventories")) && p.is_file())
-                .ok_or_else(|| format!("inventory {rel} is no longer a file under inventories/"))?;
-            args.push(path.into());
+/// A store that is away for a moment (Redis restarting) must not turn a run that ended well
+/// into a lost one: the end is retried, and meanwhile the job stays in `runs`, so heartbeats
+/// keep its lease. After `FINISH_RETRY` the reaper's verdict stands.
+async fn record_end(state: &AppState, id: job_core::JobId, finish: Finish) {
+    let deadline = tokio::time::Instant::now() + FINISH_RETRY;
+    loop {
+        match state.store.finish(id, finish.clone()).await {
+            Ok(_) => return,
+            Err(e) if tokio::time::Instant::now() >= deadline => {
+                tracing::error!(job = %id, error = %e, "could not record the end of a run; giving up");
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(job = %id, error = %e, "could not record the end of a run; retrying");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
         }
     }
-    args.push("-e".into());
-    let mut at = OsString::from("@");
-    at.push(&vars);
-    args.push(at);
-    if let Some(limit) = &spec.limit {
-        args.push(format!("--limit={limit}").into());
-    }
-    if let Some(tags) = &spec.tags {
-        args.push(format!("--tags={}", tags.join(",")).into());
-    }
-    if spec.check {
-        args.push("--check".into());
-    }
-    args.push(playbook.into());
-    let run = Spec {
-        program: state.ansible_playbook.clone(),
-        args,
-        cwd: state.project.root().to_path_buf(),
-        env: environment(callback_dir),
-        timeout: spec.timeout.map(Duration::from_secs),
-        grace: state.grace,
-        events_fd: true,
-    };
-    Ok((run, claim))
-}
-
-fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
-        .open(path)?;
-    f.write_all(data)?;
-    f.sync_all()
-}
-
-/// Only these reach ansible-playbook from the service's environment (plus the operator's
-/// ANSIBLE_* settings): a token or a cloud credential in the service's env stays there.
-const PASSED: [&str; 11] = [
-    "PATH",
-    "HOME",
-    "USER",
-    "LOGNAME",
-    "LANG",
-    "LANGUAGE",
-    "TZ",
-    "TMPDIR",
-    "SSH_AUTH_SOCK",
-    "VIRTUAL_ENV",
-    "TERM",
-];
-
-fn environment(callback_dir: &Path) -> Vec<(OsString, OsString)> {
-    let mut env: Vec<(OsString, OsString)> = Vec::new();
-    let mut enabled = String::new();
-    let mut plugin_dirs = callback_dir.as_os_str().to_owned();
-    for (k, v) in std::env::vars_os() {
-        let Some(key) = k.to_str() else { continue };
-        match key {
-            "ANSIBLE_CALLBACKS_ENABLED" | "ANSIBLE_CALLBACK_WHITELIST" => {
-                enabled = v.to_string_lossy().into_owned();
-            }
-            "ANSIBLE_CALLBACK_PLUGINS" => {
-                plugin_dirs.push(":");
-                plugin_dirs.push(&v);
-            }
-            "ANSIBLE_FORCE_COLOR" | "ANSIBLE_NOCOLOR" | "JOB_EVENTS_FD" => {}
-            _ if PASSED.contains(&key) || key.starts_with("LC_") || key.starts_with("ANSIBLE_") => {
-                env.push((k, v));
-            }
-            _ => {}
-        }
-    }
-    let enabled = if enabled.trim().is_empty() {
-        "job_events".to_string()
-    } else {
-        format!("{enabled},job_events")
-    };
-    env.extend([
-        ("ANSIBLE_CALLBACK_PLUGINS".into(), plugin_dirs),
-        ("ANSIBLE_CALLBACKS_ENABLED".into(), enabled.into()),
-        ("JOB_EVENTS_FD".into(), "3".into()),
-        ("ANSIBLE_NOCOLOR".into(), "1".into()),
-        ("ANSIBLE_FORCE_COLOR".into(), "0".into()),
-        ("ANSIBLE_RETRY_FILES_ENABLED".into(), "0".into()),
-        ("PYTHONUNBUFFERED".into(), "1".into()),
-    ]);
-    env
 }
 
 async fn execute(
@@ -297,7 +179,15 @@ async fn execute(
             _ = tick.tick() => flush(state, job, &mut out, &mut events).await,
         }
     }
-    flush(state, job, &mut out, &mut events).await;
+    // The last of it, with the same patience as the end itself (record_end).
+    let deadline = tokio::time::Instant::now() + FINISH_RETRY;
+    loop {
+        flush(state, job, &mut out, &mut events).await;
+        if (out.is_empty() && events.is_empty()) || tokio::time::Instant::now() >= deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
     let outcome = match run.await {
         Ok(o) => o,
         Err(e) => {
@@ -338,19 +228,26 @@ async fn execute(
     }
 }
 
+/// What the store refused stays here and goes with the next flush.
 async fn flush(state: &AppState, job: &Job, out: &mut Vec<u8>, events: &mut Vec<Value>) {
     if !out.is_empty() {
-        if let Err(e) = state.store.append_output(job.id, std::mem::take(out)).await {
-            tracing::error!(job = %job.id, error = %e, "could not store output");
+        if let Err(e) = state.store.append_output(job.id, out.clone()).await {
+            tracing::warn!(job = %job.id, error = %e, "could not store output; kept for the next try");
+            if out.len() > HELD_MAX {
+                out.drain(..out.len() - HELD_MAX);
+            }
+        } else {
+            out.clear();
         }
     }
     if !events.is_empty() {
-        if let Err(e) = state
-            .store
-            .append_events(job.id, std::mem::take(events))
-            .await
-        {
-            tracing::error!(job = %job.id, error = %e, "could not store events");
+        if let Err(e) = state.store.append_events(job.id, events.clone()).await {
+            tracing::warn!(job = %job.id, error = %e, "could not store events; kept for the next try");
+            if events.len() > 10_000 {
+                events.drain(..events.len() - 10_000);
+            }
+        } else {
+            events.clear();
         }
         state.changed();
     }
