@@ -14,6 +14,8 @@ use serde_json::Value;
 
 use crate::model::{Finish, Job, JobId, JobSpec, Status};
 
+#[cfg(test)]
+mod contract;
 pub mod redis;
 pub mod sqlite;
 mod writer;

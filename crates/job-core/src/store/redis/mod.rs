@@ -1,25 +1,495 @@
-// TEMP stub for compiling job-service; replaced by h-store.
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
+//! The Redis store: jobs, queue, leases and names in one Redis, shared by API processes and
+//! workers on many machines. Every change of more than one key is one Lua script (lua/), so
+//! each check-then-act is atomic; the layout and the failure cases are in docs/design.md.
+//!
+//! One multiplexed connection (a `ConnectionManager`, which reconnects by itself) carries every
+//! call but the blocking `BLMOVE` of a worker, which holds a connection of its own.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::Duration;
+
 use async_trait::async_trait;
-use super::*;
-use crate::model::*;
-pub struct RedisOptions { pub lease: Duration, pub ttl: Duration, pub stdout_cap: u64, pub block: Duration }
-pub struct RedisStore;
-impl RedisStore { pub async fn connect(_url: &str, _o: RedisOptions) -> Result<Self> { Err(StoreError::Commit("stub".into())) } }
+use futures_util::StreamExt;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
+use redis::{AsyncConnectionConfig, Client, Value};
+use serde_json::Value as Json;
+
+use super::{
+    Beat, Cancel, ChangeFn, Event, ListQuery, Lost, OutputSlice, Page, Result, Store, StoreError,
+    Submitted,
+};
+use crate::fingerprint;
+use crate::model::{Finish, Job, JobId, JobSpec, Reason, Restart, Status};
+
+mod reply;
+mod scripts;
+#[cfg(test)]
+mod tests;
+
+use scripts::Scripts;
+
+const P: &str = "{ajs}:";
+
+#[derive(Clone, Copy, Debug)]
+pub struct RedisOptions {
+    /// How long a worker may go silent before its running jobs are lost.
+    pub lease: Duration,
+    /// Written into each job this process submits: how long it is kept once it ended.
+    pub ttl: Duration,
+    /// Written into each job this process submits: stdout bytes kept.
+    pub stdout_cap: u64,
+    /// How long one `claim` waits for a job.
+    pub block: Duration,
+}
+
+pub struct RedisStore {
+    client: Client,
+    conn: ConnectionManager,
+    scripts: Scripts,
+    opts: RedisOptions,
+    /// A worker's blocking connection, by worker name; dropped on error, made again next time.
+    claimers: Mutex<HashMap<String, MultiplexedConnection>>,
+}
+
+fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl RedisStore {
+    /// Connects and checks that this is a Redis with scripting (`PING`, then a script) before
+    /// anything starts.
+    pub async fn connect(url: &str, opts: RedisOptions) -> Result<Self> {
+        let client = Client::open(url)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(3)))
+            .set_response_timeout(Some(Duration::from_secs(10)))
+            .set_number_of_retries(2)
+            .set_max_delay(Duration::from_secs(1));
+        let mut conn = client.get_connection_manager_with_config(config).await?;
+        let _: String = redis::cmd("PING").query_async(&mut conn).await?;
+        let store = Self {
+            client,
+            conn,
+            scripts: Scripts::new(),
+            opts,
+            claimers: Mutex::default(),
+        };
+        store.scripts.load(&mut store.conn()).await?;
+        Ok(store)
+    }
+
+    fn conn(&self) -> ConnectionManager {
+        self.conn.clone()
+    }
+
+    async fn claimer(&self, worker: &str) -> Result<MultiplexedConnection> {
+        if let Some(c) = self.claimers_map().get(worker) {
+            return Ok(c.clone());
+        }
+        // Above the block time: redis-rs times a request out after 500 ms by default.
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(3)))
+            .set_response_timeout(Some(self.opts.block + Duration::from_secs(5)));
+        let c = self
+            .client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await?;
+        self.claimers_map().insert(worker.to_string(), c.clone());
+        Ok(c)
+    }
+
+    fn claimers_map(&self) -> std::sync::MutexGuard<'_, HashMap<String, MultiplexedConnection>> {
+        self.claimers.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn take(&self, worker: &str) -> Result<Option<String>> {
+        let mut c = self.claimer(worker).await?;
+        let moved: redis::RedisResult<Option<String>> = redis::cmd("BLMOVE")
+            .arg(format!("{P}q"))
+            .arg(format!("{P}w:{worker}"))
+            .arg("RIGHT")
+            .arg("LEFT")
+            .arg(self.opts.block.as_secs_f64())
+            .query_async(&mut c)
+            .await;
+        if moved.is_err() {
+            self.claimers_map().remove(worker);
+        }
+        Ok(moved?)
+    }
+}
+
+fn kind_and_job(v: &Value) -> Result<(String, Option<Job>)> {
+    let parts = reply::items(v);
+    let kind = parts.first().and_then(reply::text).unwrap_or_default();
+    let job = match parts.get(1) {
+        Some(view) => reply::job(view)?,
+        None => None,
+    };
+    Ok((kind, job))
+}
+
+fn vanished(what: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what}: the job vanished in the same step"))
+}
+
 #[async_trait]
 impl Store for RedisStore {
-    async fn submit(&self, _spec: JobSpec) -> Result<Submitted> { todo!() }
-    async fn get(&self, _id: JobId) -> Result<Option<Job>> { todo!() }
-    async fn list(&self, _q: ListQuery) -> Result<Page> { todo!() }
-    async fn claim(&self, _worker: &str) -> Result<Option<Job>> { todo!() }
-    async fn set_pid(&self, _id: JobId, _pid: u32, _start_time: u64) -> Result<()> { todo!() }
-    async fn append_output(&self, _id: JobId, _chunk: Vec<u8>) -> Result<()> { todo!() }
-    async fn output(&self, _id: JobId, _offset: u64, _max: usize) -> Result<Option<OutputSlice>> { todo!() }
-    async fn append_events(&self, _id: JobId, _events: Vec<serde_json::Value>) -> Result<()> { todo!() }
-    async fn events(&self, _id: JobId, _after: i64, _limit: usize) -> Result<Vec<Event>> { todo!() }
-    async fn finish(&self, _id: JobId, _finish: Finish) -> Result<Option<Job>> { todo!() }
-    async fn cancel(&self, _id: JobId) -> Result<Cancel> { todo!() }
-    async fn recover(&self) -> Result<Vec<Lost>> { todo!() }
-    async fn purge(&self, _ended_before: i64) -> Result<u64> { todo!() }
-    async fn counts(&self) -> Result<Vec<(Status, u64)>> { todo!() }
+    async fn submit(&self, spec: JobSpec) -> Result<Submitted> {
+        let id = JobId::new();
+        let spec_json =
+            serde_json::to_string(&spec).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let restart = match spec.restart {
+            Restart::Never => "never",
+            Restart::OnFailure => "on_failure",
+            Restart::Always => "always",
+        };
+        let v: Value = self
+            .scripts
+            .submit
+            .arg(id.to_string())
+            .arg(spec.name.as_deref().unwrap_or(""))
+            .arg(fingerprint::of(&spec))
+            .arg(spec_json)
+            .arg(restart)
+            .arg(self.opts.ttl.as_secs())
+            .arg(self.opts.stdout_cap.max(1))
+            .invoke_async(&mut self.conn())
+            .await?;
+        let (kind, job) = kind_and_job(&v)?;
+        let job = job.ok_or_else(|| vanished("submit"))?;
+        Ok(match kind.as_str() {
+            "created" => Submitted::Created(job),
+            "conflict" => Submitted::Conflict(job),
+            _ => Submitted::Attached(job),
+        })
+    }
+
+    async fn get(&self, id: JobId) -> Result<Option<Job>> {
+        let (hash, out): (Value, Value) = redis::pipe()
+            .atomic()
+            .cmd("HGETALL")
+            .arg(format!("{P}job:{id}"))
+            .cmd("GET")
+            .arg(format!("{P}out:{id}"))
+            .query_async(&mut self.conn())
+            .await?;
+        let stdout = reply::bytes(&out).map(|b| String::from_utf8_lossy(b).into_owned());
+        reply::from_hash(&hash, stdout)
+    }
+
+    async fn list(&self, q: ListQuery) -> Result<Page> {
+        let limit = q.limit.clamp(1, 500) as usize;
+        let key = match (&q.name, q.status) {
+            (Some(name), _) => format!("{P}named:{name}"),
+            (None, Some(st)) => format!("{P}status:{}", st.as_str()),
+            (None, None) => format!("{P}jobs"),
+        };
+        let mut conn = self.conn();
+        let mut jobs = Vec::new();
+        let mut max = q.cursor.map_or("+inf".to_string(), |c| format!("({c}"));
+        // Filters on top of the index (a status within a name) and expired jobs mean a page may
+        // need more than one batch.
+        'pages: loop {
+            let ids: Vec<String> = redis::cmd("ZREVRANGEBYSCORE")
+                .arg(&key)
+                .arg(&max)
+                .arg("-inf")
+                .arg("WITHSCORES")
+                .arg("LIMIT")
+                .arg(0)
+                .arg(limit + 1)
+                .query_async(&mut conn)
+                .await?;
+            if ids.is_empty() {
+                break;
+            }
+            let pairs: Vec<(String, String)> = ids
+                .chunks(2)
+                .filter_map(|p| match p {
+                    [id, score] => Some((id.clone(), score.clone())),
+                    _ => None,
+                })
+                .collect();
+            let mut pipe = redis::pipe();
+            for (id, _) in &pairs {
+                pipe.cmd("HGETALL").arg(format!("{P}job:{id}"));
+            }
+            let hashes: Vec<Value> = pipe.query_async(&mut conn).await?;
+            for ((id, score), hash) in pairs.iter().zip(hashes.iter()) {
+                max = format!("({score}");
+                match reply::from_hash(hash, None)? {
+                    Some(mut job) if q.status.is_none_or(|s| s == job.status) => {
+                        job.stdout = None;
+                        jobs.push(job);
+                        if jobs.len() > limit {
+                            break 'pages;
+                        }
+                    }
+                    Some(_) => {}
+                    None => {
+                        // Expired: its index entry goes too.
+                        let _: redis::RedisResult<i64> = redis::cmd("ZREM")
+                            .arg(&key)
+                            .arg(id)
+                            .query_async(&mut conn)
+                            .await;
+                    }
+                }
+            }
+            if pairs.len() <= limit {
+                break;
+            }
+        }
+        let next_cursor = if jobs.len() > limit {
+            jobs.truncate(limit);
+            jobs.last().map(|j| j.seq)
+        } else {
+            None
+        };
+        Ok(Page { jobs, next_cursor })
+    }
+
+    async fn claim(&self, worker: &str) -> Result<Option<Job>> {
+        let _: i64 = self
+            .scripts
+            .touch
+            .arg(worker)
+            .arg(ms(self.opts.lease))
+            .invoke_async(&mut self.conn())
+            .await?;
+        let Some(id) = self.take(worker).await? else {
+            return Ok(None);
+        };
+        let v: Value = self
+            .scripts
+            .start
+            .arg(&id)
+            .arg(worker)
+            .arg(ms(self.opts.lease))
+            .invoke_async(&mut self.conn())
+            .await?;
+        reply::job(&v)
+    }
+
+    async fn set_pid(&self, id: JobId, pid: u32, start_time: u64) -> Result<()> {
+        let _: i64 = self
+            .scripts
+            .set_pid
+            .arg(id.to_string())
+            .arg(pid)
+            .arg(start_time)
+            .invoke_async(&mut self.conn())
+            .await?;
+        Ok(())
+    }
+
+    async fn append_output(&self, id: JobId, chunk: Vec<u8>) -> Result<()> {
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        let _: i64 = self
+            .scripts
+            .append
+            .arg(id.to_string())
+            .arg(chunk)
+            .invoke_async(&mut self.conn())
+            .await?;
+        Ok(())
+    }
+
+    async fn output(&self, id: JobId, offset: u64, max: usize) -> Result<Option<OutputSlice>> {
+        let v: Value = self
+            .scripts
+            .output
+            .arg(id.to_string())
+            .arg(offset)
+            .arg(max)
+            .invoke_async(&mut self.conn())
+            .await?;
+        let parts = reply::items(&v);
+        let (Some(start), Some(data)) = (parts.first(), parts.get(1)) else {
+            return Ok(None);
+        };
+        let start: u64 = reply::text(start)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| StoreError::Corrupt(format!("job {id}: output offset")))?;
+        let data = reply::bytes(data).unwrap_or_default().to_vec();
+        let next = start + data.len() as u64;
+        Ok(Some(OutputSlice { start, data, next }))
+    }
+
+    async fn append_events(&self, id: JobId, events: Vec<Json>) -> Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut call = self.scripts.events.arg(id.to_string());
+        for ev in &events {
+            call.arg(ev.to_string());
+        }
+        let _: i64 = call.invoke_async(&mut self.conn()).await?;
+        Ok(())
+    }
+
+    async fn events(&self, id: JobId, after: i64, limit: usize) -> Result<Vec<Event>> {
+        let after = after.max(0);
+        let last = after + i64::try_from(limit).unwrap_or(i64::MAX / 2) - 1;
+        let items: Vec<String> = redis::cmd("LRANGE")
+            .arg(format!("{P}ev:{id}"))
+            .arg(after)
+            .arg(last)
+            .query_async(&mut self.conn())
+            .await?;
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(i, data)| {
+                let data = serde_json::from_str(&data)
+                    .map_err(|e| StoreError::Corrupt(format!("job {id}: event: {e}")))?;
+                Ok(Event {
+                    seq: after + 1 + i as i64,
+                    data,
+                })
+            })
+            .collect()
+    }
+
+    async fn finish(&self, id: JobId, finish: Finish) -> Result<Option<Job>> {
+        let stats = match &finish.stats {
+            Some(s) => serde_json::to_string(s).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            None => String::new(),
+        };
+        let v: Value = self
+            .scripts
+            .finish
+            .arg(id.to_string())
+            .arg(finish.status.as_str())
+            .arg(finish.reason.map_or("", Reason::as_str))
+            .arg(finish.rc.map(|rc| rc.to_string()).unwrap_or_default())
+            .arg(stats)
+            .invoke_async(&mut self.conn())
+            .await?;
+        reply::job(&v)
+    }
+
+    async fn cancel(&self, id: JobId) -> Result<Cancel> {
+        let v: Value = self
+            .scripts
+            .cancel
+            .arg(id.to_string())
+            .invoke_async(&mut self.conn())
+            .await?;
+        let (kind, job) = kind_and_job(&v)?;
+        let Some(job) = job else {
+            return Ok(Cancel::NotFound);
+        };
+        Ok(match kind.as_str() {
+            "canceled" => Cancel::Canceled(job),
+            "requested" => Cancel::Requested(job),
+            _ => Cancel::Ended(job),
+        })
+    }
+
+    /// Nothing to do at start: other processes may be running jobs right now; the reaper
+    /// ends those whose worker really died.
+    async fn recover(&self) -> Result<Vec<Lost>> {
+        Ok(Vec::new())
+    }
+
+    async fn purge(&self, ended_before: i64) -> Result<u64> {
+        let mut total = 0;
+        loop {
+            let n: u64 = self
+                .scripts
+                .purge
+                .arg(ended_before)
+                .invoke_async(&mut self.conn())
+                .await?;
+            total += n;
+            if n < 500 {
+                return Ok(total);
+            }
+        }
+    }
+
+    async fn counts(&self) -> Result<Vec<(Status, u64)>> {
+        let mut pipe = redis::pipe();
+        for st in Status::ALL {
+            pipe.cmd("ZCARD").arg(format!("{P}status:{}", st.as_str()));
+        }
+        let n: Vec<u64> = pipe.query_async(&mut self.conn()).await?;
+        Ok(Status::ALL.into_iter().zip(n).collect())
+    }
+
+    fn claim_waits(&self) -> bool {
+        true
+    }
+
+    async fn heartbeat(&self, workers: &[String], running: &[JobId]) -> Result<Beat> {
+        let mut call = self.scripts.heartbeat.arg(ms(self.opts.lease));
+        call.arg(workers.len());
+        for w in workers {
+            call.arg(w);
+        }
+        for id in running {
+            call.arg(id.to_string());
+        }
+        let v: Value = call.invoke_async(&mut self.conn()).await?;
+        let parts = reply::items(&v);
+        Ok(Beat {
+            cancel: parts.first().map(reply::ids).unwrap_or_default(),
+            gone: parts.get(1).map(reply::ids).unwrap_or_default(),
+        })
+    }
+
+    async fn reap(&self, me: &str) -> Result<Vec<JobId>> {
+        // The lock outlives one pass and ends before the next: one reaper per period.
+        let lock = ms(self.opts.lease / 10).clamp(200, 4000);
+        let v: Value = self
+            .scripts
+            .reap
+            .arg(me)
+            .arg(lock)
+            .invoke_async(&mut self.conn())
+            .await?;
+        Ok(reply::ids(&v))
+    }
+
+    async fn leave(&self, worker: &str) -> Result<()> {
+        let _: i64 = self
+            .scripts
+            .leave
+            .arg(worker)
+            .invoke_async(&mut self.conn())
+            .await?;
+        self.claimers_map().remove(worker);
+        Ok(())
+    }
+
+    fn watch_changes(&self, changed: ChangeFn) {
+        let client = self.client.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Ok(mut sub) = client.get_async_pubsub().await {
+                    if sub.subscribe(format!("{P}changed")).await.is_ok() {
+                        // Whatever changed while nobody listened: tell the waiters to look.
+                        changed(JobId(uuid::Uuid::nil()));
+                        let mut messages = sub.on_message();
+                        while let Some(msg) = messages.next().await {
+                            let id = msg
+                                .get_payload::<String>()
+                                .ok()
+                                .and_then(|s| s.parse().ok())
+                                .unwrap_or(JobId(uuid::Uuid::nil()));
+                            changed(id);
+                        }
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        });
+    }
 }
