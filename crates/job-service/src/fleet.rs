@@ -10,6 +10,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use job_core::StoreError;
+
 use crate::orphans;
 use crate::state::AppState;
 
@@ -48,7 +50,13 @@ async fn beat(state: Arc<AppState>, workers: Vec<String>, rhythm: Rhythm) {
         if workers.is_empty() && running.is_empty() {
             renewed = sent;
         } else {
-            match state.store.heartbeat(&workers, &running).await {
+            // A Redis that hangs (stopped, a link dropping packets) must not hold up the check
+            // below: a call gets a quarter of the lease.
+            let call = state.store.heartbeat(&workers, &running);
+            match tokio::time::timeout(rhythm.lease / 4, call)
+                .await
+                .unwrap_or(Err(StoreError::Timeout(rhythm.lease / 4)))
+            {
                 Ok(beat) => {
                     renewed = sent;
                     if fenced {

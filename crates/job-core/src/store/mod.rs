@@ -32,6 +32,8 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
     #[error("store: the write was not committed: {0}")]
     Commit(String),
+    #[error("store: no answer within {0:?}")]
+    Timeout(std::time::Duration),
     #[error("store: a blocking task failed: {0}")]
     Join(String),
 }
