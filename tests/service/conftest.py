@@ -23,6 +23,7 @@ import uuid
 import pytest
 
 from procs import kill_leftovers
+from redisd import RedisServer
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 HERE = pathlib.Path(__file__).resolve().parent
@@ -221,8 +222,10 @@ class Client:
 # --------------------------------------------------------------------------------------- service
 class Service:
     def __init__(self, root: pathlib.Path, workers=2, stub=False, token=None, listen=None,
-                 extra_args=(), env=None, grace='2s'):
+                 extra_args=(), env=None, grace='2s', backend='embedded'):
         self.root = root
+        self.backend = backend
+        self.redis = RedisServer(root / 'redis') if backend == 'redis' else None
         self.project = root / 'project'
         self.data_dir = root / 'data'
         if not self.project.exists():
@@ -234,6 +237,8 @@ class Service:
         self.args = [str(service_bin()), 'serve', '--project-dir', str(self.project), '--data-dir',
                      str(self.data_dir), '--listen', self.listen, '--workers', str(workers),
                      '--ansible-playbook', str(self.playbook_bin), '--grace', grace, *extra_args]
+        if self.redis is not None:
+            self.args += ['--redis-url', self.redis.url()]
         if token is not None:
             tf = root / 'token'
             tf.write_text(token + '\n')
@@ -245,6 +250,8 @@ class Service:
         self.starts = 0
 
     def start(self):
+        if self.redis is not None and not self.redis.ping():
+            self.redis.start()
         self.starts += 1
         self.log = self.root / f'service-{self.starts}.log'
         with open(self.log, 'wb') as log:
@@ -295,6 +302,8 @@ class Service:
                 except ProcessLookupError:
                     pass
             kill_leftovers(self.project)
+            if self.redis is not None:
+                self.redis.stop()
 
 
 def make_project(dest: pathlib.Path) -> None:
@@ -306,13 +315,15 @@ def make_project(dest: pathlib.Path) -> None:
 
 
 class Launcher:
-    def __init__(self, base: pathlib.Path):
+    def __init__(self, base: pathlib.Path, backend='embedded'):
         self.base = base
+        self.backend = backend
         self.services: list[Service] = []
 
     def __call__(self, start=True, **kw) -> Service:
         root = self.base / f's{len(self.services)}'
         root.mkdir(parents=True)
+        kw.setdefault('backend', self.backend)
         svc = Service(root, **kw)
         self.services.append(svc)
         return svc.start() if start else svc
@@ -322,17 +333,31 @@ class Launcher:
             svc.cleanup()
 
 
+BACKENDS = ('embedded', 'redis')
+
+
+def pytest_configure(config):
+    config.addinivalue_line('markers', 'backends(*names): run the test on these stores only (default: all)')
+
+
+def pytest_generate_tests(metafunc):
+    """Every test that starts a service runs on each store: the API's contract is the same."""
+    if 'backend' in metafunc.fixturenames:
+        only = metafunc.definition.get_closest_marker('backends')
+        metafunc.parametrize('backend', list(only.args) if only else list(BACKENDS), scope='module')
+
+
 @pytest.fixture
-def service(tmp_path):
+def service(tmp_path, backend):
     """A factory: service(workers=2, stub=False, token=None, ...) starts one and returns it."""
-    launcher = Launcher(tmp_path)
+    launcher = Launcher(tmp_path, backend)
     yield launcher
     launcher.close()
 
 
 @pytest.fixture(scope='module')
-def module_service(tmp_path_factory):
-    launcher = Launcher(tmp_path_factory.mktemp('svc'))
+def module_service(tmp_path_factory, backend):
+    launcher = Launcher(tmp_path_factory.mktemp('svc'), backend)
     yield launcher
     launcher.close()
 

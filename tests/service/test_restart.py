@@ -8,9 +8,12 @@ from __future__ import annotations
 import sqlite3
 import time
 
+import pytest
+
 from procs import deep_tree, descendants, group, in_dir, wait_gone, wait_leader
 
 
+@pytest.mark.backends('embedded')  # the SQLite file; Redis: test_redis.py, test_multihost.py
 def test_kill9_then_restart(service):
     svc = service(workers=1)
     c = svc.client
@@ -62,6 +65,7 @@ def test_graceful_restart_keeps_everything(service):
     assert sorted(j['job_id'] for j in c.jobs()) == sorted(ids)
 
 
+@pytest.mark.backends('embedded')  # the SQLite file; Redis: test_redis.py, test_multihost.py
 def test_kill9_while_the_playbook_writes(service):
     """ansible-playbook dies of the closed stdout pipe soon after the kill: its long-running
     child must not outlive the restart."""
@@ -81,6 +85,7 @@ def test_kill9_while_the_playbook_writes(service):
     assert not in_dir(svc.project), f'left in the project dir: {in_dir(svc.project)}'
 
 
+@pytest.mark.backends('embedded')  # the SQLite file; Redis: test_redis.py, test_multihost.py
 def test_sigterm_claims_nothing_more_and_stops_runs_after_the_grace(service):
     """On SIGTERM a worker whose run ended takes no queued job: that job stays pending for the
     next start. A run still going at the end of --grace is stopped and ends failed/lost."""

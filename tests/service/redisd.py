@@ -1,0 +1,91 @@
+# Copyright (c) 2026 rstyczynski.ansible contributors
+# SPDX-License-Identifier: MIT
+"""A real redis-server (Debian's package) for one test: its own free port, its own dir, the
+append-only file on (so a restart keeps everything), stopped at the end. No mock anywhere."""
+
+from __future__ import annotations
+
+import pathlib
+import shutil
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def redis_server_bin() -> str:
+    found = shutil.which('redis-server')
+    if not found:
+        pytest.fail('redis-server is not installed: apt-get install redis-server (.ci/run does it)')
+    return found
+
+
+class RedisServer:
+    def __init__(self, root: pathlib.Path, bind=('127.0.0.1',), port=None):
+        self.dir = root
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.bind = list(bind)
+        self.port = port or free_port()
+        self.proc = None
+        self.starts = 0
+
+    def url(self, host='127.0.0.1') -> str:
+        return f'redis://{host}:{self.port}'
+
+    def start(self):
+        self.starts += 1
+        log = open(self.dir / f'redis-{self.starts}.log', 'wb')  # pylint: disable=consider-using-with
+        self.proc = subprocess.Popen(
+            [redis_server_bin(), '--port', str(self.port), '--bind', *self.bind, '--dir', str(self.dir),
+             '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--protected-mode', 'no'],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()
+        deadline = time.monotonic() + 15
+        while not self.ping():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f'redis-server on port {self.port} did not start:\n' + self.log())
+            time.sleep(0.02)
+        return self
+
+    def ping(self) -> bool:
+        try:
+            with socket.create_connection(('127.0.0.1', self.port), timeout=1) as s:
+                s.sendall(b'PING\r\n')
+                return s.recv(16).startswith(b'+PONG')
+        except OSError:
+            return False
+
+    def command(self, *args) -> bytes:
+        """One command, its raw RESP answer (enough for tests: LLEN, ZCARD, DBSIZE...)."""
+        wire = f'*{len(args)}\r\n'.encode() + b''.join(
+            f'${len(str(a).encode())}\r\n'.encode() + str(a).encode() + b'\r\n' for a in args)
+        with socket.create_connection(('127.0.0.1', self.port), timeout=5) as s:
+            s.sendall(wire)
+            return s.recv(65536)
+
+    def log(self) -> str:
+        logs = sorted(self.dir.glob('redis-*.log'))
+        return logs[-1].read_text(errors='replace')[-3000:] if logs else ''
+
+    def stop(self, sig=signal.SIGTERM):
+        """SIGTERM: Redis flushes its append-only file and exits, as a service manager stops it."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(sig)
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+
+    def restart(self):
+        self.stop()
+        return self.start()
