@@ -222,11 +222,14 @@ class Client:
 # --------------------------------------------------------------------------------------- service
 class Service:
     def __init__(self, root: pathlib.Path, workers=2, stub=False, token=None, listen=None,
-                 extra_args=(), env=None, grace='2s', backend='embedded'):
+                 extra_args=(), env=None, grace='2s', backend='embedded', redis=None, project=None):
         self.root = root
-        self.backend = backend
-        self.redis = RedisServer(root / 'redis') if backend == 'redis' else None
-        self.project = root / 'project'
+        # A RedisServer given by the test is shared (several API processes, workers) and the
+        # test stops it; otherwise each service on the redis backend gets one of its own.
+        self.shared_redis = redis is not None
+        self.backend = 'redis' if redis is not None else backend
+        self.redis = redis or (RedisServer(root / 'redis') if backend == 'redis' else None)
+        self.project = project or root / 'project'
         self.data_dir = root / 'data'
         if not self.project.exists():
             make_project(self.project)
@@ -302,7 +305,7 @@ class Service:
                 except ProcessLookupError:
                     pass
             kill_leftovers(self.project)
-            if self.redis is not None:
+            if self.redis is not None and not self.shared_redis:
                 self.redis.stop()
 
 
