@@ -118,7 +118,9 @@ test-e2e: collection ssh-target
 	$(PY) -m pytest -q -n 2 tests/e2e
 
 # The job service's API against the real binary on loopback ports, with real ansible-playbook runs.
+# On the embedded store and on Redis (a redis-server per test), plus workers in network namespaces.
 test-service: venv build
+	tests/env/packages.sh
 	$(PY) -m pytest -q -n 3 tests/service
 
 # The smoke set (the demo, the roles save+load, async_task, async_wait, async_kill), on connection
