@@ -9,6 +9,7 @@ VENV        := $(CURDIR)/.venv
 PRIMARY_PY  := 3.13
 MATRIX      := 2.15:3.11 2.19:3.11
 OCI_VENV    := $(CURDIR)/.venv-oci
+SEED_VENV   := $(CURDIR)/.venv-seed
 PY          := $(VENV)/bin/python
 COLLECTIONS := $(CURDIR)/.collections
 INSTALLED   := $(COLLECTIONS)/ansible_collections/rstyczynski/ansible
@@ -22,7 +23,7 @@ export ANSIBLE_NOCOWS := 1
 export ANSIBLE_RETRY_FILES_ENABLED := 0
 export PATH := $(VENV)/bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help venv oci-venv build collection install demo bench test test-rust test-aarch64 test-lint test-sanity test-integration test-e2e test-service test-oci test-unit test-matrix matrix-venvs fuzz ssh-target clean
+.PHONY: help venv oci-venv seed-venv build collection install demo bench test test-rust test-aarch64 test-lint test-sanity test-integration test-e2e test-service test-oci test-unit test-matrix matrix-venvs fuzz ssh-target clean
 
 help:
 	@echo "make demo   - set up, build, install the collection and run the named-job demo"
@@ -52,6 +53,14 @@ $(OCI_VENV)/.stamp: tests/oci/requirements.txt
 	$(OCI_VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/oci/requirements.txt
 	touch $@
 
+# The seed's own stack (FastAPI + rq + ansible-runner), the job service's benchmark anchor.
+seed-venv: $(SEED_VENV)/.stamp
+$(SEED_VENV)/.stamp: bench/seed/requirements.txt scripts/python-for.sh
+	rm -rf $(SEED_VENV)
+	"$$(scripts/python-for.sh $(PRIMARY_PY))" -m venv $(SEED_VENV)
+	$(SEED_VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/seed/requirements.txt
+	touch $@
+
 # The modules for every target platform, and the job service for this machine (own profile).
 build:
 	scripts/build-binaries.sh
@@ -78,7 +87,8 @@ demo: collection
 	examples/demo.sh
 
 # Not part of `make test`: timings need a quiet machine.
-bench: collection ssh-target oci-venv
+bench: collection ssh-target oci-venv seed-venv
+	tests/env/packages.sh
 	cargo build --profile service --locked --bin ansible-job-service --bin loadgen
 	$(PY) bench/run_all.py
 

@@ -21,6 +21,7 @@ import poll_cost  # noqa: E402  pylint: disable=wrong-import-position
 import records  # noqa: E402  pylint: disable=wrong-import-position
 import service  # noqa: E402  pylint: disable=wrong-import-position
 import sizes  # noqa: E402  pylint: disable=wrong-import-position
+import versus_seed  # noqa: E402  pylint: disable=wrong-import-position
 from common import BIN, REPO, table  # noqa: E402  pylint: disable=wrong-import-position
 
 NOTES = REPO / 'bench' / 'performance-notes.md'
@@ -49,7 +50,9 @@ def main():
     rows += module_alone.measure(reps=50 if q else 1000, anchor_reps=5 if q else 30)
     rows += records.measure(reps=1 if q else 3, n=10)
     rows += oci.measure(reps=3 if q else 10)
-    rows += service.measure(reps=1 if q else 5, quick=q)
+    seed_rows, seed = versus_seed.measure(quick=q)
+    rows += service.measure(reps=1 if q else 5, quick=q, seed=seed)
+    rows += seed_rows
     rows += sizes.measure()
     elapsed = time.monotonic() - t0
     text = table(rows)
