@@ -17,6 +17,7 @@ import http.client
 import json
 import pathlib
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -80,7 +81,6 @@ def stamp(text):
 
 
 def loadgen(*args):
-    import subprocess  # pylint: disable=import-outside-toplevel
     r = subprocess.run([str(LOADGEN), *map(str, args)], capture_output=True, text=True, check=False)
     if r.returncode != 0:
         sys.exit(f'loadgen {args}: {r.stderr}')
