@@ -93,12 +93,17 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// Workers of one process are named `<name>:<pid>:<n>`; the name defaults to the host's.
+/// Workers of one process are named `<name>:<pid>.<random>:<n>`; the name defaults to the
+/// host's. A worker's name keys its leases and its list in Redis, so it must be unique across
+/// machines: containers share pids (often 1) and an operator may give two machines one name.
 pub fn worker_names(name: Option<&str>, n: usize) -> Vec<String> {
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
     let base = name.unwrap_or(host.trim());
     let pid = std::process::id();
-    (0..n).map(|i| format!("{base}:{pid}:{i}")).collect()
+    // The random tail of a UUID v7 (its first half is the clock).
+    let id = job_core::JobId::new().to_string();
+    let tag = &id[id.len() - 6..];
+    (0..n).map(|i| format!("{base}:{pid}.{tag}:{i}")).collect()
 }
 
 pub fn check_name(name: &str) -> Result<(), Failure> {
@@ -172,6 +177,15 @@ mod tests {
         assert_eq!(redact("redis://:s3cret@db:6379/0"), "redis://***@db:6379/0");
         assert_eq!(redact("redis://u:p@w@h"), "redis://***@h");
         assert_eq!(redact("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+    }
+
+    #[test]
+    fn worker_names_differ_between_processes_of_one_name() {
+        let a = worker_names(Some("w"), 2);
+        let b = worker_names(Some("w"), 2);
+        assert_eq!(a.len(), 2);
+        assert!(a[0].starts_with("w:") && a[1].ends_with(":1"), "{a:?}");
+        assert_ne!(a[0], b[0]);
     }
 
     #[test]
