@@ -38,6 +38,18 @@ pub enum StoreError {
     Join(String),
 }
 
+impl StoreError {
+    /// The store is away for the moment (Redis restarting, a link down, no answer in time): the
+    /// same call may work in a second.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Redis(e) => e.is_io_error() || e.is_connection_dropped() || e.is_timeout(),
+            StoreError::Timeout(_) => true,
+            _ => false,
+        }
+    }
+}
+
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// What a submission became.

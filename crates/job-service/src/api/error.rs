@@ -1,7 +1,8 @@
 // Copyright (c) 2026 rstyczynski.ansible contributors
 // SPDX-License-Identifier: MIT
-//! Every refusal is JSON `{"detail", "field"?}` with the right code; store failures are 500s
-//! that are logged, and never leak a backtrace.
+//! Every refusal is JSON `{"detail", "field"?}` with the right code; a store that is away for the
+//! moment (Redis restarting, a link down) is a 503 with `Retry-After`, other store failures are
+//! 500s; all are logged, none leaks a backtrace.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -56,6 +57,13 @@ impl From<FieldError> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
+        if e.is_unavailable() {
+            tracing::warn!(error = %e, "the store is unavailable");
+            return Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("{e}; the store is unavailable for the moment: retry"),
+            );
+        }
         tracing::error!(error = %e, "store call failed");
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
     }
@@ -67,6 +75,10 @@ impl IntoResponse for ApiError {
         if self.status == StatusCode::UNAUTHORIZED {
             resp.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         resp
     }

@@ -80,9 +80,38 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Result<Response, Api
         super::jobs::submit, super::jobs::get_job, super::jobs::list_jobs, super::jobs::cancel,
         super::jobs::stdout, super::events::events, healthz, metrics, openapi_json,
     ),
-    modifiers(&Bearer),
+    modifiers(&Bearer, &StoreDown),
 )]
 pub struct ApiDoc;
+
+/// Every call reads or writes the store: while Redis is away any of them may answer 503.
+struct StoreDown;
+
+impl utoipa::Modify for StoreDown {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let down = ResponseBuilder::new()
+            .description("The store (Redis) is unavailable for the moment; retry (`Retry-After`)")
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build();
+        for (path, item) in doc.paths.paths.iter_mut() {
+            if path == "/api/v1/openapi.json" {
+                continue;
+            }
+            for op in [&mut item.get, &mut item.post].into_iter().flatten() {
+                op.responses
+                    .responses
+                    .entry("503".to_string())
+                    .or_insert_with(|| RefOr::T(down.clone()));
+            }
+        }
+    }
+}
 
 struct Bearer;
 
