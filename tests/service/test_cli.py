@@ -32,14 +32,26 @@ def test_help(args):
     (['serve', '--project-dir', '.', '--grace', 'soon'], '--grace'),
     (['serve', '--project-dir', '/nonexistent/project/dir'], '--project-dir'),
     (['serve', '--project-dir', '.', '--ansible-playbook', '/nonexistent/ansible-playbook'], '--ansible-playbook'),
+    (['serve', '--project-dir', '.', '--workers', '0'], '--workers 0'),
+    (['serve', '--project-dir', '.', '--lease', '1s'], '--lease'),
+    (['serve', '--project-dir', '.', '--redis-url', 'redis://127.0.0.1:1'], '--redis-url'),
+    (['serve', '--project-dir', '.', '--redis-url', 'redis://:s3cret@127.0.0.1:1'], '--redis-url redis://***@'),
+    (['serve', '--project-dir', '.', '--redis-url', 'not a url'], '--redis-url'),
+    (['worker', '--project-dir', '.'], '--redis-url'),
+    (['worker', '--redis-url', 'redis://127.0.0.1:1'], '--project-dir'),
+    (['worker', '--redis-url', 'redis://127.0.0.1:1', '--project-dir', '.'], '--redis-url'),
+    (['worker', '--redis-url', 'redis://127.0.0.1:1', '--project-dir', '.', '--concurrency', '0'], '--concurrency'),
+    (['worker', '--redis-url', 'redis://127.0.0.1:1', '--project-dir', '.', '--name', 'a:b'], '--name'),
+    (['worker', '--redis-url', 'redis://127.0.0.1:1', '--project-dir', '.', '--lease', '2h'], '--lease'),
     (['no-such-command'], 'no-such-command'),
 ])
 def test_bad_usage_exits_2_naming_the_flag(args, flag, tmp_path):
     args = [str(tmp_path) if a == '.' else a for a in args]
-    p = run(*args, '--data-dir', str(tmp_path / 'd')) if args[0] == 'serve' else run(*args)
+    p = run(*args, '--data-dir', str(tmp_path / 'd')) if args[0] in ('serve', 'worker') else run(*args)
     assert p.returncode == 2, p
     assert flag in p.stderr, p.stderr
     assert 'panicked' not in p.stderr, p.stderr
+    assert 's3cret' not in p.stderr, 'a password reached a message'
 
 
 def test_openapi_prints_the_served_document(service):
