@@ -63,6 +63,14 @@ def run_alive(job_id) -> bool:
     return False
 
 
+def wait_until_the_stub_runs(project, job_id, timeout=30):
+    """"running" is recorded as the worker spawns the run; the kill must come after the run began."""
+    deadline = time.monotonic() + timeout
+    while job_id not in stub_runs(project):
+        assert time.monotonic() < deadline, 'the stub never started the job'
+        time.sleep(0.05)
+
+
 def test_three_hosts_drain_300_jobs_each_exactly_once(cluster):
     api, _hosts, start = cluster
     for i in range(3):
@@ -85,6 +93,7 @@ def test_kill9_of_a_worker_mid_job_ends_it_lost_within_40s_and_the_others_go_on(
     c = api.client
     job_id = c.submit('hello.yml', extra_vars={'stub_sleep': 300}).json()['job_id']
     job = c.wait_for(job_id, statuses={'running'})
+    wait_until_the_stub_runs(api.project, job_id)
     victim = next(w for w in workers if w.name == worker_of(job))
     victim.kill9()
     killed = time.monotonic()
@@ -111,6 +120,7 @@ def test_a_cut_link_longer_than_the_lease_ends_the_job_lost_and_nothing_runs_twi
     c = api.client
     job_id = c.submit('hello.yml', extra_vars={'stub_sleep': 120}).json()['job_id']
     job = c.wait_for(job_id, statuses={'running'})
+    wait_until_the_stub_runs(api.project, job_id)
     cut = next(i for i, w in enumerate(workers) if w.name == worker_of(job))
     hosts.link(cut, up=False)
     try:
