@@ -80,13 +80,7 @@ pub fn point(dir: &AsyncDir, alias: &AliasName, jid: &Jid) -> Result<PathBuf> {
     let tmp = dir
         .path()
         .join(format!(".{}.{}.tmp", alias.file_name(), std::process::id()));
-    let _ = std::fs::remove_file(&tmp);
-    std::os::unix::fs::symlink(jid.as_str(), &tmp).map_err(write_err(&tmp))?;
-    if let Err(e) = std::fs::rename(&tmp, &path) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(write_err(&path)(e));
-    }
-    sync_dir(dir.path());
+    safe_fs::replace_symlink(Path::new(jid.as_str()), &path, &tmp).map_err(write_err(&path))?;
     Ok(path)
 }
 
@@ -114,13 +108,6 @@ pub fn pointing_to(dir: &AsyncDir, jid: &Jid) -> Result<Vec<PathBuf>> {
     }
     found.sort();
     Ok(found)
-}
-
-/// Makes a rename or unlink durable; a failure here only weakens crash safety, so it is ignored.
-pub(crate) fn sync_dir(dir: &Path) {
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
 }
 
 #[cfg(test)]

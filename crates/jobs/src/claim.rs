@@ -13,38 +13,13 @@
 //! token then attaches to that job even if it has already finished and been cleaned up, instead
 //! of starting the command a second time. Such a marker blocks nobody.
 
-use crate::alias::sync_dir;
 use crate::dir::AsyncDir;
 use crate::error::{read_err, write_err, JobError, Result};
-use crate::files::{open_regular, write_atomic};
 use crate::names::{AliasName, Jid};
-use nix::fcntl::{Flock, FlockArg};
-use std::fs::{DirBuilder, File};
+use safe_fs::{open_regular, sync_dir, write_atomic, TempName};
 use std::io::{ErrorKind, Read};
-use std::os::unix::fs::DirBuilderExt;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
-
-/// Held while a decision about a name is made; dropping it unlocks the dir.
-pub struct DirLock {
-    _lock: Flock<File>,
-}
-
-/// Locks the async dir, creating it (0700, as the wrapper's user) when it does not exist yet.
-pub fn lock(dir: &AsyncDir) -> Result<DirLock> {
-    DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir.path())
-        .map_err(write_err(dir.path()))?;
-    let f = File::open(dir.path()).map_err(read_err(dir.path()))?;
-    Flock::lock(f, FlockArg::LockExclusive)
-        .map(|l| DirLock { _lock: l })
-        .map_err(|(_, errno)| JobError::Write {
-            path: dir.path().to_path_buf(),
-            source: std::io::Error::from(errno),
-        })
-}
 
 pub fn claim_file(dir: &AsyncDir, alias: &AliasName) -> PathBuf {
     dir.path().join(format!(".{}.claim", alias.file_name()))
@@ -232,10 +207,8 @@ pub fn take(
 
 fn write_claim(dir: &AsyncDir, alias: &AliasName, claim: &Claim) -> Result<()> {
     let path = claim_file(dir, alias);
-    let tmp = path.with_extension(format!("claim.{}.tmp", std::process::id()));
-    write_atomic(&path, &tmp, claim.format().as_bytes()).map_err(write_err(&path))?;
-    sync_dir(dir.path());
-    Ok(())
+    let tmp = format!(".{}.claim.{}.tmp", alias.file_name(), std::process::id());
+    write_atomic(&path, TempName::Fixed(&tmp), claim.format().as_bytes()).map_err(write_err(&path))
 }
 
 /// Whether `token` holds the claim on `alias` now. Call with the lock held.
@@ -286,7 +259,7 @@ mod tests {
     fn one_claim_at_a_time_until_dropped() {
         let d = dir("one");
         let a = AliasName::parse("nightly").unwrap();
-        let _l = lock(&d).unwrap();
+        let _l = d.lock().unwrap();
         let ttl = Duration::from_secs(60);
         let (t1, t2) = (t("aaaaaaaa01"), t("bbbbbbbb02"));
         assert_eq!(take(&d, &a, &t1, ttl).unwrap(), Ok(()));
@@ -307,7 +280,7 @@ mod tests {
     fn a_stale_claim_is_taken_over() {
         let d = dir("stale");
         let a = AliasName::parse("nightly").unwrap();
-        let _l = lock(&d).unwrap();
+        let _l = d.lock().unwrap();
         let (dead, t2) = (t("dead0000"), t("bbbbbbbb02"));
         assert_eq!(take(&d, &a, &dead, Duration::ZERO).unwrap(), Ok(()));
         assert_eq!(take(&d, &a, &t2, Duration::ZERO).unwrap(), Ok(()));
@@ -321,7 +294,7 @@ mod tests {
     fn a_release_leaves_the_started_job_for_waiters_and_blocks_nobody() {
         let d = dir("marker");
         let a = AliasName::parse("nightly").unwrap();
-        let _l = lock(&d).unwrap();
+        let _l = d.lock().unwrap();
         let ttl = Duration::from_secs(60);
         let (t1, t2) = (t("aaaaaaaa01"), t("bbbbbbbb02"));
         let jid = Jid::parse("j1.2").unwrap();
@@ -387,7 +360,7 @@ mod tests {
     fn damaged_and_planted_claims_block_until_stale_and_are_never_followed() {
         let d = dir("damaged");
         let a = AliasName::parse("nightly").unwrap();
-        let _l = lock(&d).unwrap();
+        let _l = d.lock().unwrap();
         let ttl = Duration::from_secs(60);
         let me = t("cccccccc03");
         let path = claim_file(&d, &a);
@@ -429,15 +402,5 @@ mod tests {
         assert!(current(&d, &a).unwrap().unwrap().claim.is_err());
         std::fs::remove_dir_all(d.path()).unwrap();
         std::fs::remove_file(&victim).unwrap();
-    }
-
-    #[test]
-    fn lock_creates_a_private_dir() {
-        use std::os::unix::fs::PermissionsExt;
-        let d = dir("mkdir");
-        let _l = lock(&d).unwrap();
-        let mode = std::fs::metadata(d.path()).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o700);
-        std::fs::remove_dir_all(d.path()).unwrap();
     }
 }

@@ -2,12 +2,55 @@
 // SPDX-License-Identifier: MIT
 //! Removing a job's files.
 
-use crate::alias::sync_dir;
+use crate::alias;
 use crate::dir::AsyncDir;
 use crate::error::{write_err, Result};
+use crate::locate::Located;
 use crate::names::Jid;
+use safe_fs::sync_dir;
+use std::collections::HashSet;
 use std::io::ErrorKind;
 use std::path::PathBuf;
+
+/// How much a cleanup removes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// By alias: the name only; by jid: the job file (the builtin's `mode=cleanup`).
+    Cleanup,
+    /// The job file, every alias that names the job, and the wrapper's and async_kill's
+    /// leftovers.
+    Full,
+}
+
+/// The files a cleanup of `found` removes: those that exist now, each once. The caller checks
+/// first that the job is not running.
+pub fn plan(dir: &AsyncDir, found: &Located, scope: Scope) -> Result<Vec<PathBuf>> {
+    let full = scope == Scope::Full;
+    let mut planned: Vec<PathBuf> = Vec::new();
+    if let (Some((_, path)), Some(_)) = (&found.alias, &found.link) {
+        planned.push(path.clone());
+    }
+    if let Some(jid) = &found.jid {
+        if full || found.alias.is_none() {
+            let job_file = found.job.as_ref().map(|j| j.path.clone());
+            planned.push(job_file.unwrap_or_else(|| dir.job_file(jid)));
+        }
+        if full {
+            planned.extend(alias::pointing_to(dir, jid)?);
+            planned.extend(leftovers(dir, jid));
+        }
+    }
+    let mut seen = HashSet::new();
+    planned.retain(|path| path.symlink_metadata().is_ok() && seen.insert(path.clone()));
+    Ok(planned)
+}
+
+/// A finished job's own files: its job file and its leftovers (no alias).
+pub fn job_files(dir: &AsyncDir, jid: &Jid) -> Vec<PathBuf> {
+    let mut paths = vec![dir.job_file(jid)];
+    paths.extend(leftovers(dir, jid));
+    paths
+}
 
 /// Files the wrapper and async_kill leave next to a job file when interrupted.
 pub fn leftovers(dir: &AsyncDir, jid: &Jid) -> Vec<PathBuf> {
@@ -51,13 +94,54 @@ mod tests {
         for name in ["j8.8", "j8.8.tmp", "j8.8.kill"] {
             std::os::unix::fs::symlink(&victim, d.join(name)).unwrap();
         }
-        let mut paths = vec![dir.job_file(&jid)];
-        paths.extend(leftovers(&dir, &jid));
+        let paths = job_files(&dir, &jid);
         assert_eq!(paths.len(), 3);
         assert_eq!(remove_all(&paths).unwrap().len(), 3);
         assert_eq!(fs::read_to_string(&victim).unwrap(), "keep");
         assert_eq!(fs::read_dir(&d).unwrap().count(), 0);
         fs::remove_dir_all(&d).unwrap();
         fs::remove_file(&victim).unwrap();
+    }
+
+    #[test]
+    fn plans_by_scope_and_by_what_was_named() {
+        use crate::locate::{locate, Wanted};
+        let d = std::env::temp_dir().join(format!("jobs-plan-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(&d).unwrap();
+        let dir = AsyncDir::from_path(&d);
+        fs::write(d.join("j3.3"), r#"{"finished": 1}"#).unwrap();
+        fs::write(d.join("j3.3.kill"), "").unwrap();
+        std::os::unix::fs::symlink("j3.3", d.join("jid_a")).unwrap();
+        std::os::unix::fs::symlink(d.join("j3.3"), d.join("jid_b")).unwrap();
+        let found =
+            |a: Option<&str>, j: Option<&str>| locate(&dir, Wanted::parse(a, j).unwrap()).unwrap();
+        let names = |v: Vec<PathBuf>| -> Vec<String> {
+            let mut n: Vec<String> = v
+                .iter()
+                .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+                .collect();
+            n.sort();
+            n
+        };
+        assert_eq!(
+            names(plan(&dir, &found(Some("a"), None), Scope::Cleanup).unwrap()),
+            ["jid_a"]
+        );
+        assert_eq!(
+            names(plan(&dir, &found(None, Some("j3.3")), Scope::Cleanup).unwrap()),
+            ["j3.3"]
+        );
+        assert_eq!(
+            names(plan(&dir, &found(Some("a"), None), Scope::Full).unwrap()),
+            ["j3.3", "j3.3.kill", "jid_a", "jid_b"]
+        );
+        assert!(plan(&dir, &found(Some("nobody"), None), Scope::Full)
+            .unwrap()
+            .is_empty());
+        assert!(plan(&dir, &found(None, Some("j4.4")), Scope::Full)
+            .unwrap()
+            .is_empty());
+        fs::remove_dir_all(&d).unwrap();
     }
 }

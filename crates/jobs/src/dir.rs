@@ -4,6 +4,7 @@
 
 use crate::error::{JobError, Result};
 use crate::names::{AliasName, Jid};
+use safe_fs::DirLock;
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Debug)]
@@ -53,6 +54,16 @@ impl AsyncDir {
     pub fn alias_file(&self, alias: &AliasName) -> PathBuf {
         self.0.join(alias.file_name())
     }
+
+    /// Locks the dir, creating it (0700, as the wrapper's user) when it does not exist yet. Every
+    /// decision about a name (claim, alias, cleanup) is made while holding it, so of two runs
+    /// racing for one name only one can see it free.
+    pub fn lock(&self) -> Result<DirLock> {
+        DirLock::create_and_lock(&self.0, 0o700).map_err(|source| JobError::Write {
+            path: self.0.clone(),
+            source,
+        })
+    }
 }
 
 fn home_of(user: Option<&str>) -> Option<PathBuf> {
@@ -84,5 +95,16 @@ mod tests {
         );
         assert!(AsyncDir::resolve("~no_such_user_here/x").is_err());
         assert!(AsyncDir::resolve("").is_err());
+    }
+
+    #[test]
+    fn lock_creates_a_private_dir() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = std::env::temp_dir().join(format!("jobs-dir-mkdir-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        let _l = AsyncDir::from_path(&d).lock().unwrap();
+        let mode = std::fs::metadata(&d).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+        std::fs::remove_dir_all(&d).unwrap();
     }
 }

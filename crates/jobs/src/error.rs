@@ -8,7 +8,7 @@ pub enum JobError {
     #[error("invalid job id '{0}': expected the async wrapper's format, like j123456789012.4242")]
     BadJid(String),
     #[error("invalid alias {0:?}: {1}")]
-    BadAlias(String, &'static str),
+    BadAlias(String, safe_fs::BadComponent),
     #[error("cannot expand the async dir '{0}': {1}")]
     BadDir(String, String),
     #[error("could not read {path}: {source}")]

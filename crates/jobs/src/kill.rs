@@ -8,11 +8,11 @@
 //! cannot overwrite it with the module's failure.
 
 use crate::error::{write_err, Result};
-use crate::files::write_atomic;
 use crate::liveness::wrapper_processes;
 use crate::status::Job;
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
+use safe_fs::proc;
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -41,11 +41,9 @@ fn process_table(proc_root: &Path) -> Vec<(i32, i32, i32)> {
     entries
         .flatten()
         .filter_map(|e| {
-            let pid = e.file_name().to_str()?.parse::<i32>().ok()?;
-            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
-            let rest = &stat[stat.rfind(')')? + 1..];
-            let mut f = rest.split_whitespace().skip(1);
-            Some((pid, f.next()?.parse().ok()?, f.next()?.parse().ok()?))
+            let pid = e.file_name().to_str()?.parse::<u32>().ok()?;
+            let s = proc::stat_in(proc_root, pid)?;
+            Some((i32::try_from(pid).ok()?, s.ppid, s.pgrp))
         })
         .collect()
 }
@@ -87,13 +85,10 @@ pub fn job_pids(prefix: &str) -> Vec<i32> {
 
 fn alive(pid: i32) -> bool {
     // Zombies are dead for our purpose: they only wait to be reaped.
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => stat
-            .rfind(')')
-            .and_then(|i| stat[i + 1..].split_whitespace().next())
-            .is_some_and(|state| state != "Z" && state != "X"),
-        Err(_) => false,
-    }
+    u32::try_from(pid)
+        .ok()
+        .and_then(proc::stat)
+        .is_some_and(|s| s.is_live())
 }
 
 /// Sends `signal` to each pid; after `grace`, SIGKILL to whatever still lives. Returns
@@ -136,14 +131,14 @@ pub fn mark_killed(job: &Job, signal: Signal) -> Result<Map<String, Value>> {
             signal.as_str()
         )),
     );
-    let tmp = job.path.with_file_name(format!("{}.kill", job.jid));
+    // `<jid>.kill`, a name cleanup knows: a crash between write and rename leaves nothing behind
+    // that full_cleanup cannot find.
+    let tmp = format!("{}.kill", job.jid);
     let mut text: Vec<u8> = Vec::new();
     // Through `dyn Write`, like the module's result: one serializer in the binary.
     let _ = serde_json::to_writer(&mut text as &mut dyn std::io::Write, &data);
-    write_atomic(&job.path, &tmp, &text).map_err(write_err(&job.path))?;
-    if let Some(dir) = job.path.parent() {
-        crate::alias::sync_dir(dir);
-    }
+    safe_fs::write_atomic(&job.path, safe_fs::TempName::Fixed(&tmp), &text)
+        .map_err(write_err(&job.path))?;
     Ok(data)
 }
 

@@ -12,13 +12,14 @@ pub mod claim;
 pub mod cleanup;
 pub mod dir;
 pub mod error;
-pub mod files;
 pub mod jobfile;
 pub mod kill;
 pub mod liveness;
+pub mod locate;
 pub mod names;
 pub mod status;
 
 pub use dir::AsyncDir;
 pub use error::JobError;
+pub use locate::{locate, Located, Wanted};
 pub use names::{AliasName, Jid};

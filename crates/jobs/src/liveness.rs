@@ -14,6 +14,7 @@
 //! not enough: we look for the runner. The supervisor makes the runner a process-group leader
 //! (`setpgid(runner, runner)`), and the runner is the supervisor's child; either mark identifies it.
 
+use safe_fs::proc::stat_in;
 use std::path::Path;
 
 /// One process running the async wrapper for a job.
@@ -49,11 +50,12 @@ pub fn wrapper_processes_in(proc_root: &Path, prefix: &str) -> Vec<WrapperProces
         if !runs_wrapper_for(&cmdline, prefix) {
             continue;
         }
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        if let Some((ppid, pgid)) = parse_stat(&stat) {
-            found.push(WrapperProcess { pid, ppid, pgid });
+        if let Some(s) = u32::try_from(pid).ok().and_then(|p| stat_in(proc_root, p)) {
+            found.push(WrapperProcess {
+                pid,
+                ppid: s.ppid,
+                pgid: s.pgrp,
+            });
         }
     }
     found.sort_by_key(|p| p.pid);
@@ -75,16 +77,6 @@ fn runs_wrapper_for(cmdline: &[u8], prefix: &str) -> bool {
     let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
     args.windows(2)
         .any(|w| w[0].ends_with(b"async_wrapper.py") && w[1] == prefix.as_bytes())
-}
-
-/// `/proc/<pid>/stat` is `pid (comm) state ppid pgrp ...`; comm may hold spaces and parentheses.
-fn parse_stat(stat: &str) -> Option<(i32, i32)> {
-    let rest = &stat[stat.rfind(')')? + 1..];
-    let mut fields = rest.split_whitespace();
-    let _state = fields.next()?;
-    let ppid = fields.next()?.parse().ok()?;
-    let pgid = fields.next()?.parse().ok()?;
-    Some((ppid, pgid))
 }
 
 #[cfg(test)]
@@ -205,11 +197,5 @@ mod tests {
             "j1234"
         ));
         stop(decoy);
-    }
-
-    #[test]
-    fn stat_parsing_survives_odd_command_names() {
-        assert_eq!(parse_stat("42 (a b) c)) S 7 42 42 0"), Some((7, 42)));
-        assert_eq!(parse_stat("garbage"), None);
     }
 }

@@ -41,26 +41,11 @@ impl fmt::Display for Jid {
 pub struct AliasName(String);
 
 /// Leaves room for the `jid_` prefix and our temp-link suffix within NAME_MAX (255).
-pub const MAX_ALIAS_BYTES: usize = 200;
+pub const MAX_ALIAS_BYTES: usize = safe_fs::MAX_COMPONENT_BYTES;
 
 impl AliasName {
     pub fn parse(s: &str) -> Result<AliasName> {
-        let bad = |why| Err(JobError::BadAlias(s.to_string(), why));
-        if s.is_empty() {
-            return bad("it is empty");
-        }
-        if s.len() > MAX_ALIAS_BYTES {
-            return bad("it is longer than 200 bytes");
-        }
-        if s.contains('/') {
-            return bad("it contains '/'");
-        }
-        if s.contains("..") {
-            return bad("it contains '..'");
-        }
-        if s.chars().any(char::is_control) {
-            return bad("it contains a NUL or another control character");
-        }
+        safe_fs::check_component(s).map_err(|why| JobError::BadAlias(s.to_string(), why))?;
         Ok(AliasName(s.to_string()))
     }
     pub fn as_str(&self) -> &str {
@@ -121,6 +106,7 @@ mod tests {
             "a/b",
             "..",
             "a..b",
+            ".",
             "nul\0x",
             "new\nline",
             long.as_str(),

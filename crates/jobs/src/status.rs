@@ -4,10 +4,10 @@
 
 use crate::dir::AsyncDir;
 use crate::error::{read_err, Result};
-use crate::files::open_regular;
 use crate::jobfile::JobFile;
 use crate::liveness::runner_alive;
 use crate::names::Jid;
+use safe_fs::open_regular;
 use serde_json::{Map, Value};
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};

@@ -8,7 +8,7 @@ pub enum StoreError {
     BadName {
         what: &'static str,
         value: String,
-        why: &'static str,
+        why: safe_fs::BadComponent,
     },
     #[error("job record {location} is damaged: {why}. It was not treated as missing. Remove it with async_job_save state: absent, or replace it by saving the job's id over it (async_job_save with ansible_job_id, without if_absent)")]
     Corrupt { location: String, why: String },

@@ -17,11 +17,12 @@ use crate::key::RecordKey;
 use crate::record::Record;
 use crate::store::{SaveMode, SaveOutcome, Store, Stored};
 use nix::errno::Errno;
-use nix::fcntl::{openat, renameat, AtFlags, Flock, FlockArg, OFlag};
+use nix::fcntl::{openat, AtFlags, OFlag};
 use nix::sys::stat::{fstat, fstatat, mkdirat, FileStat, Mode, SFlag};
 use nix::unistd::{fsync, unlinkat, UnlinkatFlags};
+use safe_fs::{write_atomic_at, DirLock, TempName};
 use std::fs::{DirBuilder, File, OpenOptions};
-use std::io::{ErrorKind, Read, Write};
+use std::io::{ErrorKind, Read};
 use std::os::fd::OwnedFd;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -63,20 +64,6 @@ fn kind(st: &FileStat) -> SFlag {
 /// What the entry `name` in `dir` is, without following it.
 fn lstat_at(dir: &OwnedFd, name: &str) -> Result<FileStat, Errno> {
     fstatat(dir, name, AtFlags::AT_SYMLINK_NOFOLLOW)
-}
-
-/// A name nobody can guess ahead of us, so nobody can plant anything at it. RandomState's keys
-/// come from the OS's random source; no extra dependency is needed for a temp name.
-fn unpredictable_suffix() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    h.write_u128(nanos);
-    h.write_u32(std::process::id());
-    h.finish()
 }
 
 impl FsStore {
@@ -175,9 +162,8 @@ impl FsStore {
     }
 
     /// The lock is the playbook directory itself, already opened without following links.
-    fn lock(dir: OwnedFd, path: &Path) -> Result<Flock<OwnedFd>, StoreError> {
-        Flock::lock(dir, FlockArg::LockExclusive)
-            .map_err(|(_, errno)| errno_err(Op::Write, path, errno))
+    fn lock(dir: OwnedFd, path: &Path) -> Result<DirLock, StoreError> {
+        DirLock::lock(dir).map_err(|e| io_err(Op::Write, path, e))
     }
 
     fn damaged(path: &Path, why: &str) -> Stored {
@@ -226,32 +212,6 @@ impl FsStore {
             .map_err(|e| io_err(Op::Read, path, e))?;
         Ok(Stored::from_bytes(Some(bytes), &path.display().to_string()))
     }
-
-    fn write_atomic(dir: &OwnedFd, path: &Path, name: &str, text: &str) -> Result<(), StoreError> {
-        let flags =
-            OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
-        let mut attempt = 0;
-        let (tmp, fd) = loop {
-            let tmp = format!(".{name}.{:016x}.tmp", unpredictable_suffix());
-            match openat(dir, tmp.as_str(), flags, Mode::from_bits_truncate(0o600)) {
-                Ok(fd) => break (tmp, fd),
-                Err(Errno::EEXIST) if attempt < 8 => attempt += 1,
-                Err(e) => return Err(errno_err(Op::Write, path, e)),
-            }
-        };
-        let result = (|| -> std::io::Result<()> {
-            let mut f = File::from(fd);
-            f.write_all(text.as_bytes())?;
-            f.sync_all()?;
-            renameat(dir, tmp.as_str(), dir, name)?;
-            fsync(dir)?;
-            Ok(())
-        })();
-        if result.is_err() {
-            let _ = unlinkat(dir, tmp.as_str(), UnlinkatFlags::NoRemoveDir);
-        }
-        result.map_err(|e| io_err(Op::Write, path, e))
-    }
 }
 
 impl Store for FsStore {
@@ -285,7 +245,8 @@ impl Store for FsStore {
         }
         // rename replaces a link or a damaged file in the record's place; it never writes
         // through it.
-        Self::write_atomic(&dir, &path, &name, &record.to_text())?;
+        write_atomic_at(&*dir, &name, TempName::Random, record.to_text().as_bytes())
+            .map_err(|e| io_err(Op::Write, &path, e))?;
         Ok(SaveOutcome::Written)
     }
 
@@ -425,15 +386,8 @@ mod tests {
     }
 
     #[test]
-    fn temp_names_cannot_be_guessed_and_are_never_reused() {
-        // The old name was `.<record>.<pid>.<subsec nanos>.tmp`: enough to plant a link at it.
-        // Random draws spread over the whole range; a pid or a clock would not. (Looking for the
-        // pid's digits in the hex text was a coin toss for short pids: 1000 draws of 16 digits.)
-        let names: std::collections::HashSet<u64> =
-            (0..1000).map(|_| unpredictable_suffix()).collect();
-        assert_eq!(names.len(), 1000);
-        let top_nibbles: std::collections::HashSet<u64> = names.iter().map(|n| n >> 60).collect();
-        assert!(top_nibbles.len() >= 12, "{top_nibbles:?}");
+    fn saving_leaves_no_temp_file_behind() {
+        // The names themselves are safe_fs's TempName::Random, tested there.
         let root = tmp("tmpname");
         let store = FsStore::new(&root);
         let key = RecordKey::new("h", "p", "j").unwrap();

@@ -12,33 +12,13 @@ pub struct RecordKey {
     pub job: String,
 }
 
-/// NAME_MAX is 255; the job name gets ".json" appended and a temp prefix while being written.
-const MAX_BYTES: usize = 200;
-
+/// Each part must stay one path component: safe_fs's rules, shared with the async dir's names.
 pub fn check(what: &'static str, value: &str) -> Result<(), StoreError> {
-    let bad = |why| {
-        Err(StoreError::BadName {
-            what,
-            value: value.to_string(),
-            why,
-        })
-    };
-    if value.is_empty() {
-        return bad("it is empty");
-    }
-    if value.len() > MAX_BYTES {
-        return bad("it is longer than 200 bytes");
-    }
-    if value.contains('/') {
-        return bad("it contains '/'");
-    }
-    if value == "." || value.contains("..") {
-        return bad("it contains '..' or is '.'");
-    }
-    if value.chars().any(char::is_control) {
-        return bad("it contains a NUL or another control character");
-    }
-    Ok(())
+    safe_fs::check_component(value).map_err(|why| StoreError::BadName {
+        what,
+        value: value.to_string(),
+        why,
+    })
 }
 
 impl RecordKey {

@@ -4,7 +4,6 @@
 
 use host_modules::{specs, DEFAULT_ASYNC_DIR};
 use jobs::alias;
-use jobs::claim;
 use jobs::status::probe;
 use jobs::{AliasName, AsyncDir, Jid, JobError};
 use protocol::{Failure, Params, Response};
@@ -34,7 +33,7 @@ fn body(p: &Params) -> Result<Response, Failure> {
     // racing for one name only one can see it free. No lock in check mode, nor when the dir is
     // missing (the job cannot exist then, and locking would create the dir).
     let _lock = if !p.check_mode && dir.path().is_dir() {
-        Some(claim::lock(&dir)?)
+        Some(dir.lock()?)
     } else {
         None
     };

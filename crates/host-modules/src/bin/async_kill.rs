@@ -3,10 +3,9 @@
 //! async_kill: stop a job and everything it started, then mark it killed.
 
 use host_modules::{specs, DEFAULT_ASYNC_DIR};
-use jobs::alias;
 use jobs::kill::{job_pids, mark_killed, parse_signal, terminate};
 use jobs::status::{probe, State};
-use jobs::{AliasName, AsyncDir, Jid};
+use jobs::{locate, AsyncDir, Wanted};
 use protocol::{Failure, Params, Response};
 use serde_json::{json, Value};
 use std::process::ExitCode;
@@ -24,26 +23,28 @@ fn body(p: &Params) -> Result<Response, Failure> {
             "grace must be between 0 and 3600 seconds, got {grace}"
         )));
     }
+    let wanted = Wanted::parse(p.str("alias"), p.str("jid"))?;
     let dir = AsyncDir::resolve(p.str("_async_dir").unwrap_or(DEFAULT_ASYNC_DIR))?;
     let mut r = Response::new(false);
-    let job = if let Some(name) = p.str("alias") {
-        let alias = AliasName::parse(name)?;
+    let found = locate(&dir, wanted)?;
+    if let Some((alias, _)) = &found.alias {
         r.set("ansible_job_alias", alias.as_str());
-        let link = alias::read(&dir, &alias)?.ok_or_else(|| {
-            Failure::new(format!("no job is named '{alias}'"))
-                .with("ansible_job_alias", alias.as_str())
-        })?;
-        let jid = link.jid;
-        probe(&dir, &jid)?.ok_or_else(|| {
-            Failure::new(format!(
+    }
+    let job = match (found.job, &found.alias, &found.jid) {
+        (Some(job), _, _) => job,
+        (None, Some((alias, _)), None) => {
+            return Err(Failure::new(format!("no job is named '{alias}'"))
+                .with("ansible_job_alias", alias.as_str()))
+        }
+        (None, Some((alias, _)), Some(jid)) => {
+            return Err(Failure::new(format!(
                 "alias '{alias}' points to job {jid}, whose file is gone"
-            ))
-        })?
-    } else {
-        let jid = Jid::parse(p.str("jid").unwrap_or_default())?;
-        probe(&dir, &jid)?.ok_or_else(|| {
-            Failure::new("could not find job").with("ansible_job_id", jid.as_str())
-        })?
+            )))
+        }
+        (None, None, jid) => {
+            let jid = jid.as_ref().map(|j| j.as_str()).unwrap_or_default();
+            return Err(Failure::new("could not find job").with("ansible_job_id", jid));
+        }
     };
     r.set("ansible_job_id", job.jid.as_str())
         .set("results_file", job.path.to_string_lossy().as_ref());

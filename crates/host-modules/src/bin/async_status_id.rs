@@ -4,13 +4,10 @@
 
 use host_modules::report::{job_status, not_started};
 use host_modules::{specs, DEFAULT_ASYNC_DIR};
-use jobs::alias::{self, AliasLink};
-use jobs::claim;
-use jobs::cleanup::{leftovers, remove_all};
-use jobs::status::{probe, Job, State};
-use jobs::{AliasName, AsyncDir, Jid};
+use jobs::cleanup::{plan, remove_all, Scope};
+use jobs::status::State;
+use jobs::{locate, AsyncDir, Located as Target, Wanted};
 use protocol::{Failure, Params, Response};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 const NAME: &str = "async_status_id";
@@ -19,57 +16,26 @@ fn main() -> ExitCode {
     protocol::run(NAME, &specs::async_status_id(), body)
 }
 
-/// What the task named, and what we found behind it.
-struct Target {
-    alias: Option<(AliasName, PathBuf)>,
-    link: Option<AliasLink>,
-    jid: Option<Jid>,
-    job: Option<Job>,
-}
-
 fn body(p: &Params) -> Result<Response, Failure> {
+    let wanted = Wanted::parse(p.str("alias"), p.str("jid"))?;
     let dir = AsyncDir::resolve(p.str("_async_dir").unwrap_or(DEFAULT_ASYNC_DIR))?;
-    let cleaning = matches!(p.str("mode"), Some("cleanup") | Some("full_cleanup"));
+    let scope = match p.str("mode") {
+        Some("cleanup") => Some(Scope::Cleanup),
+        Some("full_cleanup") => Some(Scope::Full),
+        _ => None,
+    };
     // async_task re-points names under this lock; deleting under it too means a name is never
     // removed just after it was moved to a new job.
-    let _lock = if cleaning && !p.check_mode && dir.path().is_dir() {
-        Some(claim::lock(&dir)?)
+    let _lock = if scope.is_some() && !p.check_mode && dir.path().is_dir() {
+        Some(dir.lock()?)
     } else {
         None
     };
-    let target = locate(&dir, p)?;
-    if cleaning {
-        cleanup(&dir, &target, p)
-    } else {
-        status(&dir, target)
+    let target = locate(&dir, wanted)?;
+    match scope {
+        Some(scope) => cleanup(&dir, &target, scope, p),
+        None => status(&dir, target),
     }
-}
-
-fn locate(dir: &AsyncDir, p: &Params) -> Result<Target, Failure> {
-    if let Some(name) = p.str("alias") {
-        let alias = AliasName::parse(name)?;
-        let path = dir.alias_file(&alias);
-        let link = alias::read(dir, &alias)?;
-        let jid = link.as_ref().map(|l| l.jid.clone());
-        let job = match &jid {
-            Some(j) => probe(dir, j)?,
-            None => None,
-        };
-        return Ok(Target {
-            alias: Some((alias, path)),
-            link,
-            jid,
-            job,
-        });
-    }
-    let jid = Jid::parse(p.str("jid").unwrap_or_default())?;
-    let job = probe(dir, &jid)?;
-    Ok(Target {
-        alias: None,
-        link: None,
-        jid: Some(jid),
-        job,
-    })
 }
 
 fn name_keys(r: &mut Response, t: &Target) {
@@ -126,8 +92,7 @@ fn status(dir: &AsyncDir, mut t: Target) -> Result<Response, Failure> {
     }
 }
 
-fn cleanup(dir: &AsyncDir, t: &Target, p: &Params) -> Result<Response, Failure> {
-    let full = p.str("mode") == Some("full_cleanup");
+fn cleanup(dir: &AsyncDir, t: &Target, scope: Scope, p: &Params) -> Result<Response, Failure> {
     let mut r = Response::new(false);
     name_keys(&mut r, t);
     if let Some(job) = &t.job {
@@ -142,28 +107,7 @@ fn cleanup(dir: &AsyncDir, t: &Target, p: &Params) -> Result<Response, Failure> 
             ));
         }
     }
-    let mut planned: Vec<PathBuf> = Vec::new();
-    if let Some((_, path)) = &t.alias {
-        if t.link.is_some() {
-            planned.push(path.clone());
-        }
-    }
-    if let Some(jid) = &t.jid {
-        let job_file = t
-            .job
-            .as_ref()
-            .map(|j| j.path.clone())
-            .unwrap_or_else(|| dir.job_file(jid));
-        if full || t.alias.is_none() {
-            planned.push(job_file);
-        }
-        if full {
-            planned.extend(alias::pointing_to(dir, jid)?);
-            planned.extend(leftovers(dir, jid));
-        }
-    }
-    let mut seen = std::collections::HashSet::new();
-    planned.retain(|path| path.symlink_metadata().is_ok() && seen.insert(path.clone()));
+    let planned = plan(dir, t, scope)?;
     let removed = if p.check_mode {
         planned.clone()
     } else {

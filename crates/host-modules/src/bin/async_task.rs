@@ -10,10 +10,10 @@ use host_modules::report::job_status;
 use host_modules::{specs, DEFAULT_ASYNC_DIR};
 use jobs::alias;
 use jobs::claim::{self, Refused, Token};
-use jobs::cleanup::{leftovers, remove_all};
+use jobs::cleanup::{job_files, remove_all};
 use jobs::jobfile::truthy;
 use jobs::status::{probe, Job, State};
-use jobs::{AliasName, AsyncDir, Jid};
+use jobs::{locate, AliasName, AsyncDir, Jid, Wanted};
 use protocol::{Failure, Params, Response};
 use serde_json::Value;
 use std::process::ExitCode;
@@ -101,7 +101,7 @@ fn claim_or_attach(
     let _lock = if p.check_mode {
         None
     } else {
-        Some(claim::lock(dir)?)
+        Some(dir.lock()?)
     };
     if let Some(after) = after {
         if let Some(jid) = claim::current(dir, alias)?.and_then(|h| h.started_by(after).cloned()) {
@@ -115,10 +115,7 @@ fn claim_or_attach(
                 .with("action", "attach"));
         }
     }
-    let job = match alias::read(dir, alias)? {
-        Some(link) => probe(dir, &link.jid)?,
-        None => None,
-    };
+    let job = locate(dir, Wanted::Alias(alias.clone()))?.job;
     let decision = decide(job.as_ref(), p.str("restart").unwrap_or("never"))?;
     if let Some(job) = job {
         r.set("ansible_job_id", job.jid.as_str());
@@ -209,7 +206,7 @@ fn release(
     jid: Option<&Jid>,
     mut r: Response,
 ) -> Result<Response, Failure> {
-    let lock = claim::lock(dir)?;
+    let lock = dir.lock()?;
     if !claim::holds(dir, alias, token)? {
         return Err(taken_over(alias, claim::current(dir, alias)?, jid, r));
     }
@@ -226,7 +223,7 @@ fn release(
             JOB_FILE_WAIT.as_secs()
         ));
     }
-    let _lock = claim::lock(dir)?;
+    let _lock = dir.lock()?;
     if !claim::release(dir, alias, token, Some(jid))? {
         return Err(taken_over(alias, claim::current(dir, alias)?, Some(jid), r));
     }
@@ -240,9 +237,7 @@ fn release(
             r.set("previous_job_id", old.as_str());
             let done = !matches!(probe(dir, &old)?, Some(j) if j.is_live());
             if done && alias::pointing_to(dir, &old)?.is_empty() {
-                let mut paths = vec![dir.job_file(&old)];
-                paths.extend(leftovers(dir, &old));
-                let removed = remove_all(&paths)?;
+                let removed = remove_all(&job_files(dir, &old))?;
                 r.set(
                     "removed",
                     removed
