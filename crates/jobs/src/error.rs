@@ -30,6 +30,12 @@ pub enum JobError {
         link.display()
     )]
     BrokenAlias { link: PathBuf, target: String },
+    #[error(
+        "the job file {} is unreadable ({why}); look at it, then remove it with \
+         async_status_id mode=full_cleanup",
+        path.display()
+    )]
+    UnreadableJob { path: PathBuf, why: String },
     #[error("invalid claim token: {0}")]
     BadToken(&'static str),
 }

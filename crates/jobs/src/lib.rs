@@ -17,6 +17,7 @@ pub mod kill;
 pub mod liveness;
 pub mod locate;
 pub mod names;
+pub mod start;
 pub mod status;
 
 pub use dir::AsyncDir;
