@@ -1,6 +1,8 @@
 // Copyright (c) 2026 rstyczynski.ansible contributors
 // SPDX-License-Identifier: MIT
 //! The record binaries as Ansible runs them: an args file in, one JSON object out.
+// Helpers outside #[test] functions panic on a broken fixture, which is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use pkcs8::der::Encode;
 use pkcs8::pkcs5::pbes2;

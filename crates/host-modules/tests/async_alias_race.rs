@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 //! async_alias under contention: 20 concurrent calls for one name on 20 running jobs, on a busy
 //! machine, must give exactly one success per round (force: false).
+// Helpers outside #[test] functions panic on a broken fixture, which is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::{json, Value};
 use std::os::unix::process::CommandExt;

@@ -1,6 +1,8 @@
 // Copyright (c) 2026 rstyczynski.ansible contributors
 // SPDX-License-Identifier: MIT
 //! The async_task binary as the action plugin drives it: claim, wait, release, attach.
+// Helpers outside #[test] functions panic on a broken fixture, which is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};

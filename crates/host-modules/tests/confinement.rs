@@ -3,6 +3,8 @@
 //! Every host module on an alias planted to lead out of the async dir: a clear failure naming the
 //! link, nothing read through it, nothing deleted. And a symlink in place of a job file is damage,
 //! never followed.
+// Helpers outside #[test] functions panic on a broken fixture, which is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::{json, Value};
 use std::os::unix::fs::symlink;

@@ -4,6 +4,8 @@
 //! ends in a result or a failure with a message. The entry point is `protocol::execute(name,
 //! spec, args_text, body)` with the specs from `host_modules::specs::all()`, the same call a
 //! cargo-fuzz target makes.
+// Helpers outside #[test] functions panic on a broken fixture, which is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use host_modules::specs;
 use proptest::prelude::*;

@@ -1,6 +1,9 @@
 // Copyright (c) 2026 rstyczynski.ansible contributors
 // SPDX-License-Identifier: MIT
 //! Starting the child: its own process group, one pipe for stdout and stderr, fd 3 for events.
+// The workspace's only unsafe code: `pre_exec` and raw descriptors between fork and exec, where
+// std has no safe API for "this fd at number 3 in the child".
+#![allow(unsafe_code)]
 
 use crate::Spec;
 use nix::fcntl::{fcntl, FcntlArg, OFlag};

@@ -1,6 +1,8 @@
 // Copyright (c) 2026 rstyczynski.ansible contributors
 // SPDX-License-Identifier: MIT
 //! The runner against real processes: /bin/sh scripts in a temporary directory.
+// Helpers outside #[test] functions panic on a broken fixture, which is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use job_runner::{kill_group_if_same, process_start_time, run, End, Msg, Outcome, Spec};
 use serde_json::json;

@@ -4,6 +4,8 @@
 //! one public entry point on arbitrary bytes or strings, so a cargo-fuzz target can call the same
 //! function: `JobFile::parse`, `JobFile::read`, `Jid::parse`, `AliasName::parse`, `Token::parse`,
 //! `Claim::parse`, `alias::confined_jid`.
+// Helpers outside #[test] functions panic on a broken fixture, which is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use jobs::alias::confined_jid;
 use jobs::claim::{Claim, Token};

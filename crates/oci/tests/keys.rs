@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 //! Key files in every form the OCI tools write, made by openssl, and the errors users get for the
 //! ones that cannot work. (Signatures are checked against the official SDK in tests/oci.)
+// Helpers outside #[test] functions panic on a broken fixture, which is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use oci::key::SigningKey;
 use std::path::{Path, PathBuf};

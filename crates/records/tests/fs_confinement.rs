@@ -5,6 +5,8 @@
 //! can write into a shared state dir must not make a save write, a load read, or a delete remove
 //! a file outside it. Each test checks that the outside file is unchanged (or never created) and
 //! that the error names the path.
+// Helpers outside #[test] functions panic on a broken fixture, which is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use records::fs::FsStore;
 use records::{Record, RecordKey, SaveMode, SaveOutcome, Store, Stored};
