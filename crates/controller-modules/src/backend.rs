@@ -33,9 +33,7 @@ pub fn store_options() -> Vec<Opt> {
 /// Checks the backend settings and opens the store (for OCI: may ask for the namespace).
 pub fn open(p: &Params) -> Result<Box<dyn Store>, Failure> {
     match oci_options(p)? {
-        None => Ok(Box::new(FsStore::new(
-            p.str("state_dir").unwrap_or(DEFAULT_STATE_DIR),
-        ))),
+        None => Ok(Box::new(FsStore::new(p.text("state_dir")?))),
         Some(options) => Ok(Box::new(OciStore::open(&options)?)),
     }
 }
@@ -51,7 +49,7 @@ pub fn check(p: &Params) -> Result<(), Failure> {
 
 /// The OCI settings, or `None` for the filesystem backend.
 fn oci_options(p: &Params) -> Result<Option<OciOptions<'_>>, Failure> {
-    if p.str("backend") != Some("oci") {
+    if p.text("backend")? != "oci" {
         return Ok(None);
     }
     let bucket = p
@@ -60,7 +58,7 @@ fn oci_options(p: &Params) -> Result<Option<OciOptions<'_>>, Failure> {
         .ok_or_else(|| {
             Failure::new("backend is oci but all of the following are missing: oci_bucket")
         })?;
-    let timeout = p.int("oci_timeout").unwrap_or(DEFAULT_OCI_TIMEOUT);
+    let timeout = p.integer("oci_timeout")?;
     if timeout <= 0 {
         return Err(Failure::new(format!(
             "oci_timeout must be a positive number of seconds, got {timeout}"

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 //! Shared pieces of the on-host modules: option specs and the status report every module returns.
 
+pub mod args;
 pub mod report;
 pub mod specs;
 

@@ -3,6 +3,7 @@
 //! Option validation in AnsibleModule's order and words.
 
 use crate::coerce::{coerce, py_type, to_bool};
+use crate::response::Failure;
 use crate::spec::ArgSpec;
 use serde_json::{Map, Value};
 
@@ -39,6 +40,25 @@ impl Params {
     }
     pub fn dict(&self, name: &str) -> Option<&Map<String, Value>> {
         self.value(name).and_then(Value::as_object)
+    }
+    /// A value validation always fills in (required, or with a default in the spec): the spec
+    /// owns the default, callers never restate it. Missing means the spec and the caller
+    /// disagree: a clear failure, not a guess.
+    pub fn filled(&self, name: &str) -> Result<&Value, Failure> {
+        self.value(name)
+            .ok_or_else(|| Failure::new(format!("internal error: option {name} has no value")))
+    }
+    /// [`Params::filled`] for a `str` option.
+    pub fn text(&self, name: &str) -> Result<&str, Failure> {
+        self.filled(name)?
+            .as_str()
+            .ok_or_else(|| Failure::new(format!("internal error: option {name} is not a string")))
+    }
+    /// [`Params::filled`] for an `int` option.
+    pub fn integer(&self, name: &str) -> Result<i64, Failure> {
+        self.filled(name)?
+            .as_i64()
+            .ok_or_else(|| Failure::new(format!("internal error: option {name} is not an integer")))
     }
     /// The options as AnsibleModule reports them under `invocation.module_args`.
     pub fn invocation(&self) -> Value {

@@ -2,10 +2,11 @@
 // SPDX-License-Identifier: MIT
 //! async_alias: gives a running job a name, a `jid_<alias>` symlink next to its job file.
 
-use host_modules::{specs, DEFAULT_ASYNC_DIR};
+use host_modules::args::AliasArgs;
+use host_modules::specs;
 use jobs::alias;
 use jobs::status::probe;
-use jobs::{AliasName, AsyncDir, Jid, JobError};
+use jobs::JobError;
 use protocol::{Failure, Params, Response};
 use serde_json::{json, Value};
 use std::process::ExitCode;
@@ -17,9 +18,12 @@ fn main() -> ExitCode {
 }
 
 fn body(p: &Params) -> Result<Response, Failure> {
-    let alias = AliasName::parse(p.str("alias").unwrap_or_default())?;
-    let jid = Jid::parse(p.str("jid").unwrap_or_default())?;
-    let dir = AsyncDir::resolve(p.str("_async_dir").unwrap_or(DEFAULT_ASYNC_DIR))?;
+    let AliasArgs {
+        alias,
+        jid,
+        force,
+        dir,
+    } = AliasArgs::from(p)?;
     let alias_path = dir.alias_file(&alias);
     let job_file = dir.job_file(&jid);
 
@@ -48,7 +52,7 @@ fn body(p: &Params) -> Result<Response, Failure> {
     let current = match alias::read(&dir, &alias) {
         Ok(link) => link,
         // A broken alias leads nowhere: force may replace the link itself, nothing else.
-        Err(e @ JobError::BrokenAlias { .. }) if p.bool("force") => {
+        Err(e @ JobError::BrokenAlias { .. }) if force => {
             r.warn(format!("replaced the {e}"));
             None
         }
@@ -62,7 +66,7 @@ fn body(p: &Params) -> Result<Response, Failure> {
         }
         if let Some(job) = probe(&dir, other)? {
             if job.is_live() {
-                if !p.bool("force") {
+                if !force {
                     return Err(Failure::new(format!(
                         "alias '{alias}' already names job {other}, which is still running; \
                          wait for it, clean it up, or set force=true to move the alias"

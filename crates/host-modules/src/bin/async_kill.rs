@@ -2,29 +2,26 @@
 // SPDX-License-Identifier: MIT
 //! async_kill: stop a job and everything it started, then mark it killed.
 
-use host_modules::{specs, DEFAULT_ASYNC_DIR};
-use jobs::kill::{job_pids, mark_killed, parse_signal, terminate};
+use host_modules::args::KillArgs;
+use host_modules::specs;
+use jobs::kill::{job_pids, mark_killed, terminate};
+use jobs::locate;
 use jobs::status::{probe, State};
-use jobs::{locate, AsyncDir, Wanted};
 use protocol::{Failure, Params, Response};
 use serde_json::{json, Value};
 use std::process::ExitCode;
-use std::time::Duration;
 
 fn main() -> ExitCode {
     protocol::run("async_kill", &specs::async_kill(), body)
 }
 
 fn body(p: &Params) -> Result<Response, Failure> {
-    let signal = parse_signal(p.str("signal").unwrap_or("TERM")).map_err(Failure::new)?;
-    let grace = p.float("grace").unwrap_or(5.0);
-    if !(0.0..=3600.0).contains(&grace) {
-        return Err(Failure::new(format!(
-            "grace must be between 0 and 3600 seconds, got {grace}"
-        )));
-    }
-    let wanted = Wanted::parse(p.str("alias"), p.str("jid"))?;
-    let dir = AsyncDir::resolve(p.str("_async_dir").unwrap_or(DEFAULT_ASYNC_DIR))?;
+    let KillArgs {
+        wanted,
+        signal,
+        grace,
+        dir,
+    } = KillArgs::from(p)?;
     let mut r = Response::new(false);
     let found = locate(&dir, wanted)?;
     if let Some((alias, _)) = &found.alias {
@@ -78,7 +75,7 @@ fn body(p: &Params) -> Result<Response, Failure> {
             .with("signalled", planned)
             .with("msg", "would kill the job (check mode)"));
     }
-    let sent = terminate(&pids, signal, Duration::from_secs_f64(grace));
+    let sent = terminate(&pids, signal, grace);
     // Read again: the job may have finished on its own while we looked.
     let job = probe(&dir, &job.jid)?.unwrap_or(job);
     if job.state == State::Finished {

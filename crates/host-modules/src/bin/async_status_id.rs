@@ -2,11 +2,12 @@
 // SPDX-License-Identifier: MIT
 //! async_status_id: async_status that also finds jobs by alias, spots dead wrappers and cleans up.
 
+use host_modules::args::StatusArgs;
 use host_modules::report::{job_status, not_started};
-use host_modules::{specs, DEFAULT_ASYNC_DIR};
+use host_modules::specs;
 use jobs::cleanup::{plan, remove_all, Scope};
 use jobs::status::State;
-use jobs::{locate, AsyncDir, Located as Target, Wanted};
+use jobs::{locate, AsyncDir, Located as Target};
 use protocol::{Failure, Params, Response};
 use std::process::ExitCode;
 
@@ -17,13 +18,11 @@ fn main() -> ExitCode {
 }
 
 fn body(p: &Params) -> Result<Response, Failure> {
-    let wanted = Wanted::parse(p.str("alias"), p.str("jid"))?;
-    let dir = AsyncDir::resolve(p.str("_async_dir").unwrap_or(DEFAULT_ASYNC_DIR))?;
-    let scope = match p.str("mode") {
-        Some("cleanup") => Some(Scope::Cleanup),
-        Some("full_cleanup") => Some(Scope::Full),
-        _ => None,
-    };
+    let StatusArgs {
+        wanted,
+        cleanup: scope,
+        dir,
+    } = StatusArgs::from(p)?;
     // async_task re-points names under this lock; deleting under it too means a name is never
     // removed just after it was moved to a new job.
     let _lock = if scope.is_some() && !p.check_mode && dir.path().is_dir() {

@@ -4,41 +4,45 @@
 //! this binary makes the two decisions around that start atomic on the host (`jobs::start`):
 //! `_mode=claim` before the start, `_mode=release` after it.
 
+use host_modules::args::{TaskArgs, TaskStep};
 use host_modules::report::job_status;
-use host_modules::{specs, DEFAULT_ASYNC_DIR};
+use host_modules::specs;
 use jobs::claim::{Held, Token};
-use jobs::start::{self, ClaimRequest, Claimed, Decision, Released, Restart, JOB_FILE_WAIT};
+use jobs::start::{self, ClaimRequest, Claimed, Decision, Released, JOB_FILE_WAIT};
 use jobs::status::Job;
 use jobs::{AliasName, AsyncDir, Jid};
 use protocol::{Failure, Params, Response};
 use serde_json::Value;
 use std::process::ExitCode;
-use std::time::Duration;
 
 fn main() -> ExitCode {
     protocol::run("async_task", &specs::async_task(), body)
 }
 
 fn body(p: &Params) -> Result<Response, Failure> {
-    let alias = AliasName::parse(p.str("alias").unwrap_or_default())?;
-    let dir = AsyncDir::resolve(p.str("_async_dir").unwrap_or(DEFAULT_ASYNC_DIR))?;
-    // Every input is checked before anything is read or written.
-    let token = Token::parse(p.str("_token").unwrap_or_default())?;
-    let after = p.str("_after").map(Token::parse).transpose()?;
-    let jid = p.str("_jid").map(Jid::parse).transpose()?;
-    let restart = Restart::parse(p.str("restart").unwrap_or("never")).unwrap_or(Restart::Never);
+    let TaskArgs {
+        alias,
+        token,
+        step,
+        dir,
+    } = TaskArgs::from(p)?;
     let mut r = Response::new(false);
     r.set("ansible_job_alias", alias.as_str()).set(
         "alias_path",
         dir.alias_file(&alias).to_string_lossy().as_ref(),
     );
-    if p.str("_mode") == Some("release") {
-        return release(&dir, &alias, &token, jid.as_ref(), r);
-    }
+    let (after, restart, ttl) = match step {
+        TaskStep::Release { jid } => return release(&dir, &alias, &token, jid.as_ref(), r),
+        TaskStep::Claim {
+            after,
+            restart,
+            ttl,
+        } => (after, restart, ttl),
+    };
     let request = ClaimRequest {
         token: &token,
         after: after.as_ref(),
-        ttl: Duration::from_secs(p.int("_claim_ttl").unwrap_or(120).max(0) as u64),
+        ttl,
         restart,
         check_mode: p.check_mode,
     };
