@@ -21,7 +21,7 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 
 def antsibull_changelog():
     # The matrix venvs (make test-matrix) run tests/unit without it: only the primary venv pins it.
-    pytest.importorskip('antsibull_changelog', reason='antsibull-changelog is in tests/requirements.txt')
+    pytest.importorskip('antsibull_changelog', reason='antsibull-changelog is only in the primary venv (tests/requirements.txt)')
     return [sys.executable, '-m', 'antsibull_changelog']
 
 
