@@ -11,8 +11,9 @@ import sys
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from common import REPO, Row, table  # noqa: E402  pylint: disable=wrong-import-position
 
-HOST = ('async_status_id', 'async_alias', 'async_kill', 'async_task')
-CONTROLLER = ('async_job_save', 'async_job_load')
+# Every binary of the two module crates (cargo makes one of each src/bin/*.rs), as the tree has them.
+HOST = tuple(sorted(p.stem for p in (REPO / 'crates' / 'host-modules' / 'src' / 'bin').glob('*.rs')))
+CONTROLLER = tuple(sorted(p.stem for p in (REPO / 'crates' / 'controller-modules' / 'src' / 'bin').glob('*.rs')))
 LIMITS = {name: 600_000 for name in HOST} | {name: 3_000_000 for name in CONTROLLER}
 
 

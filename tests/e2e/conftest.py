@@ -22,6 +22,10 @@ PLAYBOOKS = pathlib.Path(__file__).resolve().parent / 'playbooks'
 BIN = pathlib.Path(os.environ.get('E2E_VENV', REPO / '.venv')) / 'bin'
 INVENTORY = pathlib.Path(os.environ.get('E2E_INVENTORY', REPO / 'tests' / '.work' / 'sshd' / 'inventory.ini'))
 TARGETS = ['localtarget', 'sshtarget']
+# The collection's modules and roles, as the tree has them: a new one is tested without being listed
+# here (plugins/modules/<name>.py is the module's documentation, every module has one).
+MODULES = sorted(p.stem for p in (REPO / 'plugins' / 'modules').glob('*.py') if p.stem != '__init__')
+ROLES = sorted(p.parent.parent.name for p in (REPO / 'roles').glob('*/meta/argument_specs.yml'))
 
 
 def ansible_env():

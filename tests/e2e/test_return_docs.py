@@ -28,10 +28,8 @@ import uuid
 
 import pytest
 
-from conftest import BIN, INVENTORY, PLAYBOOKS, TARGETS, ansible_env, kill_all, records_bad_input_vars
+from conftest import BIN, INVENTORY, MODULES, PLAYBOOKS, TARGETS, ansible_env, kill_all, records_bad_input_vars
 
-MODULES = ['async_status_id', 'async_alias', 'async_wait', 'async_kill', 'async_task', 'async_job_save',
-           'async_job_load']
 CORE_KEYS = {'changed', 'failed', 'msg', 'warnings', 'deprecations', 'exception', 'diff', 'skipped', 'skip_reason',
              'ansible_facts', 'invocation', 'attempts', 'failed_when_result', 'failed_when_suppressed_exception',
              'changed_when_result', 'item', 'ansible_loop_var', 'ansible_index_var', 'ansible_loop'}
