@@ -41,13 +41,13 @@ out=$(run async_status_id "{\"alias\": \"../x\", \"_async_dir\": \"$work/async\"
 expect "bad alias fails cleanly" "$out" 'r["failed"] is True and "invalid alias" in r["msg"]'
 out=$(run async_kill "{\"alias\": \"arm\", \"_async_dir\": \"$work/async\"}")
 expect "kill of a finished job changes nothing" "$out" 'r["changed"] is False and r["finished"] is True'
-out=$(run async_task "{\"alias\": \"arm\", \"_mode\": \"claim\", \"_token\": \"0123456789abcdef\", \"_async_dir\": \"$work/async\"}")
+out=$(run async_task "{\"alias\": \"arm\", \"_mode\": \"claim\", \"_claim_ttl\": 120, \"_token\": \"0123456789abcdef\", \"_async_dir\": \"$work/async\"}")
 expect "async_task keeps a finished job" "$out" 'r["action"] == "keep" and r["job"]["stdout"] == "hi"'
-out=$(run async_task "{\"alias\": \"fresh\", \"_mode\": \"claim\", \"_token\": \"0123456789abcdef\", \"_async_dir\": \"$work/async\"}")
+out=$(run async_task "{\"alias\": \"fresh\", \"_mode\": \"claim\", \"_claim_ttl\": 120, \"_token\": \"0123456789abcdef\", \"_async_dir\": \"$work/async\"}")
 expect "async_task claims a new name" "$out" 'r["action"] == "start"'
-out=$(run async_task "{\"alias\": \"fresh\", \"_mode\": \"claim\", \"_token\": \"fedcba9876543210\", \"_async_dir\": \"$work/async\"}")
+out=$(run async_task "{\"alias\": \"fresh\", \"_mode\": \"claim\", \"_claim_ttl\": 120, \"_token\": \"fedcba9876543210\", \"_async_dir\": \"$work/async\"}")
 expect "a second run waits for the first" "$out" 'r["action"] == "wait"'
-out=$(run async_task "{\"alias\": \"fresh\", \"_mode\": \"release\", \"_token\": \"0123456789abcdef\", \"_async_dir\": \"$work/async\"}")
+out=$(run async_task "{\"alias\": \"fresh\", \"_mode\": \"release\", \"_claim_ttl\": 120, \"_token\": \"0123456789abcdef\", \"_async_dir\": \"$work/async\"}")
 expect "claim released" "$out" 'r["changed"] is False and "released" in r["msg"]'
 out=$(run async_status_id "{\"jid\": \"j111.1\", \"mode\": \"full_cleanup\", \"_async_dir\": \"$work/async\"}")
 expect "full cleanup" "$out" 'r["changed"] is True and len(r["removed"]) == 2'

@@ -5,6 +5,3 @@
 pub mod args;
 pub mod report;
 pub mod specs;
-
-/// Where the async wrapper writes when nothing else is configured (ansible-core's default).
-pub const DEFAULT_ASYNC_DIR: &str = "~/.ansible_async";

@@ -2,8 +2,12 @@
 // SPDX-License-Identifier: MIT
 //! The option specs of the on-host modules, here rather than in each binary so the property tests
 //! (and fuzz targets) check the very specs the modules validate against.
+//!
+//! Options that start with `_` are set by the action plugins, never by users; each has one owner,
+//! the controller side, and is required here, so no default is stated twice. The table of them
+//! is in CONTRIBUTING.md ("Options between the action plugins and the binaries"), and
+//! tests/unit/test_internal_options.py keeps it, the plugins and these specs in step.
 
-use crate::DEFAULT_ASYNC_DIR;
 use protocol::{ArgSpec, Opt};
 
 pub fn async_status_id() -> ArgSpec {
@@ -13,7 +17,7 @@ pub fn async_status_id() -> ArgSpec {
         Opt::str("mode")
             .choices(&["status", "cleanup", "full_cleanup"])
             .default("status"),
-        Opt::str("_async_dir").default(DEFAULT_ASYNC_DIR),
+        Opt::str("_async_dir").required(),
     ])
     .exactly_one_of(&["jid", "alias"])
 }
@@ -25,7 +29,7 @@ pub fn async_alias() -> ArgSpec {
         // Resolved into jid by the action plugin; listed so error messages name every option.
         Opt::raw("job"),
         Opt::bool("force").default(false),
-        Opt::str("_async_dir").default(DEFAULT_ASYNC_DIR),
+        Opt::str("_async_dir").required(),
     ])
 }
 
@@ -35,7 +39,7 @@ pub fn async_kill() -> ArgSpec {
         Opt::str("alias"),
         Opt::str("signal").default("TERM"),
         Opt::float("grace").default(5.0),
-        Opt::str("_async_dir").default(DEFAULT_ASYNC_DIR),
+        Opt::str("_async_dir").required(),
     ])
     .exactly_one_of(&["jid", "alias"])
 }
@@ -48,11 +52,11 @@ pub fn async_task() -> ArgSpec {
             .default("never"),
         Opt::str("_mode").choices(&["claim", "release"]).required(),
         Opt::str("_token").required(),
-        Opt::int("_claim_ttl").default(120),
+        Opt::int("_claim_ttl").required(),
         Opt::str("_jid"),
         // The claim token a previous `wait` answer named: attach to what that run started.
         Opt::str("_after"),
-        Opt::str("_async_dir").default(DEFAULT_ASYNC_DIR),
+        Opt::str("_async_dir").required(),
     ])
 }
 

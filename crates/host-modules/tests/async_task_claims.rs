@@ -12,6 +12,10 @@ use std::time::{Duration, Instant};
 fn run(dir: &Path, args: Value) -> Value {
     let mut args = args;
     args["_async_dir"] = json!(dir.to_string_lossy());
+    if args.get("_claim_ttl").is_none() {
+        // What the action plugin sends (CLAIM_TTL); tests of a stale claim send their own.
+        args["_claim_ttl"] = json!(120);
+    }
     let file = dir.with_extension(format!("args-{}", rand_suffix()));
     std::fs::write(&file, args.to_string()).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_async_task"))
