@@ -338,76 +338,25 @@ impl Client {
     ) -> Result<Reply, OciError> {
         let started = Instant::now();
         let mut attempt = 0;
-        let mut last: String;
         loop {
             attempt += 1;
             let remaining = self.time_limit.saturating_sub(started.elapsed());
-            let date = http_date();
-            let content_type = extra
-                .iter()
-                .find(|(k, _)| *k == "content-type")
-                .map_or("application/json", |(_, v)| v);
-            let parts = RequestParts {
-                method: method.as_str(),
+            let req = self.signed_request(
+                &method,
                 path_and_query,
-                host: &self.host,
-                date: &date,
                 body,
-                content_type,
+                body_headers,
+                extra,
+                remaining,
+            )?;
+            let last = match req.send() {
+                Ok(resp) => match receive(resp, attempt) {
+                    Ok(reply) if !retryable(reply.status) => return Ok(reply),
+                    Ok(reply) => service_error(op, &reply).to_string(),
+                    Err(e) => format!("reading the answer failed: {e}"),
+                },
+                Err(e) => describe(&e),
             };
-            let mut req = self
-                .http
-                .request(method.clone(), format!("{}{}", self.base, path_and_query))
-                .timeout(
-                    remaining
-                        .min(PER_TRY_TIMEOUT)
-                        .max(Duration::from_millis(100)),
-                );
-            for (k, v) in sign(&self.key, &self.key_id, &parts, body_headers)? {
-                if k != "host" && k != "content-length" {
-                    req = req.header(k, v);
-                }
-            }
-            for (k, v) in extra {
-                if body_headers == BodyHeaders::Exclude || *k != "content-type" {
-                    req = req.header(*k, v);
-                }
-            }
-            if !body.is_empty() || method == Method::PUT || method == Method::POST {
-                req = req.body(body.to_vec());
-            }
-            match req.send() {
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    let header = |n: &str| {
-                        resp.headers()
-                            .get(n)
-                            .and_then(|v| v.to_str().ok())
-                            .unwrap_or("")
-                            .to_string()
-                    };
-                    let etag = header("etag");
-                    let request_id = header("opc-request-id");
-                    let bytes = resp.bytes().map(|b| b.to_vec());
-                    match bytes {
-                        Ok(body) => {
-                            let reply = Reply {
-                                status,
-                                etag,
-                                request_id,
-                                body,
-                                attempts: attempt,
-                            };
-                            if !retryable(status) {
-                                return Ok(reply);
-                            }
-                            last = service_error(op, &reply).to_string();
-                        }
-                        Err(e) => last = format!("reading the answer failed: {e}"),
-                    }
-                }
-                Err(e) => last = describe(&e),
-            }
             let pause = backoff(attempt);
             if attempt >= MAX_ATTEMPTS || started.elapsed() + pause >= self.time_limit {
                 return Err(OciError::Transport {
@@ -422,6 +371,76 @@ impl Client {
             std::thread::sleep(pause);
         }
     }
+
+    /// One attempt's request, signed now (the date is part of the signature, so a retry signs
+    /// again).
+    fn signed_request(
+        &self,
+        method: &Method,
+        path_and_query: &str,
+        body: &[u8],
+        body_headers: BodyHeaders,
+        extra: &[(&str, String)],
+        remaining: Duration,
+    ) -> Result<reqwest::blocking::RequestBuilder, OciError> {
+        let date = http_date();
+        let content_type = extra
+            .iter()
+            .find(|(k, _)| *k == "content-type")
+            .map_or("application/json", |(_, v)| v);
+        let parts = RequestParts {
+            method: method.as_str(),
+            path_and_query,
+            host: &self.host,
+            date: &date,
+            body,
+            content_type,
+        };
+        let mut req = self
+            .http
+            .request(method.clone(), format!("{}{}", self.base, path_and_query))
+            .timeout(
+                remaining
+                    .min(PER_TRY_TIMEOUT)
+                    .max(Duration::from_millis(100)),
+            );
+        for (k, v) in sign(&self.key, &self.key_id, &parts, body_headers)? {
+            if k != "host" && k != "content-length" {
+                req = req.header(k, v);
+            }
+        }
+        for (k, v) in extra {
+            if body_headers == BodyHeaders::Exclude || *k != "content-type" {
+                req = req.header(*k, v);
+            }
+        }
+        if !body.is_empty() || *method == Method::PUT || *method == Method::POST {
+            req = req.body(body.to_vec());
+        }
+        Ok(req)
+    }
+}
+
+/// The answer of one attempt, its body read whole.
+fn receive(resp: reqwest::blocking::Response, attempt: u32) -> reqwest::Result<Reply> {
+    let status = resp.status().as_u16();
+    let header = |n: &str| {
+        resp.headers()
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    let etag = header("etag");
+    let request_id = header("opc-request-id");
+    let body = resp.bytes()?.to_vec();
+    Ok(Reply {
+        status,
+        etag,
+        request_id,
+        body,
+        attempts: attempt,
+    })
 }
 
 /// Checks an endpoint URL and returns the base every request path is appended to, and the host

@@ -87,6 +87,30 @@ pub fn validate(
         module_name: default_name.to_string(),
         ..Default::default()
     };
+    let (mut given, ignore_unknown) = take_internal_keys(raw, &mut params);
+    // AnsibleModule's order of checks; it reports only the first problem.
+    let mut problems = group_problems(spec, &given);
+    problems.extend(coerce_all(spec, &mut given));
+    problems.extend(choice_problems(spec, &given));
+    problems.extend(rule_problems(spec, &given));
+    problems.extend(unsupported(spec, &given));
+    match problems.into_iter().next() {
+        Some(Problem::Other(msg)) => return Err(msg),
+        Some(Problem::Unsupported(msg)) if !ignore_unknown => {
+            return Err(format!(
+                "Unsupported parameters for ({}) module: {msg}",
+                params.module_name
+            ))
+        }
+        _ => {}
+    }
+    fill(spec, given, &mut params);
+    Ok(params)
+}
+
+/// Moves the `_ansible_*` keys into `params`; returns the task's options and whether unknown
+/// options are to be ignored.
+fn take_internal_keys(raw: Map<String, Value>, params: &mut Params) -> (Map<String, Value>, bool) {
     let mut given = Map::new();
     let mut ignore_unknown = false;
     for (key, value) in raw {
@@ -108,14 +132,20 @@ pub fn validate(
             }
         }
     }
+    (given, ignore_unknown)
+}
 
+fn present(m: &Map<String, Value>, k: &str) -> bool {
+    m.get(k).is_some_and(|v| !v.is_null())
+}
+
+/// Mutually exclusive options given together, then required options missing.
+fn group_problems(spec: &ArgSpec, given: &Map<String, Value>) -> Vec<Problem> {
     let mut problems = Vec::new();
-    let present = |m: &Map<String, Value>, k: &str| m.get(k).is_some_and(|v| !v.is_null());
-
     let clashes: Vec<String> = spec
         .mutually_exclusive
         .iter()
-        .filter(|group| group.iter().filter(|k| present(&given, k)).count() > 1)
+        .filter(|group| group.iter().filter(|k| present(given, k)).count() > 1)
         .map(|group| group.join("|"))
         .collect();
     if !clashes.is_empty() {
@@ -124,7 +154,6 @@ pub fn validate(
             clashes.join(", ")
         )));
     }
-
     let mut missing: Vec<&str> = spec
         .options
         .iter()
@@ -138,7 +167,12 @@ pub fn validate(
             missing.join(", ")
         )));
     }
+    problems
+}
 
+/// Converts each given option to its kind, in place.
+fn coerce_all(spec: &ArgSpec, given: &mut Map<String, Value>) -> Vec<Problem> {
+    let mut problems = Vec::new();
     for opt in &spec.options {
         let Some(value) = given.get(opt.name).filter(|v| !v.is_null()) else {
             continue;
@@ -156,7 +190,11 @@ pub fn validate(
             ))),
         }
     }
+    problems
+}
 
+fn choice_problems(spec: &ArgSpec, given: &Map<String, Value>) -> Vec<Problem> {
+    let mut problems = Vec::new();
     for opt in spec.options.iter().filter(|o| !o.choices.is_empty()) {
         if let Some(v) = given.get(opt.name).filter(|v| !v.is_null()) {
             let text = v
@@ -173,9 +211,14 @@ pub fn validate(
             }
         }
     }
+    problems
+}
 
+/// required_together, then required_one_of.
+fn rule_problems(spec: &ArgSpec, given: &Map<String, Value>) -> Vec<Problem> {
+    let mut problems = Vec::new();
     for group in &spec.required_together {
-        let n = group.iter().filter(|k| present(&given, k)).count();
+        let n = group.iter().filter(|k| present(given, k)).count();
         if n > 0 && n < group.len() {
             problems.push(Problem::Other(format!(
                 "parameters are required together: {}",
@@ -184,42 +227,37 @@ pub fn validate(
         }
     }
     for group in &spec.required_one_of {
-        if !group.iter().any(|k| present(&given, k)) {
+        if !group.iter().any(|k| present(given, k)) {
             problems.push(Problem::Other(format!(
                 "one of the following is required: {}",
                 group.join(", ")
             )));
         }
     }
+    problems
+}
 
-    let mut unsupported: Vec<&String> = given.keys().filter(|k| spec.get(k).is_none()).collect();
-    unsupported.sort_unstable();
-    if !unsupported.is_empty() {
-        let mut supported: Vec<&str> = spec.options.iter().map(|o| o.name).collect();
-        supported.sort_unstable();
-        problems.push(Problem::Unsupported(format!(
-            "{}. Supported parameters include: {}.",
-            unsupported
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-            supported.join(", ")
-        )));
+fn unsupported(spec: &ArgSpec, given: &Map<String, Value>) -> Option<Problem> {
+    let mut unknown: Vec<&str> = given
+        .keys()
+        .map(String::as_str)
+        .filter(|k| spec.get(k).is_none())
+        .collect();
+    if unknown.is_empty() {
+        return None;
     }
+    unknown.sort_unstable();
+    let mut supported: Vec<&str> = spec.options.iter().map(|o| o.name).collect();
+    supported.sort_unstable();
+    Some(Problem::Unsupported(format!(
+        "{}. Supported parameters include: {}.",
+        unknown.join(", "),
+        supported.join(", ")
+    )))
+}
 
-    // AnsibleModule reports only the first problem.
-    match problems.into_iter().next() {
-        Some(Problem::Other(msg)) => return Err(msg),
-        Some(Problem::Unsupported(msg)) if !ignore_unknown => {
-            return Err(format!(
-                "Unsupported parameters for ({}) module: {msg}",
-                params.module_name
-            ))
-        }
-        _ => {}
-    }
-
+/// Every option of the spec gets a value: the given one, else its default, else null.
+fn fill(spec: &ArgSpec, mut given: Map<String, Value>, params: &mut Params) {
     for opt in &spec.options {
         let value = match given.remove(opt.name) {
             Some(v) if !v.is_null() => v,
@@ -230,7 +268,6 @@ pub fn validate(
             params.masked.push(opt.name);
         }
     }
-    Ok(params)
 }
 
 #[cfg(test)]
