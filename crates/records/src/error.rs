@@ -27,6 +27,10 @@ pub enum StoreError {
     /// belongs.
     #[error("job record path {path} is unsafe: {why}. It was not followed, read or changed; the state dir must hold only real directories and record files below it, so remove or move it by hand")]
     Unsafe { path: PathBuf, why: String },
-    #[error("{0}")]
-    Backend(String),
+    /// The OCI client's own error: config, key, a service answer or no answer.
+    #[error(transparent)]
+    Oci(#[from] oci::OciError),
+    /// A conditional write lost, and the record that won is gone by the time it is read.
+    #[error("{location}: a competing write won, then the record disappeared; run again")]
+    Vanished { location: String },
 }

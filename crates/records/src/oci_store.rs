@@ -8,7 +8,7 @@ use crate::error::StoreError;
 use crate::key::RecordKey;
 use crate::record::Record;
 use crate::store::{SaveMode, SaveOutcome, Store, Stored};
-use oci::{Client, Conditional, OciError, PutOutcome};
+use oci::{Client, Conditional, PutOutcome};
 use std::time::Duration;
 
 pub struct OciOptions<'a> {
@@ -26,15 +26,11 @@ pub struct OciStore {
     bucket: String,
 }
 
-fn backend(e: OciError) -> StoreError {
-    StoreError::Backend(e.to_string())
-}
-
 impl OciStore {
     /// Reads the config and the key and checks the endpoint: everything but the network.
     pub fn client(o: &OciOptions) -> Result<Client, StoreError> {
-        let profile = oci::config::load(o.config_file, o.profile).map_err(backend)?;
-        Client::from_profile(&profile, o.endpoint, o.timeout).map_err(backend)
+        let profile = oci::config::load(o.config_file, o.profile).map_err(StoreError::Oci)?;
+        Client::from_profile(&profile, o.endpoint, o.timeout).map_err(StoreError::Oci)
     }
 
     pub fn open(o: &OciOptions) -> Result<OciStore, StoreError> {
@@ -42,7 +38,7 @@ impl OciStore {
         // The old roles made every playbook fetch the namespace with the CLI; ask only if not given.
         let namespace = match o.namespace.filter(|n| !n.is_empty()) {
             Some(n) => n.to_string(),
-            None => client.namespace().map_err(backend)?,
+            None => client.namespace().map_err(StoreError::Oci)?,
         };
         Ok(OciStore {
             client,
@@ -56,7 +52,7 @@ impl OciStore {
         let obj = self
             .client
             .get(&self.namespace, &self.bucket, &key.relative())
-            .map_err(backend)?;
+            .map_err(StoreError::Oci)?;
         let etag = obj.as_ref().map(|o| o.etag.clone()).unwrap_or_default();
         let stored = Stored::from_bytes(obj.map(|o| o.body), &self.location(key));
         Ok((stored, etag))
@@ -89,7 +85,7 @@ impl Store for OciStore {
         let put = |cond: &Conditional| {
             self.client
                 .put(&self.namespace, &self.bucket, &name, &body, cond)
-                .map_err(backend)
+                .map_err(StoreError::Oci)
         };
         let SaveMode::IfAbsent { stale_claim_after } = mode else {
             put(&Conditional::Always)?;
@@ -119,7 +115,7 @@ impl Store for OciStore {
     fn delete(&self, key: &RecordKey) -> Result<bool, StoreError> {
         self.client
             .delete(&self.namespace, &self.bucket, &key.relative(), None)
-            .map_err(backend)
+            .map_err(StoreError::Oci)
     }
 }
 
@@ -128,10 +124,9 @@ impl OciStore {
     fn winner(&self, key: &RecordKey) -> Result<SaveOutcome, StoreError> {
         match self.get(key)? {
             Some((r, _)) => Ok(SaveOutcome::Exists(r)),
-            None => Err(StoreError::Backend(format!(
-                "{}: a competing write won, then the record disappeared; run again",
-                self.location(key)
-            ))),
+            None => Err(StoreError::Vanished {
+                location: self.location(key),
+            }),
         }
     }
 }
