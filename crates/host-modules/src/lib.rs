@@ -5,3 +5,5 @@
 pub mod args;
 pub mod report;
 pub mod specs;
+pub mod status_answer;
+pub mod task_answer;

@@ -170,14 +170,7 @@ impl Client {
     /// GetObject; `Ok(None)` only for a real 404.
     pub fn get(&self, ns: &str, bucket: &str, name: &str) -> Result<Option<Object>, OciError> {
         let op = format!("GET {bucket}/{name}");
-        let r = self.send(
-            &op,
-            Method::GET,
-            &Self::object_path(ns, bucket, name),
-            &[],
-            BodyHeaders::Exclude,
-            &[],
-        )?;
+        let r = self.send_object(&op, Method::GET, (ns, bucket, name), &[], &[])?;
         if r.status == 404 {
             return self.not_found_or_error(&op, r).map(|()| None);
         }
@@ -191,14 +184,7 @@ impl Client {
     /// HeadObject: the object's ETag, `Ok(None)` for a 404.
     pub fn head(&self, ns: &str, bucket: &str, name: &str) -> Result<Option<String>, OciError> {
         let op = format!("HEAD {bucket}/{name}");
-        let r = self.send(
-            &op,
-            Method::HEAD,
-            &Self::object_path(ns, bucket, name),
-            &[],
-            BodyHeaders::Exclude,
-            &[],
-        )?;
+        let r = self.send_object(&op, Method::HEAD, (ns, bucket, name), &[], &[])?;
         if r.status == 404 {
             return Ok(None);
         }
@@ -221,14 +207,7 @@ impl Client {
             Conditional::IfNoneMatch => extra.push(("if-none-match", "*".into())),
             Conditional::IfMatch(etag) => extra.push(("if-match", etag.clone())),
         }
-        let r = self.send(
-            &op,
-            Method::PUT,
-            &Self::object_path(ns, bucket, name),
-            body,
-            BodyHeaders::Exclude,
-            &extra,
-        )?;
+        let r = self.send_object(&op, Method::PUT, (ns, bucket, name), body, &extra)?;
         if r.status == 412 {
             // A retried conditional write can fail on its own first attempt, which did land:
             // read the object back to tell our write from a competitor's.
@@ -257,14 +236,7 @@ impl Client {
         let extra: Vec<(&str, String)> = if_match
             .map(|e| vec![("if-match", e.to_string())])
             .unwrap_or_default();
-        let r = self.send(
-            &op,
-            Method::DELETE,
-            &Self::object_path(ns, bucket, name),
-            &[],
-            BodyHeaders::Exclude,
-            &extra,
-        )?;
+        let r = self.send_object(&op, Method::DELETE, (ns, bucket, name), &[], &extra)?;
         if r.status == 404 {
             // After a retry, our own first attempt may have deleted it.
             return if r.attempts > 1 {
@@ -327,6 +299,19 @@ impl Client {
 
     /// One request, signed afresh for every attempt, retried on 429, 5xx (not 501), time-outs and
     /// connection errors with exponential backoff and jitter, until the time limit runs out.
+    /// A request on one object. Object bodies are not signed (OCI signs them for other APIs only).
+    fn send_object(
+        &self,
+        op: &str,
+        method: Method,
+        (ns, bucket, name): (&str, &str, &str),
+        body: &[u8],
+        extra: &[(&str, String)],
+    ) -> Result<Reply, OciError> {
+        let path = Self::object_path(ns, bucket, name);
+        self.send(op, method, &path, body, BodyHeaders::Exclude, extra)
+    }
+
     fn send(
         &self,
         op: &str,

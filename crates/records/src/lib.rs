@@ -7,6 +7,7 @@ pub mod error;
 pub mod fs;
 pub mod key;
 pub mod oci_store;
+pub mod ops;
 pub mod record;
 pub mod store;
 

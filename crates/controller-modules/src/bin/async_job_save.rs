@@ -6,7 +6,8 @@ use controller_modules::backend::{self, record_keys};
 use controller_modules::specs;
 use protocol::{Failure, Params, Response};
 use records::record::now_utc;
-use records::{Record, SaveMode, SaveOutcome, Stored};
+use records::ops::{self, SaveRequest, Saved};
+use records::Record;
 use serde_json::Value;
 use std::process::ExitCode;
 
@@ -35,41 +36,13 @@ fn body(p: &Params) -> Result<Response, Failure> {
         ));
     }
     let (key, store, mut r) = backend::begin_with(p, key)?;
-    let stored = store.inspect(&key)?;
-
     if absent {
-        // A damaged record is removed like any other: this is the way out the load error names.
-        let (changed, before, msg) = match &stored {
-            Stored::Missing => (false, String::new(), "no such record"),
-            Stored::Record(e) => (true, e.to_text(), "record deleted"),
-            Stored::Damaged { text, .. } => (
-                true,
-                text.clone().unwrap_or_default(),
-                "damaged record deleted",
-            ),
-        };
-        if changed && !p.check_mode {
-            store.delete(&key)?;
-        }
+        let done = ops::delete(store.as_ref(), &key, p.check_mode)?;
         if p.diff {
-            r.diff(before, "");
+            r.diff(done.before, "");
         }
-        r.set("changed", changed).set("msg", msg);
-        return Ok(r);
+        return Ok(r.with("changed", done.changed).with("msg", done.msg));
     }
-
-    let (existing, damaged) = match stored {
-        Stored::Missing => (None, None),
-        Stored::Record(e) => (Some(e), None),
-        // A claim must never take a damaged record for a free name: the job may be running.
-        Stored::Damaged { error, .. } if if_absent => return Err(error.into()),
-        // A plain save says which job the name is; it replaces whatever is there, so it
-        // replaces a damaged record too, and says so.
-        Stored::Damaged { error, text } => (None, Some((error, text))),
-    };
-    let stale_after = p
-        .int("stale_claim_after")
-        .and_then(|s| u64::try_from(s).ok());
     let record = Record {
         job_name: key.job.clone(),
         host: key.host.clone(),
@@ -77,40 +50,33 @@ fn body(p: &Params) -> Result<Response, Failure> {
         save_time: now_utc(),
         metadata: p.dict("metadata").cloned().unwrap_or_default(),
     };
-
-    let live_existing = existing
-        .as_ref()
-        .filter(|e| !(if_absent && e.is_stale_claim(stale_after)));
-    let (kept, changed) = match (if_absent, live_existing) {
-        (true, Some(e)) => (e.clone(), false),
-        (false, Some(e)) if e.same_content(&record) => (e.clone(), false),
-        _ if p.check_mode => (record.clone(), true),
-        _ => {
-            let mode = if if_absent {
-                SaveMode::IfAbsent {
-                    stale_claim_after: stale_after,
-                }
-            } else {
-                SaveMode::Overwrite
-            };
-            match store.save(&key, &record, mode)? {
-                SaveOutcome::Written => (record.clone(), true),
-                // Another run claimed it between our read and our write.
-                SaveOutcome::Exists(winner) => (winner, false),
-            }
-        }
+    let request = SaveRequest {
+        if_absent,
+        stale_claim_after: p.int("stale_claim_after").and_then(|s| u64::try_from(s).ok()),
+        check_mode: p.check_mode,
     };
+    let saved = ops::save(store.as_ref(), &key, record, request)?;
+    Ok(answer(saved, if_absent, p, r))
+}
+
+fn answer(saved: Saved, if_absent: bool, p: &Params, mut r: Response) -> Response {
+    let Saved {
+        kept,
+        changed,
+        before,
+        replaced_damage,
+    } = saved;
     if if_absent {
         r.set("claimed", changed);
     }
     if p.diff && changed {
-        let before = match &damaged {
+        let before = match &replaced_damage {
             Some((_, text)) => Value::String(text.clone().unwrap_or_default()),
-            None => diff_text(existing.as_ref()),
+            None => diff_text(before.as_ref()),
         };
         r.diff(before, diff_text(Some(&kept)));
     }
-    if let Some((error, _)) = &damaged {
+    if let Some((error, _)) = &replaced_damage {
         r.warn(format!(
             "{error}: {}",
             if p.check_mode {
@@ -127,7 +93,7 @@ fn body(p: &Params) -> Result<Response, Failure> {
         .set("changed", changed)
         .set(
             "msg",
-            match (if_absent, changed, damaged.is_some()) {
+            match (if_absent, changed, replaced_damage.is_some()) {
                 (true, true, _) => "claimed",
                 (true, false, _) => "already claimed or saved by another run; see record",
                 (false, true, true) => "record saved over a damaged record",
@@ -135,5 +101,5 @@ fn body(p: &Params) -> Result<Response, Failure> {
                 (false, false, _) => "record already up to date",
             },
         );
-    Ok(r)
+    r
 }

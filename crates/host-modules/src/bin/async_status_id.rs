@@ -3,11 +3,9 @@
 //! async_status_id: async_status that also finds jobs by alias, spots dead wrappers and cleans up.
 
 use host_modules::args::StatusArgs;
-use host_modules::report::{job_status, not_started};
 use host_modules::specs;
-use jobs::cleanup::{plan, remove_all, Scope};
-use jobs::status::State;
-use jobs::{locate, AsyncDir, Located as Target};
+use host_modules::status_answer::{cleanup, status};
+use jobs::locate;
 use protocol::{Failure, Params, Response};
 use std::process::ExitCode;
 
@@ -35,105 +33,4 @@ fn body(p: &Params) -> Result<Response, Failure> {
         Some(scope) => cleanup(&dir, &target, scope, p),
         None => status(&dir, target),
     }
-}
-
-fn name_keys(r: &mut Response, t: &Target) {
-    if let Some((alias, path)) = &t.alias {
-        r.set("ansible_job_alias", alias.as_str())
-            .set("alias_path", path.to_string_lossy().as_ref());
-    }
-    if let Some(jid) = &t.jid {
-        r.set("ansible_job_id", jid.as_str());
-    }
-}
-
-fn status(dir: &AsyncDir, mut t: Target) -> Result<Response, Failure> {
-    let Some(job) = t.job.take() else {
-        let mut r = not_started();
-        name_keys(&mut r, &t);
-        return match (&t.alias, &t.link, &t.jid) {
-            // The builtin's keys for an unknown jid, results_file included.
-            (None, _, Some(jid)) => Err(Failure::new("could not find job")
-                .with_all(r)
-                .with("ansible_job_id", jid.as_str())
-                .with("results_file", dir.job_file(jid).to_string_lossy().as_ref())
-                .with("started", true)
-                .with("finished", true)),
-            (Some((alias, _)), None, _) => Ok(r.with("msg", format!("no job is named '{alias}'"))),
-            (Some((alias, _)), Some(link), Some(jid)) => Ok(r.with(
-                "msg",
-                format!(
-                    "alias '{alias}' points to job {jid}, whose file {} is gone (cleaned up); the job is not running",
-                    link.job_path.display()
-                ),
-            )),
-            _ => Err(Failure::new("no job given")),
-        };
-    };
-    let (jid, path, state) = (job.jid.clone(), job.path.clone(), job.state.clone());
-    let mut r = job_status(job);
-    name_keys(&mut r, &t);
-    match &state {
-        State::Dead => Err(Failure::new(format!(
-            "job {jid} is not finished and its async wrapper is gone: no process runs async_wrapper.py {prefix}. \
-             The wrapper was killed or the host rebooted, so the job will never finish and its output is lost. \
-             Remove it with mode=full_cleanup, then start the job again.",
-            prefix = jid.prefix()
-        ))
-        .with_all(r)),
-        State::Corrupt(why) => Err(Failure::new(format!(
-            "job file {} is damaged: {why}. The job's result cannot be read; inspect the file, then remove it with mode=full_cleanup",
-            path.display()
-        ))
-        .with_all(r)
-        .with("finished", false)),
-        _ => Ok(r),
-    }
-}
-
-fn cleanup(dir: &AsyncDir, t: &Target, scope: Scope, p: &Params) -> Result<Response, Failure> {
-    let mut r = Response::new(false);
-    name_keys(&mut r, t);
-    if let Some(job) = &t.job {
-        r.set("started", true)
-            .set("finished", job.is_finished())
-            .set("killed", job.state == State::Killed)
-            .set("pid_missing", job.state == State::Dead);
-        if job.is_live() {
-            return Ok(r.with(
-                "msg",
-                format!("job {} is still running; nothing was deleted. Wait for it to finish, or kill it first.", job.jid),
-            ));
-        }
-    }
-    let planned = plan(dir, t, scope)?;
-    let removed = if p.check_mode {
-        planned.clone()
-    } else {
-        remove_all(&planned)?
-    };
-    let shown: Vec<String> = removed
-        .iter()
-        .map(|x| x.to_string_lossy().into_owned())
-        .collect();
-    if p.diff {
-        r.diff(
-            serde_json::json!({ "paths": shown }),
-            serde_json::json!({ "paths": [] }),
-        );
-    }
-    r.set("changed", !removed.is_empty());
-    if let Some(first) = shown.first() {
-        r.set("erased", first.as_str());
-    }
-    r.set("removed", shown.clone());
-    r.set(
-        "msg",
-        match (shown.is_empty(), p.check_mode) {
-            (true, _) => "nothing to clean up".to_string(),
-            (false, true) => format!("would remove {}", shown.join(", ")),
-            (false, false) => format!("removed {}", shown.join(", ")),
-        },
-    );
-    Ok(r)
 }
