@@ -1,10 +1,13 @@
 # Copyright (c) 2026 rstyczynski.ansible contributors
 # SPDX-License-Identifier: MIT
-"""What every benchmark shares: a result row and the table that shows rows side by side."""
+"""What every benchmark shares: a result row, the table that shows rows side by side, and the
+HTTP client the job-service benchmarks use against ours and against the seed's stack alike."""
 
 from __future__ import annotations
 
 import dataclasses
+import http.client
+import json
 import pathlib
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
@@ -56,3 +59,31 @@ def table(rows):
         anchor = f'{fmt(r.anchor, r.unit)} ({r.anchor_name})' if r.anchor is not None else r.anchor_name or '-'
         lines.append(f'| {r.section}: {r.what} | {fmt(r.ours, r.unit)} | {anchor} | {r.ratio_text()} | {r.goal} |')
     return '\n'.join(lines)
+
+
+class JsonClient:
+    """One keep-alive connection to 127.0.0.1:<port>: JSON in, JSON (or bytes) out. A broken
+    connection is dropped, so the next request opens a new one."""
+
+    def __init__(self, port, timeout=60):
+        self.port, self.timeout, self.conn = port, timeout, None
+
+    def request(self, method, path, body=None):
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection('127.0.0.1', self.port, timeout=self.timeout)
+        data = None if body is None else json.dumps(body).encode()
+        headers = {'Content-Type': 'application/json'} if data is not None else {}
+        try:
+            self.conn.request(method, path, body=data, headers=headers)
+            resp = self.conn.getresponse()
+            raw = resp.read()
+        except (OSError, http.client.HTTPException):
+            self.close()
+            raise
+        ctype = resp.getheader('Content-Type', '')
+        return resp.status, (json.loads(raw) if 'json' in ctype and raw else raw)
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
-import http.client
 import json
 import os
 import pathlib
@@ -31,7 +30,7 @@ import tempfile
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from common import BIN, REPO, Row, table  # noqa: E402  pylint: disable=wrong-import-position
+from common import BIN, REPO, JsonClient, Row, table  # noqa: E402  pylint: disable=wrong-import-position
 
 TARGET = pathlib.Path(os.environ.get('CARGO_TARGET_DIR', REPO / 'target'))
 SERVICE = TARGET / 'service' / 'ansible-job-service'
@@ -99,34 +98,21 @@ class Service:
              '--listen', f'127.0.0.1:{self.port}', '--workers', str(WORKERS),
              '--ansible-playbook', str(playbook_bin)],
             stdout=self.log, stderr=subprocess.STDOUT, env=env)
-        self.conn = None
+        self.http = JsonClient(self.port, timeout=700)
         deadline = time.monotonic() + 30
         while True:
             try:
                 if self.request('GET', '/healthz')[0] == 200:
                     break
             except OSError:
-                self.conn = None
+                pass
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 sys.exit(f'ansible-job-service did not come up:\n{pathlib.Path(self.log.name).read_text()[-3000:]}')
             time.sleep(0.05)
 
-    def request(self, method, path, body=None, timeout=700):
-        if self.conn is None:
-            self.conn = http.client.HTTPConnection('127.0.0.1', self.port, timeout=timeout)
-        data = None if body is None else json.dumps(body).encode()
-        headers = {'Content-Type': 'application/json'} if data is not None else {}
-        try:
-            self.conn.request(method, path, body=data, headers=headers)
-            resp = self.conn.getresponse()
-            raw = resp.read()
-        except (OSError, http.client.HTTPException):
-            self.conn.close()
-            self.conn = None
-            raise
-        ctype = resp.getheader('Content-Type', '')
-        return resp.status, (json.loads(raw) if 'json' in ctype and raw else raw)
+    def request(self, method, path, body=None):
+        return self.http.request(method, path, body)
 
     def ok(self, method, path, body=None, codes=(200, 202)):
         status, answer = self.request(method, path, body)
@@ -161,8 +147,7 @@ class Service:
             time.sleep(0.05)
 
     def stop(self):
-        if self.conn is not None:
-            self.conn.close()
+        self.http.close()
         if self.proc.poll() is None:
             self.proc.terminate()
             try:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import http.client
 import json
 import pathlib
 import statistics
@@ -24,7 +23,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import stacks  # noqa: E402  pylint: disable=wrong-import-position
-from common import REPO, Row, table  # noqa: E402  pylint: disable=wrong-import-position
+from common import REPO, JsonClient, Row, table  # noqa: E402  pylint: disable=wrong-import-position
 
 SECTION = "job service on Redis vs the seed's stack, stub playbook"
 TARGET = REPO / 'target'
@@ -42,25 +41,12 @@ def project(tmp):
     return proj
 
 
-class Client:
-    def __init__(self, port):
-        self.port, self.conn = port, None
-
+class Client(JsonClient):
     def call(self, method, path, body=None):
-        if self.conn is None:
-            self.conn = http.client.HTTPConnection('127.0.0.1', self.port, timeout=60)
-        data = None if body is None else json.dumps(body).encode()
-        try:
-            self.conn.request(method, path, body=data, headers={'Content-Type': 'application/json'})
-            resp = self.conn.getresponse()
-            raw = resp.read()
-        except (OSError, http.client.HTTPException):
-            self.conn.close()
-            self.conn = None
-            raise
-        if resp.status not in (200, 202):
-            sys.exit(f'{method} {path}: {resp.status} {raw[:300]!r}')
-        return json.loads(raw)
+        status, answer = self.request(method, path, body)
+        if status not in (200, 202):
+            sys.exit(f'{method} {path}: {status} {str(answer)[:300]}')
+        return answer
 
     def job(self, job_id):
         return self.call('GET', f'/api/v1/jobs/{job_id}')

@@ -21,24 +21,10 @@ sudoers=/etc/sudoers.d/rstyczynski-ansible-tests
 die() { echo "sshd.sh: $*" >&2; exit 1; }
 
 need_packages() {
-  local missing=()
-  [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
-  command -v sudo >/dev/null || missing+=(sudo)
-  # Ansible lets the become user read its remote tmp files with setfacl.
-  command -v setfacl >/dev/null || missing+=(acl)
-  # The interpreter the inventory names for sshtarget.
-  [ -x /usr/bin/python3 ] || missing+=(python3)
-  [ ${#missing[@]} -eq 0 ] && return
-  echo "sshd.sh: installing ${missing[*]}"
-  # Keep the package from starting the system sshd (port 22, all interfaces) while it installs.
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-    chmod 0755 /usr/sbin/policy-rc.d
-    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-  fi
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
-    </dev/null >/dev/null
+  # sudo for become; setfacl lets the become user read Ansible's remote tmp files; python3 is the
+  # interpreter the inventory names for sshtarget.
+  "$(dirname "${BASH_SOURCE[0]}")/packages.sh" /usr/sbin/sshd:openssh-server sudo:sudo setfacl:acl \
+    /usr/bin/python3:python3
 }
 
 make_users() {
