@@ -69,19 +69,29 @@ class JsonClient:
         self.port, self.timeout, self.conn = port, timeout, None
 
     def request(self, method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        try:
+            resp, raw = self.send(method, path, data)
+        except (OSError, http.client.HTTPException):
+            # A server may close an idle keep-alive connection just as we send on it (uvicorn
+            # does after 5 s): a GET is safe to send once more, on a new connection.
+            if method != 'GET':
+                raise
+            resp, raw = self.send(method, path, data)
+        ctype = resp.getheader('Content-Type', '')
+        return resp.status, (json.loads(raw) if 'json' in ctype and raw else raw)
+
+    def send(self, method, path, data):
         if self.conn is None:
             self.conn = http.client.HTTPConnection('127.0.0.1', self.port, timeout=self.timeout)
-        data = None if body is None else json.dumps(body).encode()
         headers = {'Content-Type': 'application/json'} if data is not None else {}
         try:
             self.conn.request(method, path, body=data, headers=headers)
             resp = self.conn.getresponse()
-            raw = resp.read()
+            return resp, resp.read()
         except (OSError, http.client.HTTPException):
             self.close()
             raise
-        ctype = resp.getheader('Content-Type', '')
-        return resp.status, (json.loads(raw) if 'json' in ctype and raw else raw)
 
     def close(self):
         if self.conn is not None:
