@@ -47,20 +47,30 @@ class Client:
         self.port, self.conn = port, None
 
     def call(self, method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        try:
+            status, raw = self.send(method, path, data)
+        except (OSError, http.client.HTTPException):
+            # A server may close an idle keep-alive connection just as we send on it (uvicorn
+            # does after 5 s): a GET is safe to send once more, on a new connection.
+            if method != 'GET':
+                raise
+            status, raw = self.send(method, path, data)
+        if status not in (200, 202):
+            sys.exit(f'{method} {path}: {status} {raw[:300]!r}')
+        return json.loads(raw)
+
+    def send(self, method, path, data):
         if self.conn is None:
             self.conn = http.client.HTTPConnection('127.0.0.1', self.port, timeout=60)
-        data = None if body is None else json.dumps(body).encode()
         try:
             self.conn.request(method, path, body=data, headers={'Content-Type': 'application/json'})
             resp = self.conn.getresponse()
-            raw = resp.read()
+            return resp.status, resp.read()
         except (OSError, http.client.HTTPException):
             self.conn.close()
             self.conn = None
             raise
-        if resp.status not in (200, 202):
-            sys.exit(f'{method} {path}: {resp.status} {raw[:300]!r}')
-        return json.loads(raw)
 
     def job(self, job_id):
         return self.call('GET', f'/api/v1/jobs/{job_id}')
