@@ -84,7 +84,7 @@ fn no_module_follows_an_alias_out_of_the_async_dir() {
         let r = run(
             env!("CARGO_BIN_EXE_async_task"),
             &l.dir,
-            json!({"alias": name, "_mode": "claim", "_token": "abcdef0123456789"}),
+            json!({"alias": name, "_mode": "claim", "_token": "abcdef0123456789", "_claim_ttl": 120}),
         );
         assert_refused(&format!("async_task {name}"), &r, &link);
         assert_eq!(std::fs::read_link(l.dir.join(&link)).unwrap(), *target);

@@ -93,11 +93,7 @@ pub fn delete(store: &dyn Store, key: &RecordKey, check_mode: bool) -> Result<De
     let (changed, before, msg) = match store.inspect(key)? {
         Stored::Missing => (false, String::new(), "no such record"),
         Stored::Record(e) => (true, e.to_text(), "record deleted"),
-        Stored::Damaged { text, .. } => (
-            true,
-            text.unwrap_or_default(),
-            "damaged record deleted",
-        ),
+        Stored::Damaged { text, .. } => (true, text.unwrap_or_default(), "damaged record deleted"),
     };
     if changed && !check_mode {
         store.delete(key)?;

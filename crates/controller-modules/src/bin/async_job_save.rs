@@ -5,8 +5,8 @@
 use controller_modules::backend::{self, record_keys};
 use controller_modules::specs;
 use protocol::{Failure, Params, Response};
-use records::record::now_utc;
 use records::ops::{self, SaveRequest, Saved};
+use records::record::now_utc;
 use records::Record;
 use serde_json::Value;
 use std::process::ExitCode;
@@ -52,7 +52,9 @@ fn body(p: &Params) -> Result<Response, Failure> {
     };
     let request = SaveRequest {
         if_absent,
-        stale_claim_after: p.int("stale_claim_after").and_then(|s| u64::try_from(s).ok()),
+        stale_claim_after: p
+            .int("stale_claim_after")
+            .and_then(|s| u64::try_from(s).ok()),
         check_mode: p.check_mode,
     };
     let saved = ops::save(store.as_ref(), &key, record, request)?;
