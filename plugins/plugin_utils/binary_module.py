@@ -98,6 +98,32 @@ def cache_installer(digest, name, size, upload):
             % (_cache_paths(digest[:16], name, size), name, upload, digest))
 
 
+# The two commands _run_remote sends. The module arguments follow the binary's `-` as a
+# here-document (see _run_remote for why not stdin); %-style names, because the shell text is full
+# of the `$` and braces that string.Template and str.format would take for their own.
+ARGS_HEREDOC = " - <<'%(end)s'\n%(args)s\n%(end)s\n"
+# 126: the cache cannot run (a noexec home); fall back as on a miss. The trailing `sleep 0` keeps
+# the SSH race fix that ansible-core appends, which cannot follow a here-document.
+RUN_CACHED = ('%(locate)s && [ -f "$f" ] && { %(env)s"$f"%(heredoc)src=$?; [ $rc -eq 126 ] || { sleep 0; exit $rc; }; }; '
+              'echo %(miss)s')
+RUN_UPLOAD = '( %(install)s ) >/dev/null 2>&1; %(env)s%(binary)s%(heredoc)src=$?; sleep 0; exit $rc'
+
+
+def args_heredoc(args_json):
+    """` - <<'END'` and the arguments: what follows the binary's path in both commands."""
+    return ARGS_HEREDOC % {'end': ARGS_END, 'args': args_json}
+
+
+def cached_run_command(locate, env, args_json):
+    """Runs the binary cache_locator finds, or prints CACHE_MISS; env is '' or 'K=V ... '."""
+    return RUN_CACHED % {'locate': locate, 'env': env, 'heredoc': args_heredoc(args_json), 'miss': CACHE_MISS}
+
+
+def upload_run_command(install, env, binary, args_json):
+    """Installs the upload into the cache (quietly, whatever the outcome), then runs the upload."""
+    return RUN_UPLOAD % {'install': install, 'env': env, 'binary': binary, 'heredoc': args_heredoc(args_json)}
+
+
 def platforms_with(name):
     """The platforms this installed copy has module `name`'s binary for."""
     try:
@@ -265,13 +291,9 @@ class BinaryModuleAction(ActionBase):
         args = json.dumps(module_args, default=_json_default)
         env = self._compute_environment_string()
         env = env + ' ' if env else ''
-        heredoc = " - <<'%s'\n%s\n%s\n" % (ARGS_END, args, ARGS_END)
         size = os.stat(binary).st_size
-        where = cache_locator(binary_digest(binary), name, size)
-        # 126: the cache cannot run (a noexec home); fall back as on a miss.
-        run_cached = ('%s && [ -f "$f" ] && { %s"$f"%src=$?; [ $rc -eq 126 ] || { sleep 0; exit $rc; }; }; echo %s'
-                      % (where, env, heredoc, CACHE_MISS))
-        res = self._low_level_execute_command(run_cached, sudoable=True)
+        res = self._low_level_execute_command(
+            cached_run_command(cache_locator(binary_digest(binary), name, size), env, args), sudoable=True)
         lines = (res.get('stdout') or '').strip().splitlines()
         if not lines or lines[-1].strip() != CACHE_MISS:
             return self._parse(res)
@@ -283,11 +305,9 @@ class BinaryModuleAction(ActionBase):
             remote_bin = shell.join_path(tmpdir, name)
             self._transfer_file(binary, remote_bin)
             self._fixup_perms2([tmpdir, remote_bin], self._get_remote_user())
-            install = cache_installer(binary_digest(binary, full=True), name, size, shlex.quote(remote_bin))
-            # ansible-core appends `&& sleep 0` (an SSH race fix), which cannot follow a here-document.
-            cmd = '( %s ) >/dev/null 2>&1; %s%s%src=$?; sleep 0; exit $rc' % (
-                install, env, shlex.quote(remote_bin), heredoc)
-            res = self._low_level_execute_command(cmd, sudoable=True)
+            upload = shlex.quote(remote_bin)
+            install = cache_installer(binary_digest(binary, full=True), name, size, upload)
+            res = self._low_level_execute_command(upload_run_command(install, env, upload, args), sudoable=True)
         finally:
             if created_tmp:
                 self._remove_tmp_path(tmpdir)
