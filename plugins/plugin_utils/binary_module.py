@@ -14,6 +14,7 @@ import json
 import os
 import hashlib
 import platform
+import posixpath
 import shlex
 import subprocess
 from collections.abc import Mapping
@@ -255,6 +256,24 @@ class BinaryModuleAction(ActionBase):
             result.setdefault('ansible_facts', {}).update(facts)
         return result
 
+    def async_dir(self, results_file=None):
+        """The async dir to pass as _async_dir: the one a job's wrapper wrote its results_file in,
+        else the builtin async_status's source, the shell's async_dir option (ANSIBLE_ASYNC_DIR,
+        [defaults] async_dir, ansible_async_dir).
+
+        `~` stays unexpanded: the binary expands it on the target as the (become) user the wrapper
+        ran as, which lands where the wrapper wrote and saves a remote round trip per poll.
+        """
+        if results_file:
+            # Where the wrapper actually wrote beats any recomputation.
+            return posixpath.dirname(str(results_file))
+        return self.get_shell_option('async_dir', default=DEFAULT_ASYNC_DIR)
+
+    def job_args(self, job, task_vars):
+        """jid and _async_dir of the job `job` names: a registered async result, or its variable's name."""
+        jid, results_file = job_from(self._templar, job, task_vars)
+        return {'jid': jid, '_async_dir': self.async_dir(results_file)}
+
     def _is_local(self):
         return getattr(self._connection, 'transport', None) == 'local'
 
@@ -318,21 +337,33 @@ class BinaryModuleAction(ActionBase):
 
 
 class AsyncDirAction(BinaryModuleAction):
-    """Runs MODULE on the target with the async dir the async wrapper used.
-
-    The source is the builtin async_status's: the shell's async_dir option (ANSIBLE_ASYNC_DIR,
-    [defaults] async_dir, ansible_async_dir). `~` is expanded on the target by the binary, as the
-    (become) user the wrapper ran as: that lands where the wrapper wrote and saves a remote
-    round trip per poll.
-    """
+    """Runs MODULE on the target, by jid or alias, in the async dir the async wrapper used."""
 
     MODULE = ''
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         args = dict(self._task.args)
-        args['_async_dir'] = self.get_shell_option('async_dir', default=DEFAULT_ASYNC_DIR)
+        args['_async_dir'] = self.async_dir()
         result.update(self.run_binary(self.MODULE, args, task_vars or {}))
+        return result
+
+
+class RecordAction(BinaryModuleAction):
+    """Runs MODULE, a job-record module, on the controller whatever the task's host: records belong
+    to the controller (or the cloud). host and playbook_name default to the task's."""
+
+    MODULE = ''
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        task_vars = task_vars or {}
+        args = dict(self._task.args)
+        if args.get('host') is None:
+            args['host'] = task_vars.get('inventory_hostname')
+        if args.get('playbook_name') is None:
+            args['playbook_name'] = task_vars.get('ansible_play_name')
+        result.update(self.run_binary(self.MODULE, args, task_vars, local=True))
         return result
 
 
