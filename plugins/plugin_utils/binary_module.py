@@ -4,8 +4,14 @@
 
 The binaries live outside plugins/modules (in <collection>/bin/<system>-<arch>/) so that
 ansible-doc and ansible-test never read an ELF file as a module. This action base picks the binary
-for the target's platform, ships it with its args file, runs it (become applies) and parses the
-single JSON object it prints.
+for the target's platform, runs it and parses the single JSON object it prints. Every binary reads
+its arguments as JSON on stdin (`<binary> -`); no args file is written. It runs:
+
+- on the controller, in place, with subprocess and the JSON piped in: the job-record modules
+  always, and any module under connection local without become (_run_on_controller);
+- everywhere else from a per-user cache on the target, in one remote command that carries the
+  JSON in a here-document; become applies. On a miss the binary is uploaded once through
+  Ansible's tmpdir machinery and the same command installs it into the cache (_run_remote).
 """
 
 from __future__ import annotations
