@@ -106,11 +106,12 @@ def cache_installer(digest, name, size, upload):
 
 
 # The two commands _run_remote sends. The module arguments follow the binary's `-` as a
-# here-document (see _run_remote for why not stdin); %-style names, because the shell text is full
-# of the `$` and braces that string.Template and str.format would take for their own.
+# here-document (not on the connection's stdin: see _run_remote). %-style names, because the shell
+# text is full of the `$` and braces that string.Template and str.format would take for their own.
 ARGS_HEREDOC = " - <<'%(end)s'\n%(args)s\n%(end)s\n"
-# 126: the cache cannot run (a noexec home); fall back as on a miss. The trailing `sleep 0` keeps
-# the SSH race fix that ansible-core appends, which cannot follow a here-document.
+# ansible-core appends `&& sleep 0` to a command (an SSH race fix), which cannot follow a
+# here-document's end line: so each command goes on with `rc=$?` and does its own `sleep 0`.
+# 126: the cache cannot run (a noexec home); fall back as on a miss.
 RUN_CACHED = ('%(locate)s && [ -f "$f" ] && { %(env)s"$f"%(heredoc)src=$?; [ $rc -eq 126 ] || { sleep 0; exit $rc; }; }; '
               'echo %(miss)s')
 RUN_UPLOAD = '( %(install)s ) >/dev/null 2>&1; %(env)s%(binary)s%(heredoc)src=$?; sleep 0; exit $rc'
