@@ -5,10 +5,15 @@ directory the job file is in, then runs the binary on the target."""
 
 from __future__ import annotations
 
-import posixpath
+from ansible_collections.rstyczynski.ansible.plugins.plugin_utils.binary_module import BinaryModuleAction
 
-from ansible.errors import AnsibleActionFail
-from ansible_collections.rstyczynski.ansible.plugins.plugin_utils.binary_module import DEFAULT_ASYNC_DIR, BinaryModuleAction, job_from
+ARGUMENT_SPEC = dict(
+    alias=dict(type='str', required=True),
+    jid=dict(type='str'),
+    job=dict(type='raw'),
+    force=dict(type='bool', default=False),
+)
+ONE_OF = [['jid', 'job']]
 
 
 class ActionModule(BinaryModuleAction):
@@ -16,18 +21,11 @@ class ActionModule(BinaryModuleAction):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
-        args = dict(self._task.args)
-        job = args.pop('job', None)
-        if job is not None and args.get('jid') is not None:
-            raise AnsibleActionFail('parameters are mutually exclusive: jid|job')
-        if job is None and args.get('jid') is None:
-            raise AnsibleActionFail('one of the following is required: jid, job')
-        async_dir = self.get_shell_option('async_dir', default=DEFAULT_ASYNC_DIR)
-        if job is not None:
-            args['jid'], results_file = job_from(self._templar, job, task_vars)
-            if results_file:
-                # Where the wrapper actually wrote beats any recomputation.
-                async_dir = posixpath.dirname(str(results_file))
-        args['_async_dir'] = async_dir
+        args = self.validate_argument_spec(ARGUMENT_SPEC, mutually_exclusive=ONE_OF, required_one_of=ONE_OF)[1]
+        job = args.pop('job')
+        if job is None:
+            args['_async_dir'] = self.async_dir()
+        else:
+            args.update(self.job_args(job, task_vars))
         result.update(self.run_binary('async_alias', args, task_vars))
         return result

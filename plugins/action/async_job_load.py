@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.rstyczynski.ansible.plugins.action.async_job_save import RecordAction
+from ansible_collections.rstyczynski.ansible.plugins.plugin_utils.binary_module import RecordAction
 
 
 class ActionModule(RecordAction):

@@ -5,22 +5,7 @@ runs on the controller whatever the task's host; host and playbook_name default 
 
 from __future__ import annotations
 
-from ansible_collections.rstyczynski.ansible.plugins.plugin_utils.binary_module import BinaryModuleAction
-
-
-class RecordAction(BinaryModuleAction):
-    MODULE = ''
-
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        task_vars = task_vars or {}
-        args = dict(self._task.args)
-        if args.get('host') is None:
-            args['host'] = task_vars.get('inventory_hostname')
-        if args.get('playbook_name') is None:
-            args['playbook_name'] = task_vars.get('ansible_play_name')
-        result.update(self.run_binary(self.MODULE, args, task_vars, local=True))
-        return result
+from ansible_collections.rstyczynski.ansible.plugins.plugin_utils.binary_module import RecordAction
 
 
 class ActionModule(RecordAction):

@@ -15,7 +15,7 @@ import secrets
 import time
 
 from ansible.errors import AnsibleActionFail
-from ansible_collections.rstyczynski.ansible.plugins.plugin_utils.binary_module import DEFAULT_ASYNC_DIR, BinaryModuleAction
+from ansible_collections.rstyczynski.ansible.plugins.plugin_utils.binary_module import BinaryModuleAction
 from ansible_collections.rstyczynski.ansible.plugins.plugin_utils.waiting import check_polling, clean_up, ended, wait_for
 
 ARGUMENT_SPEC = {
@@ -60,7 +60,7 @@ class ActionModule(BinaryModuleAction):
         self._facts = {}
         self._host_args = {'alias': args['alias'], 'restart': args['restart'], '_token': secrets.token_hex(8),
                            '_claim_ttl': CLAIM_TTL,
-                           '_async_dir': self.get_shell_option('async_dir', default=DEFAULT_ASYNC_DIR)}
+                           '_async_dir': self.async_dir()}
 
         if args['record'] is not None:
             self._check_record(args, task_vars)

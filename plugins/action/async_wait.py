@@ -5,9 +5,7 @@ once when the job failed, was killed or lost its wrapper, then cleans up."""
 
 from __future__ import annotations
 
-import posixpath
-
-from ansible_collections.rstyczynski.ansible.plugins.plugin_utils.binary_module import DEFAULT_ASYNC_DIR, BinaryModuleAction, job_from
+from ansible_collections.rstyczynski.ansible.plugins.plugin_utils.binary_module import BinaryModuleAction
 from ansible_collections.rstyczynski.ansible.plugins.plugin_utils.waiting import check_polling, clean_up, ended, wait_for
 
 ARGUMENT_SPEC = dict(
@@ -31,16 +29,12 @@ class ActionModule(BinaryModuleAction):
         retries, delay, timeout, cleanup = args['retries'], args['delay'], args['timeout'], args['cleanup']
         check_polling(retries, delay)
 
-        status_args = {'_async_dir': self.get_shell_option('async_dir', default=DEFAULT_ASYNC_DIR)}
         if args.get('job') is not None:
-            jid, results_file = job_from(self._templar, args['job'], task_vars)
-            status_args['jid'] = jid
-            if results_file:
-                status_args['_async_dir'] = posixpath.dirname(str(results_file))
+            status_args = self.job_args(args['job'], task_vars)
         elif args.get('alias') is not None:
-            status_args['alias'] = args['alias']
+            status_args = {'alias': args['alias'], '_async_dir': self.async_dir()}
         else:
-            status_args['jid'] = args['jid']
+            status_args = {'jid': args['jid'], '_async_dir': self.async_dir()}
 
         status, facts = wait_for(self, status_args, task_vars, retries, delay, timeout)
         # As the original: clean up after success, and after a finished or killed job when asked.

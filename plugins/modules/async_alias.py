@@ -45,17 +45,15 @@ notes:
   - With O(jid), the async dir is the C(async_dir) shell option (default C(~/.ansible_async)),
     expanded on the target by the user the module runs as. Use the same O(ignore:become) settings as
     the task that started the job.
+extends_documentation_fragment:
+  - rstyczynski.ansible._attributes
 attributes:
   check_mode:
     support: full
-    description: Reports whether the alias would change and changes nothing.
+    details: Reports whether the alias would change and changes nothing.
   diff_mode:
     support: full
-    description: Shows the job the alias named before and after.
-  platform:
-    support: full
-    platforms: linux
-    description: Linux x86_64 and aarch64 targets (static binaries).
+    details: Shows the job the alias named before and after.
 seealso:
   - module: rstyczynski.ansible.async_status_id
 author:

@@ -34,15 +34,14 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Reads only; runs as usual in check mode.
+    details: Reads only; runs as usual in check mode.
   diff_mode:
     support: none
-    description: Reads only; there is nothing to show.
+    details: Reads only; there is nothing to show.
   platform:
-    support: full
-    platforms: linux
-    description: Runs on the controller (Linux x86_64 or aarch64).
+    details: Runs on the controller (Linux x86_64 or aarch64).
 extends_documentation_fragment:
+  - rstyczynski.ansible._attributes
   - rstyczynski.ansible.records
 seealso:
   - module: rstyczynski.ansible.async_job_save

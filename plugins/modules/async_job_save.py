@@ -72,15 +72,14 @@ notes:
 attributes:
   check_mode:
     support: full
-    description: Reports what would be saved or deleted and writes nothing.
+    details: Reports what would be saved or deleted and writes nothing.
   diff_mode:
     support: full
-    description: Shows the record before and after.
+    details: Shows the record before and after.
   platform:
-    support: full
-    platforms: linux
-    description: Runs on the controller (Linux x86_64 or aarch64).
+    details: Runs on the controller (Linux x86_64 or aarch64).
 extends_documentation_fragment:
+  - rstyczynski.ansible._attributes
   - rstyczynski.ansible.records
 seealso:
   - module: rstyczynski.ansible.async_job_load

@@ -40,17 +40,17 @@ options:
 notes:
   - A job whose wrapper is already gone (RV(rstyczynski.ansible.async_status_id#module:pid_missing))
     is only marked killed; its module may have been orphaned and is not known to belong to the job.
+extends_documentation_fragment:
+  - rstyczynski.ansible._attributes
 attributes:
   check_mode:
     support: full
-    description: Reports the processes it would signal and signals nothing.
+    details: Reports the processes it would signal and signals nothing.
   diff_mode:
     support: none
-    description: There is nothing to compare.
+    details: There is nothing to compare.
   platform:
-    support: full
-    platforms: linux
-    description: Linux x86_64 and aarch64 targets (it reads /proc).
+    details: Linux x86_64 and aarch64 targets (it reads /proc).
 seealso:
   - module: rstyczynski.ansible.async_status_id
 author:

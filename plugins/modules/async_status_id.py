@@ -54,17 +54,15 @@ notes:
   - When the job failed, the task fails, as with M(ansible.builtin.async_status).
   - "A job with RV(pid_missing) is reported as failed with RV(finished=false). To stop an C(until)
     loop at once in that case, use C(until: result.finished or result.failed)."
+extends_documentation_fragment:
+  - rstyczynski.ansible._attributes
 attributes:
   check_mode:
     support: full
-    description: Cleanup modes report what they would remove and remove nothing.
+    details: Cleanup modes report what they would remove and remove nothing.
   diff_mode:
     support: full
-    description: Cleanup modes show the paths removed.
-  platform:
-    support: full
-    platforms: linux
-    description: Linux x86_64 and aarch64 targets (static binaries).
+    details: Cleanup modes show the paths removed.
 seealso:
   - module: ansible.builtin.async_status
   - module: rstyczynski.ansible.async_alias

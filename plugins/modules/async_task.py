@@ -115,17 +115,15 @@ options:
       - C(ansible_job_id), C(state), C(if_absent) and C(stale_claim_after) are set by this module
         and are refused here.
     type: dict
+extends_documentation_fragment:
+  - rstyczynski.ansible._attributes
 attributes:
   check_mode:
     support: full
-    description: Says whether it would start the job; does not wait for a running one.
+    details: Says whether it would start the job; does not wait for a running one.
   diff_mode:
     support: none
-    description: There is nothing to compare.
-  platform:
-    support: full
-    platforms: linux
-    description: Linux x86_64 and aarch64 targets.
+    details: There is nothing to compare.
   async:
     support: none
     description: The module is the async start; use its O(async) and O(poll) options instead of

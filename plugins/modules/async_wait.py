@@ -43,17 +43,15 @@ options:
     description: Clean up once the job has finished or was killed.
     type: bool
     default: true
+extends_documentation_fragment:
+  - rstyczynski.ansible._attributes
 attributes:
   check_mode:
     support: full
-    description: Waits as usual; cleanup in check mode only reports what it would remove.
+    details: Waits as usual; cleanup in check mode only reports what it would remove.
   diff_mode:
     support: none
-    description: There is nothing to compare.
-  platform:
-    support: full
-    platforms: linux
-    description: Linux x86_64 and aarch64 targets.
+    details: There is nothing to compare.
 seealso:
   - module: rstyczynski.ansible.async_status_id
 author:

@@ -4,8 +4,14 @@
 
 The binaries live outside plugins/modules (in <collection>/bin/<system>-<arch>/) so that
 ansible-doc and ansible-test never read an ELF file as a module. This action base picks the binary
-for the target's platform, ships it with its args file, runs it (become applies) and parses the
-single JSON object it prints.
+for the target's platform, runs it and parses the single JSON object it prints. Every binary reads
+its arguments as JSON on stdin (`<binary> -`); no args file is written. It runs:
+
+- on the controller, in place, with subprocess and the JSON piped in: the job-record modules
+  always, and any module under connection local without become (_run_on_controller);
+- everywhere else from a per-user cache on the target, in one remote command that carries the
+  JSON in a here-document; become applies. On a miss the binary is uploaded once through
+  Ansible's tmpdir machinery and the same command installs it into the cache (_run_remote).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import json
 import os
 import hashlib
 import platform
+import posixpath
 import shlex
 import subprocess
 from collections.abc import Mapping
@@ -96,6 +103,33 @@ def cache_installer(digest, name, size, upload):
             '*) false ;; esac && chmod 700 "$t" && { sync "$t" || sync; } && if [ -h "$f" ]; then rm -f "$f"; fi && '
             '[ ! -d "$f" ] && mv -f "$t" "$f" || { rm -f "$t"; exit 1; }; } && sync "$d"'
             % (_cache_paths(digest[:16], name, size), name, upload, digest))
+
+
+# The two commands _run_remote sends. The module arguments follow the binary's `-` as a
+# here-document (not on the connection's stdin: see _run_remote). %-style names, because the shell
+# text is full of the `$` and braces that string.Template and str.format would take for their own.
+ARGS_HEREDOC = " - <<'%(end)s'\n%(args)s\n%(end)s\n"
+# ansible-core appends `&& sleep 0` to a command (an SSH race fix), which cannot follow a
+# here-document's end line: so each command goes on with `rc=$?` and does its own `sleep 0`.
+# 126: the cache cannot run (a noexec home); fall back as on a miss.
+RUN_CACHED = ('%(locate)s && [ -f "$f" ] && { %(env)s"$f"%(heredoc)src=$?; [ $rc -eq 126 ] || { sleep 0; exit $rc; }; }; '
+              'echo %(miss)s')
+RUN_UPLOAD = '( %(install)s ) >/dev/null 2>&1; %(env)s%(binary)s%(heredoc)src=$?; sleep 0; exit $rc'
+
+
+def args_heredoc(args_json):
+    """` - <<'END'` and the arguments: what follows the binary's path in both commands."""
+    return ARGS_HEREDOC % {'end': ARGS_END, 'args': args_json}
+
+
+def cached_run_command(locate, env, args_json):
+    """Runs the binary cache_locator finds, or prints CACHE_MISS; env is '' or 'K=V ... '."""
+    return RUN_CACHED % {'locate': locate, 'env': env, 'heredoc': args_heredoc(args_json), 'miss': CACHE_MISS}
+
+
+def upload_run_command(install, env, binary, args_json):
+    """Installs the upload into the cache (quietly, whatever the outcome), then runs the upload."""
+    return RUN_UPLOAD % {'install': install, 'env': env, 'binary': binary, 'heredoc': args_heredoc(args_json)}
 
 
 def platforms_with(name):
@@ -229,6 +263,24 @@ class BinaryModuleAction(ActionBase):
             result.setdefault('ansible_facts', {}).update(facts)
         return result
 
+    def async_dir(self, results_file=None):
+        """The async dir to pass as _async_dir: the one a job's wrapper wrote its results_file in,
+        else the builtin async_status's source, the shell's async_dir option (ANSIBLE_ASYNC_DIR,
+        [defaults] async_dir, ansible_async_dir).
+
+        `~` stays unexpanded: the binary expands it on the target as the (become) user the wrapper
+        ran as, which lands where the wrapper wrote and saves a remote round trip per poll.
+        """
+        if results_file:
+            # Where the wrapper actually wrote beats any recomputation.
+            return posixpath.dirname(str(results_file))
+        return self.get_shell_option('async_dir', default=DEFAULT_ASYNC_DIR)
+
+    def job_args(self, job, task_vars):
+        """jid and _async_dir of the job `job` names: a registered async result, or its variable's name."""
+        jid, results_file = job_from(self._templar, job, task_vars)
+        return {'jid': jid, '_async_dir': self.async_dir(results_file)}
+
     def _is_local(self):
         return getattr(self._connection, 'transport', None) == 'local'
 
@@ -265,13 +317,9 @@ class BinaryModuleAction(ActionBase):
         args = json.dumps(module_args, default=_json_default)
         env = self._compute_environment_string()
         env = env + ' ' if env else ''
-        heredoc = " - <<'%s'\n%s\n%s\n" % (ARGS_END, args, ARGS_END)
         size = os.stat(binary).st_size
-        where = cache_locator(binary_digest(binary), name, size)
-        # 126: the cache cannot run (a noexec home); fall back as on a miss.
-        run_cached = ('%s && [ -f "$f" ] && { %s"$f"%src=$?; [ $rc -eq 126 ] || { sleep 0; exit $rc; }; }; echo %s'
-                      % (where, env, heredoc, CACHE_MISS))
-        res = self._low_level_execute_command(run_cached, sudoable=True)
+        res = self._low_level_execute_command(
+            cached_run_command(cache_locator(binary_digest(binary), name, size), env, args), sudoable=True)
         lines = (res.get('stdout') or '').strip().splitlines()
         if not lines or lines[-1].strip() != CACHE_MISS:
             return self._parse(res)
@@ -283,11 +331,9 @@ class BinaryModuleAction(ActionBase):
             remote_bin = shell.join_path(tmpdir, name)
             self._transfer_file(binary, remote_bin)
             self._fixup_perms2([tmpdir, remote_bin], self._get_remote_user())
-            install = cache_installer(binary_digest(binary, full=True), name, size, shlex.quote(remote_bin))
-            # ansible-core appends `&& sleep 0` (an SSH race fix), which cannot follow a here-document.
-            cmd = '( %s ) >/dev/null 2>&1; %s%s%src=$?; sleep 0; exit $rc' % (
-                install, env, shlex.quote(remote_bin), heredoc)
-            res = self._low_level_execute_command(cmd, sudoable=True)
+            upload = shlex.quote(remote_bin)
+            install = cache_installer(binary_digest(binary, full=True), name, size, upload)
+            res = self._low_level_execute_command(upload_run_command(install, env, upload, args), sudoable=True)
         finally:
             if created_tmp:
                 self._remove_tmp_path(tmpdir)
@@ -298,21 +344,33 @@ class BinaryModuleAction(ActionBase):
 
 
 class AsyncDirAction(BinaryModuleAction):
-    """Runs MODULE on the target with the async dir the async wrapper used.
-
-    The source is the builtin async_status's: the shell's async_dir option (ANSIBLE_ASYNC_DIR,
-    [defaults] async_dir, ansible_async_dir). `~` is expanded on the target by the binary, as the
-    (become) user the wrapper ran as: that lands where the wrapper wrote and saves a remote
-    round trip per poll.
-    """
+    """Runs MODULE on the target, by jid or alias, in the async dir the async wrapper used."""
 
     MODULE = ''
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         args = dict(self._task.args)
-        args['_async_dir'] = self.get_shell_option('async_dir', default=DEFAULT_ASYNC_DIR)
+        args['_async_dir'] = self.async_dir()
         result.update(self.run_binary(self.MODULE, args, task_vars or {}))
+        return result
+
+
+class RecordAction(BinaryModuleAction):
+    """Runs MODULE, a job-record module, on the controller whatever the task's host: records belong
+    to the controller (or the cloud). host and playbook_name default to the task's."""
+
+    MODULE = ''
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        task_vars = task_vars or {}
+        args = dict(self._task.args)
+        if args.get('host') is None:
+            args['host'] = task_vars.get('inventory_hostname')
+        if args.get('playbook_name') is None:
+            args['playbook_name'] = task_vars.get('ansible_play_name')
+        result.update(self.run_binary(self.MODULE, args, task_vars, local=True))
         return result
 
 
