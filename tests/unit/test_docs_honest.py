@@ -66,7 +66,8 @@ def candidates(text):
 
 def repo_path(word):
     """The path `word` names in the repository, or None when it is not a repo-relative path."""
-    word = word.strip('.,;:!?()"\'*_').rstrip('/')
+    # A backtick left on a word whose span a line break cut is punctuation too.
+    word = word.strip('.,;:!?()"\'*_`').rstrip('/')
     word = re.sub(r':\d+$', '', word)  # file.rs:42
     if '/' not in word or NOT_ONE_FILE.search(word):
         return None
