@@ -21,8 +21,8 @@ description:
 options:
   alias:
     description:
-      - The job's name. It becomes a file name, so it cannot be empty, contain C(/), C(..) or
-        control characters, or be longer than 200 bytes.
+      - The job's name. It becomes a file name, so it cannot be empty, be C(.), contain C(/),
+        C(..) or control characters, or be longer than 200 bytes.
     type: str
     required: true
   jid:
