@@ -17,8 +17,10 @@ pub mod kill;
 pub mod liveness;
 pub mod locate;
 pub mod names;
+pub mod naming;
 pub mod start;
 pub mod status;
+pub mod stop;
 
 pub use dir::AsyncDir;
 pub use error::JobError;

@@ -4,9 +4,8 @@
 
 use host_modules::args::KillArgs;
 use host_modules::specs;
-use jobs::kill::{job_pids, mark_killed, terminate};
 use jobs::locate;
-use jobs::status::{probe, State};
+use jobs::stop::{stop, Stopped};
 use protocol::{Failure, Params, Response};
 use serde_json::{json, Value};
 use std::process::ExitCode;
@@ -45,66 +44,53 @@ fn body(p: &Params) -> Result<Response, Failure> {
     };
     r.set("ansible_job_id", job.jid.as_str())
         .set("results_file", job.path.to_string_lossy().as_ref());
-
-    if matches!(job.state, State::Finished | State::Killed) {
-        return Ok(r
-            .with("killed", job.state == State::Killed)
+    let jid = job.jid.clone();
+    let signalled = |list: Vec<(i32, &str)>| -> Vec<Value> {
+        list.iter()
+            .map(|(pid, s)| json!({"pid": pid, "signal": s}))
+            .collect()
+    };
+    Ok(match stop(&dir, job, signal, grace, p.check_mode)? {
+        Stopped::AlreadyEnded { killed } => r
+            .with("killed", killed)
             .with("finished", true)
             .with("signalled", json!([]))
             .with(
                 "msg",
                 format!(
-                    "job {} had already {}; nothing to do",
-                    job.jid,
-                    if job.state == State::Killed {
-                        "been killed"
-                    } else {
-                        "finished"
-                    }
+                    "job {jid} had already {}; nothing to do",
+                    if killed { "been killed" } else { "finished" }
                 ),
-            ));
-    }
-    let pids = job_pids(job.jid.prefix());
-    if p.check_mode {
-        let planned: Vec<Value> = pids
-            .iter()
-            .map(|pid| json!({"pid": pid, "signal": signal.as_str()}))
-            .collect();
-        return Ok(r
+            ),
+        Stopped::WouldSignal(pids) => r
             .with("changed", true)
-            .with("signalled", planned)
-            .with("msg", "would kill the job (check mode)"));
-    }
-    let sent = terminate(&pids, signal, grace);
-    // Read again: the job may have finished on its own while we looked.
-    let job = probe(&dir, &job.jid)?.unwrap_or(job);
-    if job.state == State::Finished {
-        r.warn(format!(
-            "job {} finished before it could be killed",
-            job.jid
-        ));
-    } else {
-        mark_killed(&job, signal)?;
-    }
-    let signalled: Vec<Value> = sent
-        .iter()
-        .map(|(pid, s)| json!({"pid": pid, "signal": s}))
-        .collect();
-    let mut msg = format!(
-        "killed job {}: {} signal(s) sent to {} process(es)",
-        job.jid,
-        sent.len(),
-        pids.len()
-    );
-    if pids.is_empty() {
-        msg = format!(
-            "job {} had no live processes (its wrapper was gone); marked it killed",
-            job.jid
-        );
-    }
-    Ok(r.with("changed", true)
-        .with("killed", job.state != State::Finished)
-        .with("finished", true)
-        .with("signalled", signalled)
-        .with("msg", msg))
+            .with(
+                "signalled",
+                signalled(pids.iter().map(|p| (*p, signal.as_str())).collect()),
+            )
+            .with("msg", "would kill the job (check mode)"),
+        Stopped::Signalled {
+            pids,
+            sent,
+            finished_first,
+        } => {
+            if finished_first {
+                r.warn(format!("job {jid} finished before it could be killed"));
+            }
+            let msg = if pids.is_empty() {
+                format!("job {jid} had no live processes (its wrapper was gone); marked it killed")
+            } else {
+                format!(
+                    "killed job {jid}: {} signal(s) sent to {} process(es)",
+                    sent.len(),
+                    pids.len()
+                )
+            };
+            r.with("changed", true)
+                .with("killed", !finished_first)
+                .with("finished", true)
+                .with("signalled", signalled(sent))
+                .with("msg", msg)
+        }
+    })
 }
