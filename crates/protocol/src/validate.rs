@@ -157,7 +157,8 @@ fn group_problems(spec: &ArgSpec, given: &Map<String, Value>) -> Vec<Problem> {
     let mut missing: Vec<&str> = spec
         .options
         .iter()
-        .filter(|o| o.required && !given.contains_key(o.name))
+        // An explicit null is missing too: AnsibleModule would turn it into the string "None".
+        .filter(|o| o.required && !present(given, o.name))
         .map(|o| o.name)
         .collect();
     missing.sort_unstable();
@@ -336,6 +337,12 @@ mod tests {
         assert_eq!(
             validate("m", &required, Map::new()).unwrap_err(),
             "missing required arguments: a, b"
+        );
+        // A null is no value: the body must never see a required option without one.
+        let nulls = json!({"a": null, "b": "x"}).as_object().cloned().unwrap();
+        assert_eq!(
+            validate("m", &required, nulls).unwrap_err(),
+            "missing required arguments: a"
         );
     }
 
