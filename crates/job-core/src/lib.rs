@@ -2,13 +2,18 @@
 // SPDX-License-Identifier: MIT
 //! The job service's domain, shared by its API, its workers and its stores.
 
-pub mod fingerprint;
-pub mod model;
+mod fingerprint;
+mod model;
 pub mod store;
-pub mod time;
+mod time;
 pub mod validate;
 
 pub use model::{
     Finish, HostStats, Inventory, Job, JobId, JobSpec, Reason, Restart, Stats, Status,
 };
-pub use store::{Store, StoreError};
+pub use store::{
+    Beat, Cancel, ChangeFn, Event, ListQuery, Lost, OutputSlice, Page, Store, StoreError,
+    Submitted,
+};
+pub use time::{now_micros, rfc3339};
+pub use validate::{FieldError, Project};
