@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use crate::model::JobSpec;
 
 /// The compared fields, as canonical JSON (object keys sorted at every level), hashed.
-pub fn of(spec: &JobSpec) -> String {
+pub(crate) fn of(spec: &JobSpec) -> String {
     let v = json!({
         "playbook": spec.playbook,
         "extra_vars": spec.extra_vars,

@@ -17,6 +17,7 @@ use uuid::Uuid;
 pub struct JobId(pub Uuid);
 
 impl JobId {
+    /// A fresh id, stamped with the current time.
     pub fn new() -> Self {
         Self(Uuid::now_v7())
     }
@@ -41,17 +42,25 @@ impl FromStr for JobId {
     }
 }
 
+/// Where a job is in its life: `pending` → `running` → one of the three final states, or
+/// `pending` → `canceled` directly. A final state never changes again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
+    /// Queued, waiting for a worker to claim it.
     Pending,
+    /// Claimed by a worker, which runs it now.
     Running,
+    /// The run ended with exit code 0.
     Successful,
+    /// The run ended any other way; [`Job::reason`] says which.
     Failed,
+    /// Canceled while pending, or stopped by a cancel while running.
     Canceled,
 }
 
 impl Status {
+    /// Every status, in the order of a job's life (the order of `counts` and of the metrics).
     pub const ALL: [Status; 5] = [
         Status::Pending,
         Status::Running,
@@ -60,6 +69,7 @@ impl Status {
         Status::Canceled,
     ];
 
+    /// The name in the API and in the stores.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Pending => "pending",
@@ -70,14 +80,17 @@ impl Status {
         }
     }
 
+    /// The inverse of [`Status::as_str`]; `None` for any other text.
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|st| st.as_str() == s)
     }
 
+    /// `successful`, `failed` or `canceled`: the job has ended and will not change again.
     pub fn is_final(self) -> bool {
         matches!(self, Status::Successful | Status::Failed | Status::Canceled)
     }
 
+    /// `pending` or `running`: a live job holds its name against other payloads.
     pub fn is_live(self) -> bool {
         !self.is_final()
     }
@@ -89,6 +102,7 @@ impl Status {
 pub enum Reason {
     /// ansible-playbook ended with a non-zero code (or a signal).
     Rc,
+    /// It ran past its `timeout` and was stopped.
     Timeout,
     /// Its worker died while it ran.
     Lost,
@@ -97,6 +111,7 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// The name in the API and in the stores.
     pub fn as_str(self) -> &'static str {
         match self {
             Reason::Rc => "rc",
@@ -106,6 +121,7 @@ impl Reason {
         }
     }
 
+    /// The inverse of [`Reason::as_str`]; `None` for any other text.
     pub fn parse(s: &str) -> Option<Self> {
         [Reason::Rc, Reason::Timeout, Reason::Lost, Reason::Spawn]
             .into_iter()
@@ -117,13 +133,17 @@ impl Reason {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Restart {
+    /// The ended job is the answer, whatever its status.
     #[default]
     Never,
+    /// A new job unless the ended one was `successful`.
     OnFailure,
+    /// Always a new job.
     Always,
 }
 
 impl Restart {
+    /// `never`, `on_failure` or `always`; `None` for any other text.
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "never" => Some(Restart::Never),
@@ -165,14 +185,24 @@ impl Inventory {
 pub struct JobSpec {
     /// Relative to the project dir.
     pub playbook: String,
+    /// Passed as `--extra-vars`; `ansible_*` keys were refused.
     pub extra_vars: serde_json::Map<String, Value>,
+    /// The hosts, passed as `-i`.
     pub inventory: Inventory,
+    /// The idempotency name: while a job of this name is live, a POST of the same name attaches
+    /// to it (same payload) or conflicts (another payload).
     pub name: Option<String>,
+    /// What a POST of this name does once the name's job has ended.
     #[serde(default)]
     pub restart: Restart,
+    /// Seconds from the start of the run; past it the run is stopped and the job `failed`
+    /// with reason `timeout`.
     pub timeout: Option<u64>,
+    /// A host pattern, passed as `--limit`.
     pub limit: Option<String>,
+    /// Passed as `--tags`.
     pub tags: Option<Vec<String>>,
+    /// Passed as `--check`: a dry run.
     #[serde(default)]
     pub check: bool,
 }
@@ -180,34 +210,57 @@ pub struct JobSpec {
 /// Per-host counters in the seed's shape, from the job_events callback.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct HostStats {
+    /// Tasks that succeeded, changed ones included.
     pub ok: u64,
+    /// Tasks that changed something.
     pub changed: u64,
+    /// Tasks that failed.
     pub failures: u64,
+    /// Tasks for which the host could not be reached.
     pub unreachable: u64,
+    /// Tasks skipped by a condition.
     pub skipped: u64,
+    /// Failures handled by a `rescue` block.
     pub rescued: u64,
+    /// Failures let through by `ignore_errors`.
     pub ignored: u64,
 }
 
+/// The counters of a run by host name, from the `playbook_on_stats` event.
 pub type Stats = BTreeMap<String, HostStats>;
 
 /// A job as the store keeps it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Job {
+    /// Its id, given at submission.
     pub id: JobId,
     /// Insertion order, for paging.
     pub seq: i64,
+    /// What was asked for.
     pub spec: JobSpec,
+    /// The hash of the payload's compared fields: two POSTs of one name carry the same payload
+    /// when their fingerprints are equal (`name` and `restart` are not part of it).
     pub fingerprint: String,
+    /// Where it is in its life.
     pub status: Status,
+    /// Why it `failed`; `None` in every other status.
     pub reason: Option<Reason>,
+    /// When it was submitted, µs since the epoch.
     pub created_at: i64,
+    /// When a worker claimed it, µs since the epoch.
     pub started_at: Option<i64>,
+    /// When it reached a final status, µs since the epoch.
     pub finished_at: Option<i64>,
+    /// The worker that claimed it last.
     pub worker: Option<String>,
+    /// How many times a worker claimed it.
     pub attempt: u32,
+    /// Someone asked to cancel it while it ran; its worker stops the run when it learns this.
     pub cancel_requested: bool,
+    /// ansible-playbook's exit code, or minus the signal that killed it; `None` when it never
+    /// ran or left no code.
     pub rc: Option<i32>,
+    /// The per-host counters of the run, when the callback reported them.
     pub stats: Option<Stats>,
     /// The kept tail of stdout+stderr, once the job ended.
     pub stdout: Option<String>,
@@ -216,8 +269,13 @@ pub struct Job {
 /// How a run ended, as the worker reports it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finish {
+    /// The final status: `successful`, `failed` or `canceled`.
     pub status: Status,
+    /// Why it failed, when it did.
     pub reason: Option<Reason>,
+    /// ansible-playbook's exit code, or minus the signal that killed it; `None` when it never
+    /// ran or left no code.
     pub rc: Option<i32>,
+    /// The per-host counters, when the callback reported them.
     pub stats: Option<Stats>,
 }

@@ -4,10 +4,13 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
+/// The current time, µs since the epoch: the unit of every timestamp a store keeps.
 pub fn now_micros() -> i64 {
     Utc::now().timestamp_micros()
 }
 
+/// `micros` (µs since the epoch) as RFC 3339 in UTC with microseconds, as the API shows it.
+/// A value out of chrono's range shows as the epoch.
 pub fn rfc3339(micros: i64) -> String {
     DateTime::<Utc>::from_timestamp_micros(micros)
         .unwrap_or_default()

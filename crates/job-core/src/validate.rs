@@ -10,8 +10,11 @@ use serde_json::{Map, Value};
 
 use crate::model::{Inventory, JobSpec, Restart};
 
+/// The largest `extra_vars` accepted, in bytes of compact JSON.
 pub const MAX_EXTRA_VARS_BYTES: usize = 64 * 1024;
+/// The deepest nesting of `extra_vars` accepted; the object itself is level 1.
 pub const MAX_EXTRA_VARS_DEPTH: usize = 8;
+/// The longest `timeout` accepted, in seconds: a week.
 pub const MAX_TIMEOUT_S: u64 = 7 * 24 * 3600;
 const MAX_NAME: usize = 255;
 const MAX_HOSTS: usize = 1000;
@@ -32,7 +35,9 @@ const FIELDS: [&str; 9] = [
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {detail}")]
 pub struct FieldError {
+    /// The field refused, as the client named it (or `Idempotency-Key`, for the header).
     pub field: String,
+    /// What is wrong with it, and what would be accepted.
     pub detail: String,
 }
 
@@ -50,6 +55,8 @@ pub struct Project {
 }
 
 impl Project {
+    /// The project at `dir`, resolved once here: an error if it does not exist or is not a
+    /// directory.
     pub fn open(dir: &Path) -> std::io::Result<Self> {
         let root = fs::canonicalize(dir)?;
         if !root.is_dir() {
@@ -61,6 +68,7 @@ impl Project {
         Ok(Self { root })
     }
 
+    /// The canonical project dir.
     pub fn root(&self) -> &Path {
         &self.root
     }
@@ -72,6 +80,10 @@ impl Project {
     }
 }
 
+/// A POST body (and the `Idempotency-Key` header, if sent) as a [`JobSpec`], or the first
+/// field that is refused. Unknown fields are refused, absent ones take their defaults
+/// (`localhost` as the inventory, `restart` never). The header stands for `name`; when both are
+/// sent they must agree. The playbook and an inventory file must exist inside `project`.
 pub fn parse(
     body: &Map<String, Value>,
     idempotency_key: Option<&str>,
@@ -256,7 +268,8 @@ fn inventory(s: &str, project: &Project) -> Result<Inventory, FieldError> {
     Ok(Inventory::File(s.to_string()))
 }
 
-/// Names are keys in the store and appear in URLs: a plain, bounded alphabet.
+/// Names are keys in the store and appear in URLs: a plain, bounded alphabet. `field` is what a
+/// refusal names.
 pub fn name(field: &str, s: &str) -> Result<String, FieldError> {
     let ok = !s.is_empty()
         && s.len() <= MAX_NAME

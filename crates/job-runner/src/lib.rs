@@ -8,6 +8,35 @@
 //! runner knows nothing of HTTP, jobs or stores.
 //!
 //! [`run`] needs a tokio runtime with IO and time enabled.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//!
+//! use job_runner::{run, Msg, Spec};
+//! use tokio_util::sync::CancellationToken;
+//!
+//! # async fn demo() {
+//! let spec = Spec {
+//!     program: "/usr/bin/ansible-playbook".into(),
+//!     args: vec!["site.yml".into()],
+//!     cwd: "/srv/playbooks".into(),
+//!     env: vec![("PATH".into(), "/usr/bin:/bin".into())],
+//!     timeout: Some(Duration::from_secs(600)),
+//!     grace: Duration::from_secs(10),
+//!     events_fd: false,
+//! };
+//! let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+//! let (outcome, ()) = tokio::join!(run(spec, tx, CancellationToken::new()), async {
+//!     while let Some(msg) = rx.recv().await {
+//!         if let Msg::Output(bytes) = msg {
+//!             print!("{}", String::from_utf8_lossy(&bytes));
+//!         }
+//!     }
+//! });
+//! println!("{:?} after {:?}", outcome.end, outcome.duration);
+//! # }
+//! ```
+#![deny(missing_docs)]
 
 mod events;
 mod group;
@@ -36,7 +65,9 @@ pub use procfs::process_start_time;
 pub struct Spec {
     /// An absolute path, resolved by the caller: nothing is looked up in a PATH.
     pub program: PathBuf,
+    /// Passed as they are: no shell sees them.
     pub args: Vec<OsString>,
+    /// The child's working directory.
     pub cwd: PathBuf,
     /// The whole environment: the child's is cleared first.
     pub env: Vec<(OsString, OsString)>,
@@ -54,30 +85,41 @@ pub struct Spec {
 pub enum Msg {
     /// The leader's pid (also its process group) and its start time from /proc (0 if it could
     /// not be read), for [`kill_group_if_same`] after a crash of the caller.
-    Started { pid: u32, start_time: u64 },
+    Started {
+        /// The leader's pid, which is also its process group id.
+        pid: u32,
+        /// Field 22 of `/proc/<pid>/stat`, in clock ticks after boot.
+        start_time: u64,
+    },
     /// Up to 64 KiB of stdout and stderr, interleaved as written.
     Output(Vec<u8>),
     /// One line of fd 3 that is a JSON object.
     Event(serde_json::Value),
 }
 
+/// How a run ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum End {
     /// The leader exited with this code.
     Exited(i32),
     /// The leader was killed by this signal (not by the runner).
     Signaled(i32),
+    /// [`Spec::timeout`] ran out: the runner stopped the group.
     TimedOut,
+    /// The cancellation token fired: the runner stopped the group (or started nothing).
     Canceled,
     /// Nothing ran; the message names the program and why.
     SpawnFailed(String),
 }
 
+/// What [`run`] returns once nothing of the run's process group is left.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
+    /// Why the run ended.
     pub end: End,
     /// The leader's exit code if it exited (not when a signal ended it).
     pub rc: Option<i32>,
+    /// From the call to the end of the run, the cleanup of its group included.
     pub duration: Duration,
     /// Lines of fd 3 that were not a JSON object, or longer than 1 MiB.
     pub bad_event_lines: u64,

@@ -147,7 +147,7 @@ async fn recover(store: &Arc<dyn Store>, grace: Duration) -> Result<(), Failure>
 async fn purge(state: Arc<AppState>, ttl: Duration) {
     let ttl_us = i64::try_from(ttl.as_micros()).unwrap_or(i64::MAX);
     loop {
-        let before = job_core::time::now_micros().saturating_sub(ttl_us);
+        let before = job_core::now_micros().saturating_sub(ttl_us);
         match state.store.purge(before).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(purged = n, "expired jobs removed"),

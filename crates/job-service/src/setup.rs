@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use job_core::store::redis::{RedisOptions, RedisStore};
-use job_core::validate::Project;
+use job_core::Project;
 
 use crate::Failure;
 

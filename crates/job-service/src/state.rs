@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use job_core::validate::Project;
+use job_core::Project;
 use job_core::{JobId, Store};
 use tokio::sync::{watch, Notify};
 use tokio_util::sync::CancellationToken;

@@ -20,20 +20,31 @@ pub mod redis;
 pub mod sqlite;
 mod writer;
 
+/// Why a store call failed. [`StoreError::is_unavailable`] tells the errors worth a retry.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// An SQLite call of the embedded store failed.
     #[error("store: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// A Redis call failed: the connection, or a script that Redis refused.
     #[error("store: redis: {0}")]
     Redis(#[from] ::redis::RedisError),
+    /// What the store holds or answered does not parse (a job, an event, a script's reply), or a
+    /// job vanished within one step; the text names the job.
     #[error("store: a stored job does not parse: {0}")]
     Corrupt(String),
+    /// Opening the store's file, or starting its threads, failed.
     #[error("store: {0}")]
     Io(#[from] std::io::Error),
+    /// The embedded store's writer did not commit the write (the transaction failed, or the
+    /// writer thread is gone): nothing of it was kept.
     #[error("store: the write was not committed: {0}")]
     Commit(String),
+    /// The caller gave up waiting for the store after this long (the service bounds its
+    /// heartbeat this way).
     #[error("store: no answer within {0:?}")]
     Timeout(std::time::Duration),
+    /// A read on tokio's blocking pool panicked or was canceled.
     #[error("store: a blocking task failed: {0}")]
     Join(String),
 }
@@ -50,11 +61,13 @@ impl StoreError {
     }
 }
 
+/// The result of every store call.
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// What a submission became.
 #[derive(Debug)]
 pub enum Submitted {
+    /// A new job, `pending` and queued.
     Created(Job),
     /// The name's job, live with the same payload, or ended and kept by `restart`.
     Attached(Job),
@@ -62,6 +75,7 @@ pub enum Submitted {
     Conflict(Job),
 }
 
+/// What a cancel did.
 #[derive(Debug)]
 pub enum Cancel {
     /// It was pending: now `canceled`.
@@ -70,35 +84,50 @@ pub enum Cancel {
     Requested(Job),
     /// It had already ended.
     Ended(Job),
+    /// No such job (never submitted, or purged since).
     NotFound,
 }
 
+/// Which jobs [`Store::list`] returns: the filters combine.
 #[derive(Clone, Debug, Default)]
 pub struct ListQuery {
+    /// Only jobs in this status.
     pub status: Option<Status>,
+    /// Only jobs submitted under this name.
     pub name: Option<String>,
+    /// The most jobs in a page; stores clamp it to 1..=500.
     pub limit: u32,
     /// `seq` of the last job of the previous page.
     pub cursor: Option<i64>,
 }
 
+/// One page of [`Store::list`].
 #[derive(Debug)]
 pub struct Page {
+    /// Newest first.
     pub jobs: Vec<Job>,
+    /// The cursor for the next page; `None` on the last page.
     pub next_cursor: Option<i64>,
 }
 
 /// A piece of a job's stdout: bytes from `start`, and where the next read starts.
 #[derive(Debug, PartialEq)]
 pub struct OutputSlice {
+    /// The offset of `data`'s first byte in the whole output. Above the requested offset when
+    /// the bytes asked for were no longer kept.
     pub start: u64,
+    /// The bytes, at most the `max` asked for; empty at the end of what was written so far.
     pub data: Vec<u8>,
+    /// `start + data.len()`: the offset to ask for next.
     pub next: u64,
 }
 
+/// One event of a job's run (a line its callback wrote to fd 3).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Event {
+    /// Its number within the job: 1 for the first, then one more for each.
     pub seq: i64,
+    /// The event as the callback wrote it: a JSON object.
     pub data: Value,
 }
 
@@ -106,32 +135,84 @@ pub struct Event {
 /// killing.
 #[derive(Debug, PartialEq)]
 pub struct Lost {
+    /// The job, now `failed` with reason `lost`.
     pub id: JobId,
+    /// Its run's leader and that process's start time, as [`Store::set_pid`] recorded them:
+    /// enough to tell whether the pid was reused since.
     pub pid: Option<(u32, u64)>,
 }
 
+/// Where jobs live, for the API and the workers alike.
+///
+/// What every store guarantees (contract.rs holds the tests each store must pass):
+/// - A call that changes jobs is one atomic step: no other call sees it half done, and two such
+///   calls on one job never interleave. This is what makes a name's check-then-insert, a claim,
+///   a cancel and a finish safe under concurrency, across processes for a shared store.
+/// - A call that returned `Ok` has been kept: the embedded store answers only after its commit,
+///   the Redis store after Redis ran the command (kept as far as Redis persists).
+/// - A job's status only moves forward ([`Status`]); once final, its status, reason, rc and
+///   stats never change again, and [`Store::purge`] alone removes it.
+/// - `seq` grows with each submission: [`Store::claim`] takes jobs in that order (FIFO) and
+///   [`Store::list`] pages by it.
+/// - Output offsets are those of the whole output, however much of it was dropped; the last
+///   `stdout_cap` bytes (the store's setting) are always kept.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
+    /// Queues a new job, unless `spec.name` is held. In one atomic step: the name's newest job,
+    /// while live, is the answer: [`Submitted::Attached`] with the same payload (equal
+    /// fingerprints), [`Submitted::Conflict`] with another. Once it ended, `spec.restart`
+    /// decides between that ended job ([`Submitted::Attached`], with its stdout) and a new one.
+    /// So concurrent submissions of one name create at most one job. Without a name, or when
+    /// the name's job was purged, the job is always created.
     async fn submit(&self, spec: JobSpec) -> Result<Submitted>;
+    /// The job, with its kept stdout once it ended (`stdout` is `None` while it is live);
+    /// `None` when there is no such job.
     async fn get(&self, id: JobId) -> Result<Option<Job>>;
     /// Newest first; jobs in a page carry no stdout.
     async fn list(&self, q: ListQuery) -> Result<Page>;
-    /// The oldest pending job, now `running` on `worker`.
+    /// The oldest pending job, now `running` on `worker`; `None` when there was none to take
+    /// (the Redis store waits a while for one first). One atomic step: no two claims get the
+    /// same job. Sets `started_at` and `worker`, and counts one more `attempt`.
     async fn claim(&self, worker: &str) -> Result<Option<Job>>;
-    /// The run's leader and its start time, to find what is left of it after a crash.
+    /// The run's leader and its start time, to find what is left of it after a crash. Never
+    /// creates a job that is gone.
     async fn set_pid(&self, id: JobId, pid: u32, start_time: u64) -> Result<()>;
+    /// Appends a chunk of the run's stdout and stderr. Only a `running` job takes it: from a
+    /// worker whose job ended meanwhile (canceled, reaped) it is dropped without an error.
+    /// What lies before the last `stdout_cap` bytes may be dropped from then on.
     async fn append_output(&self, id: JobId, chunk: Vec<u8>) -> Result<()>;
-    /// `None` when there is no such job.
+    /// Up to `max` bytes of the output from `offset`, while the job runs and after it ended.
+    /// An offset before what is kept reads from the first kept byte, one past the end reads
+    /// no bytes from the end (see [`OutputSlice`]). `None` when there is no such job.
     async fn output(&self, id: JobId, offset: u64, max: usize) -> Result<Option<OutputSlice>>;
+    /// Appends the job's next events, numbered on from its last one in one atomic step. Its
+    /// worker calls it while the job runs; for a job the store does not hold they may be
+    /// dropped.
     async fn append_events(&self, id: JobId, events: Vec<Value>) -> Result<()>;
+    /// The job's events numbered above `after`, oldest first, at most `limit`; none for a job
+    /// that is not there.
     async fn events(&self, id: JobId, after: i64, limit: usize) -> Result<Vec<Event>>;
-    /// Ends a running job; `None` if it was not running.
+    /// Ends a running job; `None` if it was not running. In one atomic step: the status check,
+    /// the final state (`finished_at` now), and the output cut to its last `stdout_cap` bytes.
+    /// So a late report of a worker whose job was reaped or canceled changes nothing. The job
+    /// returned carries its stdout.
     async fn finish(&self, id: JobId, finish: Finish) -> Result<Option<Job>>;
+    /// Cancels a job in one atomic step: a pending one becomes `canceled` and is never claimed;
+    /// a running one is flagged (`cancel_requested`), and its worker, told by the caller in the
+    /// same process or through [`Store::heartbeat`], stops the run and reports `canceled`
+    /// through [`Store::finish`]. An ended job is left as it is.
     async fn cancel(&self, id: JobId) -> Result<Cancel>;
-    /// At start, with no worker alive: running jobs become `failed`, reason `lost`.
+    /// At start, with no worker alive: running jobs become `failed`, reason `lost`, their output
+    /// cut as by [`Store::finish`]. Returns them with what [`Store::set_pid`] recorded, so the
+    /// caller can kill what is left of their runs. The Redis store does nothing here: other
+    /// processes may be running jobs, and [`Store::reap`] ends those whose worker died.
     async fn recover(&self) -> Result<Vec<Lost>>;
-    /// Deletes jobs that ended before `ended_before` (µs since the epoch); returns how many.
+    /// Deletes jobs that ended before `ended_before` (µs since the epoch), with their output
+    /// and events; returns how many. Live jobs are never deleted.
     async fn purge(&self, ended_before: i64) -> Result<u64>;
+    /// How many jobs are in each status: one entry per status, in the order of [`Status::ALL`],
+    /// zeros included. The Redis store reads each status apart, so under load the numbers may
+    /// be of moments apart.
     async fn counts(&self) -> Result<Vec<(Status, u64)>>;
 
     /// True when `claim` itself waits a while for a job (Redis: a blocking move), so an idle
@@ -159,7 +240,8 @@ pub trait Store: Send + Sync + 'static {
     fn watch_changes(&self, _changed: ChangeFn) {}
 }
 
-/// Called with the job that changed.
+/// Called with the job that changed. The nil id means "anything may have changed" (the Redis
+/// store sends it each time it subscribes again after a lost connection).
 pub type ChangeFn = std::sync::Arc<dyn Fn(JobId) + Send + Sync>;
 
 /// What a heartbeat tells the workers that sent it.

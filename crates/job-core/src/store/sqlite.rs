@@ -67,6 +67,7 @@ const COLS: &str =
     "seq, id, fp, spec, status, reason, created_at, started_at, finished_at, worker, \
                     attempt, cancel_requested, rc, stats";
 
+/// The embedded [`Store`]: the jobs of one service process, in one SQLite file.
 pub struct SqliteStore {
     writes: mpsc::Sender<Box<dyn writer::Op>>,
     /// Reads use their own connection: WAL lets them run beside the writer and see only what
@@ -95,6 +96,10 @@ fn connect(path: &Path) -> Result<Connection> {
 }
 
 impl SqliteStore {
+    /// Opens the database at `path`, created (mode 0600) with its tables if missing, and starts
+    /// its writer and checkpoint threads, which end when the store is dropped. `stdout_cap` is
+    /// how many bytes of each job's output are kept (at least 1). Running jobs left by a
+    /// previous process stay `running` until [`Store::recover`].
     pub fn open(path: &Path, stdout_cap: u64) -> Result<Self> {
         let conn = connect(path)?;
         conn.execute_batch(SCHEMA)?;

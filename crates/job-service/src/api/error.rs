@@ -7,8 +7,7 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use job_core::validate::FieldError;
-use job_core::StoreError;
+use job_core::{FieldError, StoreError};
 
 use super::view::ErrorBody;
 

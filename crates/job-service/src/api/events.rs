@@ -13,8 +13,7 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::stream::{self, Stream};
-use job_core::store::Event;
-use job_core::JobId;
+use job_core::{Event, JobId};
 use serde_json::Value;
 
 use super::error::ApiError;

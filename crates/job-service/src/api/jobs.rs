@@ -11,8 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use job_core::store::{Cancel, ListQuery, Submitted};
-use job_core::{validate, Job, JobId, Status};
+use job_core::{validate, Cancel, Job, JobId, ListQuery, Status, Submitted};
 use serde_json::Value;
 
 use super::error::ApiError;

@@ -2,8 +2,7 @@
 // SPDX-License-Identifier: MIT
 //! What the API answers, as JSON and as OpenAPI schemas. Field names are the seed's.
 
-use job_core::time::rfc3339;
-use job_core::{HostStats, Job, Reason, Stats, Status};
+use job_core::{rfc3339, HostStats, Job, Reason, Stats, Status};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -33,6 +33,7 @@ use scripts::Scripts;
 
 const P: &str = "{ajs}:";
 
+/// This process's settings for the Redis store.
 #[derive(Clone, Copy, Debug)]
 pub struct RedisOptions {
     /// How long a worker may go silent before its running jobs are lost.
@@ -45,6 +46,7 @@ pub struct RedisOptions {
     pub block: Duration,
 }
 
+/// The shared [`Store`]: one Redis for every API process and worker.
 pub struct RedisStore {
     client: Client,
     conn: ConnectionManager,
