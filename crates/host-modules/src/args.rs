@@ -4,11 +4,9 @@
 //! structs only read what validation filled in, then check what the spec cannot (names, tokens,
 //! signals), so every input is refused before anything is read or written.
 
-use jobs::claim::Token;
 use jobs::cleanup::Scope;
-use jobs::kill::parse_signal;
 use jobs::start::Restart;
-use jobs::{AliasName, AsyncDir, Jid, Wanted};
+use jobs::{parse_signal, AliasName, AsyncDir, Jid, Token, Wanted};
 use nix::sys::signal::Signal;
 use protocol::{Failure, Params};
 use std::time::Duration;

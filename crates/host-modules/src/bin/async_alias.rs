@@ -4,7 +4,7 @@
 
 use host_modules::args::AliasArgs;
 use host_modules::specs;
-use jobs::naming::{name_job, NameRefused};
+use jobs::{name_job, NameRefused};
 use protocol::{Failure, Params, Response};
 use serde_json::{json, Value};
 use std::process::ExitCode;

@@ -4,8 +4,7 @@
 
 use host_modules::args::KillArgs;
 use host_modules::specs;
-use jobs::locate;
-use jobs::stop::{stop, Stopped};
+use jobs::{locate, stop, Stopped};
 use protocol::{Failure, Params, Response};
 use serde_json::{json, Value};
 use std::process::ExitCode;
