@@ -3,9 +3,7 @@
 //! Backend selection and the options every record module shares.
 
 use protocol::{Failure, Opt, Params, Response};
-use records::fs::FsStore;
-use records::oci_store::{OciOptions, OciStore};
-use records::{Record, RecordKey, Store};
+use records::{FsStore, OciOptions, OciStore, Record, RecordKey, Store};
 use serde_json::{json, Value};
 use std::time::Duration;
 
