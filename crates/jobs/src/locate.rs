@@ -44,7 +44,7 @@ pub struct Located {
     pub job: Option<Job>,
 }
 
-/// Follows an alias (confined to the dir, see [`alias::read`]) or takes the jid, then reads the
+/// Follows an alias (confined to the dir, see [`confined_jid`](crate::confined_jid)) or takes the jid, then reads the
 /// job. A broken alias is an error, never followed.
 pub fn locate(dir: &AsyncDir, wanted: Wanted) -> Result<Located> {
     let (alias, link, jid) = match wanted {
