@@ -3,7 +3,7 @@
 //! Any text as an async_task claim file or token: parsing never panics, a token is lowercase hex
 //! only, and what parses is written back byte for byte.
 #![no_main]
-use jobs::claim::{Claim, Token};
+use jobs::{Claim, Token};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {

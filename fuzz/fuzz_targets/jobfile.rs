@@ -6,6 +6,6 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = jobs::jobfile::JobFile::parse(text);
+        let _ = jobs::JobFile::parse(text);
     }
 });

@@ -7,6 +7,6 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let _ = oci::key::SigningKey::from_pem(text, None);
-    let _ = oci::key::SigningKey::from_pem(text, Some("pass phrase"));
+    let _ = oci::SigningKey::from_pem(text, None);
+    let _ = oci::SigningKey::from_pem(text, Some("pass phrase"));
 });

@@ -6,12 +6,12 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {
-    if let Ok(endpoint) = oci::region::object_storage_endpoint(text) {
+    if let Ok(endpoint) = oci::object_storage_endpoint(text) {
         let host = endpoint.strip_prefix("https://").expect("https endpoint");
         assert!(host.starts_with("objectstorage."), "{endpoint}");
         assert!(!host.contains(['/', '?', '#', '@', ':']), "{endpoint}");
     }
-    if let Ok((base, _host)) = oci::client::check_endpoint(text) {
+    if let Ok((base, _host)) = oci::check_endpoint(text) {
         let rest = base.split_once("://").map(|(_, r)| r).unwrap_or_default();
         assert!(!rest.contains(['/', '?', '#', '@']), "{base}");
     }

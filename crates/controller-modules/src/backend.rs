@@ -3,12 +3,11 @@
 //! Backend selection and the options every record module shares.
 
 use protocol::{Failure, Opt, Params, Response};
-use records::fs::FsStore;
-use records::oci_store::{OciOptions, OciStore};
-use records::{Record, RecordKey, Store};
+use records::{FsStore, OciOptions, OciStore, Record, RecordKey, Store};
 use serde_json::{json, Value};
 use std::time::Duration;
 
+/// The filesystem backend's `state_dir` default.
 pub const DEFAULT_STATE_DIR: &str = ".ansible_async_state";
 /// Seconds an OCI operation may take, retries included.
 pub const DEFAULT_OCI_TIMEOUT: i64 = 60;
@@ -75,6 +74,8 @@ fn oci_options(p: &Params) -> Result<Option<OciOptions<'_>>, Failure> {
     Ok(Some(options))
 }
 
+/// The record's key from `host`, `playbook_name` and `job_name`, each checked to be one path
+/// component.
 pub fn key(p: &Params) -> Result<RecordKey, Failure> {
     Ok(RecordKey::new(
         p.str("host").unwrap_or_default(),

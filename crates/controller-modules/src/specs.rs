@@ -10,6 +10,8 @@ use serde_json::json;
 /// Seconds after which an unfinished claim (a record without a job id) may be taken over.
 pub const STALE_CLAIM_AFTER: i64 = 900;
 
+/// async_job_save: save (or, `state=absent`, delete) the record of `job_name`, plus the backend
+/// options.
 pub fn async_job_save() -> ArgSpec {
     let mut options = vec![
         Opt::str("job_name").required(),
@@ -30,6 +32,7 @@ pub fn async_job_save() -> ArgSpec {
     ArgSpec::new(options)
 }
 
+/// async_job_load: read the record of `job_name`, plus the backend options.
 pub fn async_job_load() -> ArgSpec {
     let mut options = vec![
         Opt::str("job_name").required(),

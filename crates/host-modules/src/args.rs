@@ -4,11 +4,9 @@
 //! structs only read what validation filled in, then check what the spec cannot (names, tokens,
 //! signals), so every input is refused before anything is read or written.
 
-use jobs::claim::Token;
 use jobs::cleanup::Scope;
-use jobs::kill::parse_signal;
 use jobs::start::Restart;
-use jobs::{AliasName, AsyncDir, Jid, Wanted};
+use jobs::{parse_signal, AliasName, AsyncDir, Jid, Token, Wanted};
 use nix::sys::signal::Signal;
 use protocol::{Failure, Params};
 use std::time::Duration;
@@ -23,12 +21,16 @@ fn wanted(p: &Params) -> Result<Wanted, Failure> {
 
 /// async_status_id: `None` is a status query.
 pub struct StatusArgs {
+    /// The job, by alias or jid.
     pub wanted: Wanted,
+    /// What `mode` asks to remove; `None` for `mode=status`.
     pub cleanup: Option<Scope>,
+    /// The async dir, `~` expanded.
     pub dir: AsyncDir,
 }
 
 impl StatusArgs {
+    /// Reads the validated options; refuses a bad alias, jid or async dir.
     pub fn from(p: &Params) -> Result<Self, Failure> {
         let cleanup = match p.text("mode")? {
             "cleanup" => Some(Scope::Cleanup),
@@ -43,14 +45,20 @@ impl StatusArgs {
     }
 }
 
+/// async_alias's options.
 pub struct AliasArgs {
+    /// The name to give.
     pub alias: AliasName,
+    /// The job to name.
     pub jid: Jid,
+    /// Move the alias even off a running job, or over a broken link.
     pub force: bool,
+    /// The async dir, `~` expanded.
     pub dir: AsyncDir,
 }
 
 impl AliasArgs {
+    /// Reads the validated options; refuses a bad alias, jid or async dir.
     pub fn from(p: &Params) -> Result<Self, Failure> {
         Ok(AliasArgs {
             alias: AliasName::parse(p.text("alias")?)?,
@@ -61,10 +69,15 @@ impl AliasArgs {
     }
 }
 
+/// async_kill's options.
 pub struct KillArgs {
+    /// The job, by alias or jid.
     pub wanted: Wanted,
+    /// The first signal sent.
     pub signal: Signal,
+    /// How long to wait before KILL; 0 to 3600 seconds.
     pub grace: Duration,
+    /// The async dir, `~` expanded.
     pub dir: AsyncDir,
 }
 
@@ -72,6 +85,7 @@ pub struct KillArgs {
 const MAX_GRACE_SECS: f64 = 3600.0;
 
 impl KillArgs {
+    /// Reads the validated options; refuses an unknown signal or a grace out of range.
     pub fn from(p: &Params) -> Result<Self, Failure> {
         let signal = parse_signal(p.text("signal")?).map_err(Failure::new)?;
         let grace = p.filled("grace")?.as_f64().unwrap_or(f64::NAN);
@@ -91,24 +105,36 @@ impl KillArgs {
 
 /// async_task's two calls, with what each needs.
 pub enum TaskStep {
+    /// Before the start: decide, and claim the name when a job is to start.
     Claim {
+        /// The token of the run this one waited for (`_after`).
         after: Option<Token>,
+        /// The restart policy.
         restart: Restart,
+        /// How long another run's claim blocks this one (`_claim_ttl`).
         ttl: Duration,
     },
+    /// After the start: name the started job (`_jid`), or drop the claim when none started.
     Release {
+        /// The job the wrapper started, if it did.
         jid: Option<Jid>,
     },
 }
 
+/// async_task's host-side options.
 pub struct TaskArgs {
+    /// The job's name.
     pub alias: AliasName,
+    /// This run's claim token (`_token`).
     pub token: Token,
+    /// Which of the two calls this is.
     pub step: TaskStep,
+    /// The async dir, `~` expanded.
     pub dir: AsyncDir,
 }
 
 impl TaskArgs {
+    /// Reads the validated options; refuses a bad alias, token, jid or async dir.
     pub fn from(p: &Params) -> Result<Self, Failure> {
         let alias = AliasName::parse(p.text("alias")?)?;
         let dir = async_dir(p)?;

@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: MIT
 //! The status keys of `ansible.builtin.async_status`, plus ours.
 
-use jobs::status::{Job, State};
+use jobs::{Job, State};
 use protocol::Response;
 
 /// Builds async_status's result for a job: its keys, then the job file's own keys. Takes the job
@@ -27,7 +27,7 @@ pub fn job_status(job: Job) -> Response {
         }
     }
     if let Some(failed) = r.get("failed").cloned() {
-        r.set("failed", jobs::jobfile::truthy(Some(&failed)));
+        r.set("failed", jobs::truthy(Some(&failed)));
     }
     r.set("started", true)
         .set("finished", finished)
@@ -51,8 +51,7 @@ pub fn not_started() -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use jobs::jobfile::JobFile;
-    use jobs::Jid;
+    use jobs::{Jid, JobFile};
     use serde_json::{json, Map};
     use std::path::PathBuf;
 

@@ -10,6 +10,7 @@
 
 use protocol::{ArgSpec, Opt};
 
+/// async_status_id: a job by `jid` or `alias`; `mode` status, cleanup or full_cleanup.
 pub fn async_status_id() -> ArgSpec {
     ArgSpec::new(vec![
         Opt::str("jid"),
@@ -22,6 +23,7 @@ pub fn async_status_id() -> ArgSpec {
     .exactly_one_of(&["jid", "alias"])
 }
 
+/// async_alias: point `alias` at `jid`, `force` to move it off a running job.
 pub fn async_alias() -> ArgSpec {
     ArgSpec::new(vec![
         Opt::str("alias").required(),
@@ -33,6 +35,7 @@ pub fn async_alias() -> ArgSpec {
     ])
 }
 
+/// async_kill: a job by `jid` or `alias`, the `signal` to send and the `grace` before KILL.
 pub fn async_kill() -> ArgSpec {
     ArgSpec::new(vec![
         Opt::str("jid"),
@@ -44,6 +47,7 @@ pub fn async_kill() -> ArgSpec {
     .exactly_one_of(&["jid", "alias"])
 }
 
+/// async_task's host side: `_mode` claim or release of `alias`, under the run's `_token`.
 pub fn async_task() -> ArgSpec {
     ArgSpec::new(vec![
         Opt::str("alias").required(),

@@ -4,8 +4,7 @@
 
 use crate::report::{job_status, not_started};
 use jobs::cleanup::{plan, remove_all, Scope};
-use jobs::status::State;
-use jobs::{AsyncDir, Located as Target};
+use jobs::{AsyncDir, Located as Target, State};
 use protocol::{Failure, Params, Response};
 
 fn name_keys(r: &mut Response, t: &Target) {

@@ -3,10 +3,8 @@
 //! async_task's answers to the action plugin: what the claim decided, what the release did.
 
 use crate::report::job_status;
-use jobs::claim::{Held, Token};
 use jobs::start::{self, Claimed, Decision, Released, JOB_FILE_WAIT};
-use jobs::status::Job;
-use jobs::{AliasName, AsyncDir, Jid};
+use jobs::{AliasName, AsyncDir, Held, Jid, Job, Token};
 use protocol::{Failure, Response};
 use serde_json::Value;
 

@@ -8,14 +8,17 @@ use crate::names::{AliasName, Jid, ALIAS_PREFIX};
 use std::io::ErrorKind;
 use std::path::{Component, Path, PathBuf};
 
+/// An alias symlink as read, with the job it leads to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AliasLink {
+    /// The link itself: `<async dir>/jid_<alias>`.
     pub path: PathBuf,
     /// The link's target as stored: a bare jid (ours), or the absolute path of a job file in this
     /// same dir (the spec's `file: state=link` recipe and the original module).
     pub target: PathBuf,
     /// `<async dir>/<jid>`: the only file an alias ever leads to, whatever spelling it uses.
     pub job_path: PathBuf,
+    /// The job the alias names.
     pub jid: Jid,
 }
 

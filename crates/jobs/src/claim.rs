@@ -29,7 +29,9 @@ pub fn claim_file(dir: &AsyncDir, alias: &AliasName) -> PathBuf {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token(String);
 
+/// The shortest token [`Token::parse`] accepts.
 pub const MIN_TOKEN_LEN: usize = 8;
+/// The longest token [`Token::parse`] accepts.
 pub const MAX_TOKEN_LEN: usize = 64;
 
 impl Token {
@@ -43,6 +45,7 @@ impl Token {
         }
         Ok(Token(s.to_string()))
     }
+    /// The token as written in a claim file.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -62,6 +65,7 @@ const HEADER: &str = "rstyczynski.ansible async_task claim v1";
 const MAX_CLAIM_BYTES: usize = 512;
 
 impl Claim {
+    /// The token of the run that made the claim, started or not.
     pub fn token(&self) -> &Token {
         match self {
             Claim::Claimed(t) | Claim::Started(t, _) => t,
@@ -118,6 +122,7 @@ impl Claim {
 pub struct Held {
     /// `Err(why)` when the file is damaged, foreign or of an older format.
     pub claim: std::result::Result<Claim, &'static str>,
+    /// Time since the claim file was last written (zero if the clock stepped backwards).
     pub age: Duration,
 }
 

@@ -7,6 +7,8 @@ use crate::names::{AliasName, Jid};
 use safe_fs::DirLock;
 use std::path::{Path, PathBuf};
 
+/// The directory the async wrapper writes job files into (`ANSIBLE_ASYNC_DIR`, by default
+/// `~/.ansible_async`), and where aliases and claims live next to them.
 #[derive(Clone, Debug)]
 pub struct AsyncDir(PathBuf);
 
@@ -42,15 +44,19 @@ impl AsyncDir {
         }))
     }
 
+    /// Takes a path as it is, with no `~` expansion (tests, and callers that resolved it already).
     pub fn from_path(path: impl Into<PathBuf>) -> AsyncDir {
         AsyncDir(path.into())
     }
+    /// The resolved directory.
     pub fn path(&self) -> &Path {
         &self.0
     }
+    /// `<dir>/<jid>`: where the wrapper writes this job's result.
     pub fn job_file(&self, jid: &Jid) -> PathBuf {
         self.0.join(jid.as_str())
     }
+    /// `<dir>/jid_<alias>`: where this alias's symlink lives.
     pub fn alias_file(&self, alias: &AliasName) -> PathBuf {
         self.0.join(alias.file_name())
     }

@@ -6,22 +6,32 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
     #[error("invalid job id '{0}': expected the async wrapper's format, like j123456789012.4242")]
+    /// A jid not in the wrapper's format.
     BadJid(String),
     #[error("invalid alias {0:?}: {1}")]
+    /// An alias that cannot be a single file name; the second field says which rule it breaks.
     BadAlias(String, safe_fs::BadComponent),
     #[error("cannot expand the async dir '{0}': {1}")]
+    /// The async dir as given, and why it could not be expanded.
     BadDir(String, String),
     #[error("could not read {path}: {source}")]
+    /// Reading a file or link failed.
     Read {
+        /// What was read.
         path: PathBuf,
+        /// The I/O error.
         source: std::io::Error,
     },
     #[error("could not write {path}: {source}")]
+    /// Writing, renaming or removing a file failed.
     Write {
+        /// What was written.
         path: PathBuf,
+        /// The I/O error.
         source: std::io::Error,
     },
     #[error("{0} exists but is not an alias symlink; refusing to touch it")]
+    /// The alias's path holds something other than a symlink.
     NotAnAlias(PathBuf),
     #[error(
         "broken alias {}: it points to '{target}', which is not a job file in this async dir; \
@@ -29,17 +39,31 @@ pub enum JobError {
          async_alias force=true",
         link.display()
     )]
-    BrokenAlias { link: PathBuf, target: String },
+    /// An alias whose target is not a job file directly in this async dir: never followed.
+    BrokenAlias {
+        /// The symlink.
+        link: PathBuf,
+        /// Its target as stored.
+        target: String,
+    },
     #[error(
         "the job file {} is unreadable ({why}); look at it, then remove it with \
          async_status_id mode=full_cleanup",
         path.display()
     )]
-    UnreadableJob { path: PathBuf, why: String },
+    /// A job file that cannot be parsed: its job may still be running, so nothing acts on it.
+    UnreadableJob {
+        /// The job file.
+        path: PathBuf,
+        /// What is wrong with it.
+        why: String,
+    },
     #[error("invalid claim token: {0}")]
+    /// A claim token not in the strict format; the field says which rule it breaks.
     BadToken(&'static str),
 }
 
+/// The crate's result type.
 pub type Result<T> = std::result::Result<T, JobError>;
 
 pub(crate) fn read_err(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> JobError + '_ {

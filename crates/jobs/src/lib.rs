@@ -6,23 +6,47 @@
 //! dir, named by its jid. This crate reads those files, tells a running job from a finished or
 //! orphaned one by looking for the wrapper's processes in /proc, and manages named aliases: symlinks
 //! `jid_<alias>` next to the job files.
+//!
+//! ```no_run
+//! use jobs::{locate, AliasName, AsyncDir, Wanted};
+//! # fn main() -> Result<(), jobs::JobError> {
+//! let dir = AsyncDir::resolve("~/.ansible_async")?;
+//! let found = locate(&dir, Wanted::Alias(AliasName::parse("nightly-backup")?))?;
+//! if let Some(job) = &found.job {
+//!     println!("{} is {:?}", job.jid.as_str(), job.state);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Most of the API sits at the crate root. Two modules stay public as namespaces because their
+//! functions read better qualified (and `claim`/`release` would otherwise be ambiguous):
+//! [`start`] (the async_task start protocol) and [`cleanup`] (what async_status_id removes).
+#![deny(missing_docs)]
 
-pub mod alias;
-pub mod claim;
+mod alias;
+mod claim;
 pub mod cleanup;
-pub mod dir;
-pub mod error;
-pub mod jobfile;
-pub mod kill;
-pub mod liveness;
-pub mod locate;
-pub mod names;
-pub mod naming;
+mod dir;
+mod error;
+mod jobfile;
+mod kill;
+mod liveness;
+mod locate;
+mod names;
+mod naming;
 pub mod start;
-pub mod status;
-pub mod stop;
+mod status;
+mod stop;
 
+pub use alias::{confined_jid, AliasLink};
+pub use claim::{Claim, Held, Token, MAX_TOKEN_LEN, MIN_TOKEN_LEN};
 pub use dir::AsyncDir;
-pub use error::JobError;
+pub use error::{JobError, Result};
+pub use jobfile::{truthy, JobFile};
+pub use kill::parse_signal;
 pub use locate::{locate, Located, Wanted};
-pub use names::{AliasName, Jid};
+pub use names::{AliasName, Jid, ALIAS_PREFIX, MAX_ALIAS_BYTES};
+pub use naming::{name_job, NameRefused, Named};
+pub use status::{Job, State};
+pub use stop::{stop, Stopped};

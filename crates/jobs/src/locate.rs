@@ -13,7 +13,9 @@ use std::path::PathBuf;
 /// What a task named.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Wanted {
+    /// A job by its alias (`jid_<alias>` in the dir).
     Alias(AliasName),
+    /// A job by its jid.
     Jid(Jid),
 }
 
@@ -34,12 +36,15 @@ impl Wanted {
 pub struct Located {
     /// The alias asked for, and where its link lives.
     pub alias: Option<(AliasName, PathBuf)>,
+    /// The alias's link, when it exists.
     pub link: Option<AliasLink>,
+    /// The jid asked for, or the one the alias leads to.
     pub jid: Option<Jid>,
+    /// The job, when its file exists.
     pub job: Option<Job>,
 }
 
-/// Follows an alias (confined to the dir, see [`alias::read`]) or takes the jid, then reads the
+/// Follows an alias (confined to the dir, see [`confined_jid`](crate::confined_jid)) or takes the jid, then reads the
 /// job. A broken alias is an error, never followed.
 pub fn locate(dir: &AsyncDir, wanted: Wanted) -> Result<Located> {
     let (alias, link, jid) = match wanted {

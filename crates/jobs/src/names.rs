@@ -11,6 +11,7 @@ use std::fmt;
 pub struct Jid(String);
 
 impl Jid {
+    /// Accepts only the wrapper's format, so a jid is always a safe file name.
     pub fn parse(s: &str) -> Result<Jid> {
         let bad = || JobError::BadJid(s.to_string());
         let (prefix, pid) = s.split_once('.').ok_or_else(bad)?;
@@ -21,6 +22,7 @@ impl Jid {
         }
         Ok(Jid(s.to_string()))
     }
+    /// The jid as given, which is also its job file's name.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -44,18 +46,22 @@ pub struct AliasName(String);
 pub const MAX_ALIAS_BYTES: usize = safe_fs::MAX_COMPONENT_BYTES;
 
 impl AliasName {
+    /// Accepts a name that stays one path component ([`safe_fs::check_component`]).
     pub fn parse(s: &str) -> Result<AliasName> {
         safe_fs::check_component(s).map_err(|why| JobError::BadAlias(s.to_string(), why))?;
         Ok(AliasName(s.to_string()))
     }
+    /// The alias as given.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+    /// `jid_<alias>`: the symlink's name in the async dir.
     pub fn file_name(&self) -> String {
         format!("{}{}", ALIAS_PREFIX, self.0)
     }
 }
 
+/// What every alias symlink's name starts with, as in the original async_alias module.
 pub const ALIAS_PREFIX: &str = "jid_";
 
 impl fmt::Display for AliasName {

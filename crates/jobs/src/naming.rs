@@ -23,7 +23,13 @@ pub struct Named {
 #[derive(Debug, thiserror::Error)]
 pub enum NameRefused {
     #[error("could not find job {jid} in {dir}: a job must exist before it can be named")]
-    NoSuchJob { jid: Jid, dir: String },
+    /// The job to name has no file in the async dir.
+    NoSuchJob {
+        /// The job asked for.
+        jid: Jid,
+        /// The async dir, for the message.
+        dir: String,
+    },
     /// The alias exists but cannot be read as one of ours (broken without force, not a link).
     #[error(transparent)]
     Alias(JobError),
@@ -31,7 +37,13 @@ pub enum NameRefused {
         "alias '{alias}' already names job {other}, which is still running; wait for it, clean \
          it up, or set force=true to move the alias"
     )]
-    StillRunning { alias: AliasName, other: Jid },
+    /// The alias names another job that is still running, and `force` was not given.
+    StillRunning {
+        /// The alias asked for.
+        alias: AliasName,
+        /// The running job it names now.
+        other: Jid,
+    },
     /// Reading or writing failed.
     #[error(transparent)]
     Io(JobError),

@@ -22,8 +22,11 @@ use std::time::{Duration, Instant};
 /// When a job that exists is started again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Restart {
+    /// Never: an existing job's result is the answer.
     Never,
+    /// When it failed, was killed, or its wrapper died.
     OnFailure,
+    /// Every time it is not running.
     Always,
 }
 
@@ -42,8 +45,11 @@ impl Restart {
 /// What to do with the job a name points to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
+    /// No job behind the name: start one.
     Start,
+    /// The policy restarts the job that is there: start a new one in its place.
     Restart,
+    /// It is running: follow it instead of starting another.
     Attach,
     /// Finished or killed, and the restart policy keeps it: its result is the answer.
     Keep,
@@ -91,9 +97,17 @@ pub fn decide(job: Option<&Job>, restart: Restart) -> Result<Decision> {
 pub enum Claimed {
     /// The run this one waited for (`after`) started this job: attach to it, whatever the
     /// policy says, even if it has already finished and been cleaned up.
-    StartedByAwaited { jid: Jid, job: Option<Job> },
-    Decided {
+    StartedByAwaited {
+        /// The job that run started.
+        jid: Jid,
+        /// Its state, when its file is still there.
         job: Option<Job>,
+    },
+    /// The restart policy applied to what is behind the name.
+    Decided {
+        /// The job behind the name, if any.
+        job: Option<Job>,
+        /// What to do with it.
         decision: Decision,
         /// For Start and Restart: another run's fresh claim, so this one must wait.
         busy: Option<Held>,
@@ -102,10 +116,13 @@ pub enum Claimed {
 
 /// What a run asks of [`claim`].
 pub struct ClaimRequest<'a> {
+    /// This run's token.
     pub token: &'a Token,
     /// The token of the run this one waited for, if any.
     pub after: Option<&'a Token>,
+    /// How long another run's claim blocks this one; an older claim is taken over.
     pub ttl: Duration,
+    /// The policy for a job that already exists.
     pub restart: Restart,
     /// Changes nothing, not even by creating the async dir for the lock.
     pub check_mode: bool,

@@ -12,10 +12,14 @@ use serde_json::{Map, Value};
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
+/// Where a job stands.
 #[derive(Debug, Clone, PartialEq)]
 pub enum State {
+    /// Not finished, and its wrapper is alive.
     Running,
+    /// The job file holds its result.
     Finished,
+    /// Stopped by async_kill (the file carries the killed mark).
     Killed,
     /// Not finished, and no wrapper process is left to finish it.
     Dead,
@@ -23,16 +27,21 @@ pub enum State {
     Corrupt(String),
 }
 
+/// A job as read from its file and classified.
 #[derive(Debug, Clone)]
 pub struct Job {
+    /// Its id.
     pub jid: Jid,
+    /// Its job file.
     pub path: PathBuf,
+    /// Where it stands.
     pub state: State,
     /// The job file's keys (empty when corrupt).
     pub data: Map<String, Value>,
 }
 
 impl Job {
+    /// Finished or killed: the file holds its last word.
     pub fn is_finished(&self) -> bool {
         matches!(self.state, State::Finished | State::Killed)
     }

@@ -14,12 +14,17 @@ use std::time::Duration;
 #[derive(Debug)]
 pub enum Stopped {
     /// It had already finished or been killed: nothing was done.
-    AlreadyEnded { killed: bool },
+    AlreadyEnded {
+        /// It had been killed rather than finished.
+        killed: bool,
+    },
     /// Check mode: these processes would get the signal.
     WouldSignal(Vec<i32>),
     /// The signals went out; `pids` are the processes found, `sent` each signal sent.
     Signalled {
+        /// The job's processes, as found.
         pids: Vec<i32>,
+        /// (pid, signal name) for every signal sent, the final KILLs included.
         sent: Vec<(i32, &'static str)>,
         /// It finished on its own while we looked: its result stands and it is not marked.
         finished_first: bool,

@@ -7,10 +7,7 @@
 // Helpers outside #[test] functions panic on a broken fixture, which is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use jobs::alias::confined_jid;
-use jobs::claim::{Claim, Token};
-use jobs::jobfile::JobFile;
-use jobs::{AliasName, AsyncDir, Jid};
+use jobs::{confined_jid, AliasName, AsyncDir, Claim, Jid, JobFile, Token};
 use proptest::prelude::*;
 use std::path::Path;
 

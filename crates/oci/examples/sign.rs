@@ -6,8 +6,7 @@
 //! Input: {"key_file", "pass_phrase"?, "key_id"? | ("tenancy", "user"), "requests": [{"name",
 //! "method", "url", "date", "body", "content_type", "put_object"}]}
 
-use oci::key::SigningKey;
-use oci::sign::{sign, BodyHeaders, RequestParts};
+use oci::{sign, BodyHeaders, RequestParts, SigningKey};
 use serde_json::{json, Map, Value};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

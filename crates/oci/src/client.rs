@@ -26,19 +26,24 @@ const MAX_ATTEMPTS: u32 = 8;
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 const PER_TRY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Percent-encodes one path segment (namespace, bucket or object name) for a request path.
 pub fn encode(s: &str) -> String {
     utf8_percent_encode(s, ENCODE).to_string()
 }
 
+/// An object as read by [`Client::get`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Object {
+    /// Its content.
     pub body: Vec<u8>,
+    /// Its version, for a later `if-match` write or delete.
     pub etag: String,
 }
 
 /// Conditions of a write, for create-only claims and compare-and-swap.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Conditional {
+    /// Unconditional: last writer wins.
     Always,
     /// `if-none-match: *`: only if no object has the name.
     IfNoneMatch,
@@ -46,9 +51,12 @@ pub enum Conditional {
     IfMatch(String),
 }
 
+/// What a [`Client::put`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PutOutcome {
+    /// The object is ours.
     Written {
+        /// The new version.
         etag: String,
     },
     /// The condition did not hold (412): someone else's object is there.
@@ -63,6 +71,8 @@ struct Reply {
     attempts: u32,
 }
 
+/// An Object Storage client for one endpoint and one signing key. Every call retries throttling
+/// (429) and server errors (5xx) with backoff until the client's time limit runs out.
 pub struct Client {
     http: Http,
     base: String,
@@ -124,6 +134,8 @@ impl Client {
         Client::new(&endpoint, key, key_id, time_limit)
     }
 
+    /// A client for an explicit endpoint (`https://host[:port]`) and key. `key_id` is what the
+    /// signature names: `<tenancy>/<user>/<fingerprint>`, or `ST$<token>` for a session token.
     pub fn new(
         endpoint: &str,
         key: SigningKey,

@@ -11,17 +11,27 @@ use std::path::PathBuf;
 /// The keys of one profile that signing and addressing need.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Profile {
+    /// The profile's section name.
     pub name: String,
+    /// The config file it came from, for messages.
     pub file: PathBuf,
+    /// The user OCID; absent for a session-token profile.
     pub user: Option<String>,
+    /// The tenancy OCID.
     pub tenancy: String,
+    /// The key's fingerprint as configured; checked against the key when given.
     pub fingerprint: Option<String>,
+    /// The PEM private key, `~` expanded.
     pub key_file: PathBuf,
+    /// The key's pass phrase, for an encrypted key.
     pub pass_phrase: Option<String>,
+    /// The region name or short code, e.g. `us-ashburn-1` or `iad`.
     pub region: String,
+    /// A session token (`oci session authenticate`), used instead of `user` when set.
     pub security_token_file: Option<PathBuf>,
 }
 
+/// `$OCI_CLI_CONFIG_FILE`, else `~/.oci/config`.
 pub fn default_config_file() -> PathBuf {
     if let Some(p) = std::env::var_os("OCI_CLI_CONFIG_FILE").filter(|p| !p.is_empty()) {
         return expand_home(&p.to_string_lossy());
@@ -29,6 +39,7 @@ pub fn default_config_file() -> PathBuf {
     expand_home("~/.oci/config")
 }
 
+/// `$OCI_CLI_PROFILE`, else `DEFAULT`.
 pub fn default_profile() -> String {
     std::env::var("OCI_CLI_PROFILE")
         .ok()
@@ -36,6 +47,8 @@ pub fn default_profile() -> String {
         .unwrap_or_else(|| "DEFAULT".to_string())
 }
 
+/// Expands a leading `~` or `~/` to `$HOME` (only the current user's, as the OCI CLI does);
+/// anything else is taken as it is.
 pub fn expand_home(path: &str) -> PathBuf {
     match path.strip_prefix("~/") {
         Some(rest) => std::env::var_os("HOME")
@@ -57,6 +70,8 @@ pub fn load(file: Option<&str>, profile: Option<&str>) -> Result<Profile, OciErr
     parse(&text, &path, &name)
 }
 
+/// Parses config text and picks profile `name`, `[DEFAULT]` keys underneath. `path` is where the
+/// text came from: it goes into messages and [`Profile::file`]. Never panics (a fuzz entry point).
 pub fn parse(text: &str, path: &std::path::Path, name: &str) -> Result<Profile, OciError> {
     let ini = ini::Ini::load_from_str_opt(
         text,

@@ -75,6 +75,7 @@ fn check_kdf_cost(scheme: &pkcs8::pkcs5::EncryptionScheme) -> Result<(), String>
     }
 }
 
+/// An RSA API signing key, in memory only: its `Debug` shows nothing of it.
 pub struct SigningKey {
     pair: RsaKeyPair,
 }
@@ -86,6 +87,7 @@ impl std::fmt::Debug for SigningKey {
 }
 
 impl SigningKey {
+    /// Reads a PEM key file; errors name the file.
     pub fn from_file(path: &Path, pass_phrase: Option<&str>) -> Result<SigningKey, OciError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| OciError::Key(format!("cannot read {}: {e}", path.display())))?;
@@ -93,6 +95,8 @@ impl SigningKey {
             .map_err(|e| OciError::Key(format!("{}: {e}", path.display())))
     }
 
+    /// Parses PEM text (see the module doc for the formats). The error is a bare reason, so
+    /// [`SigningKey::from_file`] can add the path. Never panics (a fuzz entry point).
     pub fn from_pem(text: &str, pass_phrase: Option<&str>) -> Result<SigningKey, String> {
         if text.contains("Proc-Type: 4,ENCRYPTED") {
             return Err("this key uses the legacy OpenSSL encryption, which is not supported; convert it to \

@@ -24,6 +24,7 @@ pub enum BodyHeaders {
 /// A request as it will go on the wire: what the signature covers.
 #[derive(Debug, Clone)]
 pub struct RequestParts<'a> {
+    /// The HTTP method, e.g. `GET`.
     pub method: &'a str,
     /// Path and query exactly as sent, percent-encoding kept.
     pub path_and_query: &'a str,
@@ -31,7 +32,9 @@ pub struct RequestParts<'a> {
     pub host: &'a str,
     /// RFC 7231 date, e.g. `Thu, 05 Jan 2014 21:31:40 GMT`.
     pub date: &'a str,
+    /// The body; hashed into `x-content-sha256` when body headers are signed.
     pub body: &'a [u8],
+    /// The `content-type` header, signed with the body headers.
     pub content_type: &'a str,
 }
 

@@ -5,7 +5,7 @@
 // Helpers outside #[test] functions panic on a broken fixture, which is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use oci::key::SigningKey;
+use oci::SigningKey;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

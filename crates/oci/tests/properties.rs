@@ -2,14 +2,12 @@
 // SPDX-License-Identifier: MIT
 //! Properties of OCI config, key, region and endpoint parsing, over the public API only, so a
 //! cargo-fuzz target can call the same entry points: `oci::config::parse`,
-//! `oci::key::SigningKey::from_pem`, `oci::region::object_storage_endpoint`,
-//! `oci::client::check_endpoint`.
+//! `oci::SigningKey::from_pem`, `oci::object_storage_endpoint`,
+//! `oci::check_endpoint`.
 // Helpers outside #[test] functions panic on a broken fixture, which is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use oci::client::check_endpoint;
-use oci::key::SigningKey;
-use oci::region::object_storage_endpoint;
+use oci::{check_endpoint, object_storage_endpoint, SigningKey};
 use pkcs8::der::Encode;
 use pkcs8::pkcs5::pbes2;
 use proptest::prelude::*;

@@ -7,6 +7,24 @@
 //! on stdout. This crate owns both ends, validates options the way `AnsibleModule` does (same
 //! messages, so users see familiar errors) and turns every failure, panics included, into
 //! `{"failed": true, "msg": ...}`.
+//!
+//! A module binary is a spec and a body:
+//!
+//! ```no_run
+//! use protocol::{ArgSpec, Failure, Opt, Params, Response};
+//!
+//! fn body(p: &Params) -> Result<Response, Failure> {
+//!     let mut r = Response::new(false);
+//!     r.set("greeting", format!("hello, {}", p.text("name")?));
+//!     Ok(r)
+//! }
+//!
+//! fn main() -> std::process::ExitCode {
+//!     let spec = ArgSpec::new(vec![Opt::str("name").required()]);
+//!     protocol::run("hello", &spec, body)
+//! }
+//! ```
+#![deny(missing_docs)]
 
 mod coerce;
 mod json;

@@ -10,28 +10,34 @@ use std::fmt::Display;
 pub struct Response(pub Map<String, Value>);
 
 impl Response {
+    /// An empty result with `changed` set.
     pub fn new(changed: bool) -> Self {
         let mut m = Map::new();
         m.insert("changed".into(), Value::Bool(changed));
         Response(m)
     }
+    /// Sets a key, replacing any value it had.
     pub fn set(&mut self, key: &str, value: impl Into<Value>) -> &mut Self {
         self.0.insert(key.to_string(), value.into());
         self
     }
+    /// [`Response::set`], by value, for building a result in one expression.
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
         self.set(key, value);
         self
     }
+    /// A key's value, if set.
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.0.get(key)
     }
+    /// The `changed` flag (false if someone removed or mistyped it).
     pub fn changed(&self) -> bool {
         self.0
             .get("changed")
             .and_then(Value::as_bool)
             .unwrap_or(false)
     }
+    /// Appends to `warnings`, which Ansible shows after the task.
     pub fn warn(&mut self, warning: impl Into<String>) -> &mut Self {
         let list = self
             .0
@@ -55,17 +61,21 @@ impl Response {
 /// A failed result: `msg` plus any extra keys that help the user (paths, job ids).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Failure {
+    /// What went wrong, and what the user can do about it.
     pub msg: String,
+    /// Keys returned next to `msg`.
     pub extra: Map<String, Value>,
 }
 
 impl Failure {
+    /// A failure with just a message.
     pub fn new(msg: impl Display) -> Self {
         Failure {
             msg: msg.to_string(),
             extra: Map::new(),
         }
     }
+    /// Adds a key next to the message.
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
         self.extra.insert(key.to_string(), value.into());
         self
@@ -77,6 +87,8 @@ impl Failure {
         }
         self
     }
+    /// The result object: the extra keys, `failed: true`, `msg`, and `changed: false` unless an
+    /// extra key already says otherwise.
     pub fn into_map(self) -> Map<String, Value> {
         let mut m = self.extra;
         m.insert("failed".into(), Value::Bool(true));

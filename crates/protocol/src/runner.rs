@@ -65,7 +65,7 @@ pub fn run(
     run_with_args_file(name, spec, std::env::args_os().nth(1), body)
 }
 
-/// `run` with the args file path given explicitly (argv[1] in a real module).
+/// `run` with the args file path given explicitly (`argv[1]` in a real module).
 pub fn run_with_args_file(
     name: &str,
     spec: &ArgSpec,

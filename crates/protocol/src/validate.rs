@@ -15,29 +15,40 @@ pub const NO_LOG_MASK: &str = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER";
 pub struct Params {
     values: Map<String, Value>,
     masked: Vec<&'static str>,
+    /// `_ansible_module_name`, for messages.
     pub module_name: String,
+    /// `_ansible_check_mode`: decide, change nothing.
     pub check_mode: bool,
+    /// `_ansible_diff`: the task asked for a diff.
     pub diff: bool,
+    /// `_ansible_no_log`: the result carries no `invocation`.
     pub no_log: bool,
+    /// `_ansible_verbosity`, the number of `-v`.
     pub verbosity: i64,
 }
 
 impl Params {
+    /// An option's value; `None` when it is missing or null.
     pub fn value(&self, name: &str) -> Option<&Value> {
         self.values.get(name).filter(|v| !v.is_null())
     }
+    /// A `str` option's value.
     pub fn str(&self, name: &str) -> Option<&str> {
         self.value(name).and_then(Value::as_str)
     }
+    /// A `bool` option's value; false when missing.
     pub fn bool(&self, name: &str) -> bool {
         self.value(name).and_then(Value::as_bool).unwrap_or(false)
     }
+    /// An `int` option's value.
     pub fn int(&self, name: &str) -> Option<i64> {
         self.value(name).and_then(Value::as_i64)
     }
+    /// A `float` option's value (an int is read as a float too).
     pub fn float(&self, name: &str) -> Option<f64> {
         self.value(name).and_then(Value::as_f64)
     }
+    /// A `dict` option's value.
     pub fn dict(&self, name: &str) -> Option<&Map<String, Value>> {
         self.value(name).and_then(Value::as_object)
     }

@@ -27,6 +27,8 @@ use std::os::fd::OwnedFd;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
+/// Records as files: `<state_dir>/<host>/<playbook>/<job>.json`, written atomically under a
+/// directory lock, and nothing below the state dir ever followed if it is a link.
 pub struct FsStore {
     root: PathBuf,
 }
@@ -67,6 +69,7 @@ fn lstat_at(dir: &OwnedFd, name: &str) -> Result<FileStat, Errno> {
 }
 
 impl FsStore {
+    /// A store rooted at the state dir. Nothing is touched until the first call.
     pub fn new(root: impl Into<PathBuf>) -> FsStore {
         FsStore { root: root.into() }
     }
@@ -75,6 +78,7 @@ impl FsStore {
         self.root.join(&key.host).join(&key.playbook)
     }
 
+    /// `<state_dir>/<host>/<playbook>/<job>.json`: where the record for `key` lives.
     pub fn path(&self, key: &RecordKey) -> PathBuf {
         self.dir(key).join(Self::file_name(key))
     }

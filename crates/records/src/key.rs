@@ -5,10 +5,14 @@
 
 use crate::error::StoreError;
 
+/// The three names a record is filed under, each checked to be one path component.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordKey {
+    /// The inventory host the job runs on.
     pub host: String,
+    /// The playbook name.
     pub playbook: String,
+    /// The job's name.
     pub job: String,
 }
 
@@ -22,6 +26,7 @@ pub fn check(what: &'static str, value: &str) -> Result<(), StoreError> {
 }
 
 impl RecordKey {
+    /// Checks each part; the error names the option it came from.
     pub fn new(host: &str, playbook: &str, job: &str) -> Result<RecordKey, StoreError> {
         check("host", host)?;
         check("playbook_name", playbook)?;

@@ -11,15 +11,24 @@ use crate::store::{SaveMode, SaveOutcome, Store, Stored};
 use oci::{Client, Conditional, PutOutcome};
 use std::time::Duration;
 
+/// Where the records live in Object Storage, and how to reach it: the modules' `oci_*` options.
 pub struct OciOptions<'a> {
+    /// The bucket.
     pub bucket: &'a str,
+    /// The tenancy's namespace; asked of the service when `None` or empty.
     pub namespace: Option<&'a str>,
+    /// The config profile (`None`: the OCI CLI's default).
     pub profile: Option<&'a str>,
+    /// The config file (`None`: the OCI CLI's default).
     pub config_file: Option<&'a str>,
+    /// Overrides the region's endpoint (private endpoints, tests).
     pub endpoint: Option<&'a str>,
+    /// The time limit for each operation, retries included.
     pub timeout: Duration,
 }
 
+/// Records as objects named `<host>/<playbook>/<job>.json` in one bucket; conditional writes
+/// (`if-none-match`, `if-match`) make claims atomic.
 pub struct OciStore {
     client: Client,
     namespace: String,
@@ -33,6 +42,7 @@ impl OciStore {
         Client::from_profile(&profile, o.endpoint, o.timeout).map_err(StoreError::Oci)
     }
 
+    /// A store ready to use: [`OciStore::client`], then the namespace when it was not given.
     pub fn open(o: &OciOptions) -> Result<OciStore, StoreError> {
         let client = Self::client(o)?;
         // The old roles made every playbook fetch the namespace with the CLI; ask only if not given.

@@ -25,6 +25,7 @@ pub struct SaveRequest {
 pub struct Saved {
     /// The record now in the store (ours, or the one a claim found).
     pub kept: Record,
+    /// Whether the store changed (or, in check mode, would have).
     pub changed: bool,
     /// The record that was there before, if it was readable.
     pub before: Option<Record>,
@@ -81,9 +82,11 @@ pub fn save(
 /// What a delete did.
 #[derive(Debug)]
 pub struct Deleted {
+    /// Whether a record (or damaged file) was there to delete.
     pub changed: bool,
     /// The text that was there (a record's, or a damaged file's if readable).
     pub before: String,
+    /// The module's message: `no such record`, `record deleted` or `damaged record deleted`.
     pub msg: &'static str,
 }
 

@@ -7,24 +7,31 @@ use crate::error::StoreError;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::{Map, Value};
 
+/// "Job `job_name` on `host` is ansible job `ansible_job_id`", with the user's metadata.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
+    /// The job's name.
     pub job_name: String,
+    /// The host it runs on.
     pub host: String,
     /// `None` for a claim whose job has not been started (or recorded) yet.
     pub ansible_job_id: Option<String>,
     /// When the record was saved, UTC `YYYY-MM-DDTHH:MM:SSZ`.
     pub save_time: String,
+    /// Free-form data the task attached to the job (`metadata`).
     pub metadata: Map<String, Value>,
 }
 
+/// The `save_time` format (chrono), UTC to the second.
 pub const TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%SZ";
 
+/// The current time as a `save_time`.
 pub fn now_utc() -> String {
     Utc::now().format(TIME_FORMAT).to_string()
 }
 
 impl Record {
+    /// The record as a JSON object, keys in the old roles' order.
     pub fn to_value(&self) -> Value {
         let mut m = Map::new();
         m.insert("job_name".into(), Value::String(self.job_name.clone()));
@@ -40,6 +47,7 @@ impl Record {
         Value::Object(m)
     }
 
+    /// The record as stored: pretty JSON, 2-space indent, trailing newline.
     pub fn to_text(&self) -> String {
         // serde_json's pretty printer indents by two spaces, like the old template.
         let mut text = serde_json::to_string_pretty(&self.to_value()).unwrap_or_default();

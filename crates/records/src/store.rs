@@ -7,17 +7,23 @@ use crate::error::StoreError;
 use crate::key::RecordKey;
 use crate::record::Record;
 
+/// How [`Store::save`] treats a record already there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SaveMode {
     /// Write whatever is there.
     Overwrite,
     /// Create only if no record exists. A claim with no job id older than `stale_claim_after`
     /// seconds counts as absent: its claimer died before starting the job.
-    IfAbsent { stale_claim_after: Option<u64> },
+    IfAbsent {
+        /// Seconds; `None`: a claim never goes stale.
+        stale_claim_after: Option<u64>,
+    },
 }
 
+/// What [`Store::save`] did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SaveOutcome {
+    /// The record was written.
     Written,
     /// IfAbsent found a live record; nothing was written.
     Exists(Record),
@@ -26,12 +32,16 @@ pub enum SaveOutcome {
 /// What a store holds under a key.
 #[derive(Debug)]
 pub enum Stored {
+    /// Nothing under the key.
     Missing,
+    /// A well-formed record.
     Record(Record),
     /// Something is there, but not a record: `error` says why (a `StoreError::Corrupt`), `text`
     /// is its content when that is UTF-8 (for a diff).
     Damaged {
+        /// Why it is not a record.
         error: StoreError,
+        /// Its content, when UTF-8.
         text: Option<String>,
     },
 }
@@ -70,6 +80,8 @@ impl Stored {
     }
 }
 
+/// A place records are kept, by key: the filesystem ([`FsStore`](crate::FsStore)) or Object
+/// Storage ([`OciStore`](crate::OciStore)).
 pub trait Store {
     /// How the record is named to users: a path, or `oci://bucket/object`.
     fn location(&self, key: &RecordKey) -> String;
@@ -80,6 +92,7 @@ pub trait Store {
     fn load(&self, key: &RecordKey) -> Result<Option<Record>, StoreError> {
         self.inspect(key)?.into_record()
     }
+    /// Writes `record` under `key` as `mode` says; atomic against other writers of this store.
     fn save(
         &self,
         key: &RecordKey,

@@ -6,8 +6,7 @@ use controller_modules::backend::{self, record_keys};
 use controller_modules::specs;
 use protocol::{Failure, Params, Response};
 use records::ops::{self, SaveRequest, Saved};
-use records::record::now_utc;
-use records::Record;
+use records::{now_utc, Record};
 use serde_json::Value;
 use std::process::ExitCode;
 

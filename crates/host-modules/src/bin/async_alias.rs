@@ -2,9 +2,8 @@
 // SPDX-License-Identifier: MIT
 //! async_alias: gives a running job a name, a `jid_<alias>` symlink next to its job file.
 
-use host_modules::args::AliasArgs;
-use host_modules::specs;
-use jobs::naming::{name_job, NameRefused};
+use host_modules::{specs, AliasArgs};
+use jobs::{name_job, NameRefused};
 use protocol::{Failure, Params, Response};
 use serde_json::{json, Value};
 use std::process::ExitCode;

@@ -2,10 +2,8 @@
 // SPDX-License-Identifier: MIT
 //! async_kill: stop a job and everything it started, then mark it killed.
 
-use host_modules::args::KillArgs;
-use host_modules::specs;
-use jobs::locate;
-use jobs::stop::{stop, Stopped};
+use host_modules::{specs, KillArgs};
+use jobs::{locate, stop, Stopped};
 use protocol::{Failure, Params, Response};
 use serde_json::{json, Value};
 use std::process::ExitCode;

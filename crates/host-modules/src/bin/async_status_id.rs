@@ -2,9 +2,8 @@
 // SPDX-License-Identifier: MIT
 //! async_status_id: async_status that also finds jobs by alias, spots dead wrappers and cleans up.
 
-use host_modules::args::StatusArgs;
-use host_modules::specs;
 use host_modules::status_answer::{cleanup, status};
+use host_modules::{specs, StatusArgs};
 use jobs::locate;
 use protocol::{Failure, Params, Response};
 use std::process::ExitCode;

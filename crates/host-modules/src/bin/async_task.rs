@@ -4,9 +4,8 @@
 //! this binary makes the two decisions around that start atomic on the host (`jobs::start`):
 //! `_mode=claim` before the start, `_mode=release` after it.
 
-use host_modules::args::{TaskArgs, TaskStep};
-use host_modules::specs;
 use host_modules::task_answer::{answer, release};
+use host_modules::{specs, TaskArgs, TaskStep};
 use jobs::start::{self, ClaimRequest};
 use protocol::{Failure, Params, Response};
 use std::process::ExitCode;
