@@ -95,7 +95,17 @@ def playbook_leaders(service_pid: int) -> list[Proc]:
     """The ansible-playbook processes the service started (not ansible's forks of them)."""
     desc = descendants(service_pid)
     books = {p.pid for p in desc if is_playbook(p)}
-    return [p for p in desc if p.pid in books and p.ppid not in books]
+    out = []
+    for p in desc:
+        if p.pid in books and p.ppid not in books:
+            # The stat above may predate the child's setpgid (between fork and exec it still has
+            # the service's group); its cmdline, read after, already shows the exec. Read the stat
+            # again, now that the exec is known to be done.
+            try:
+                out.append(Proc(p.pid))
+            except (OSError, ValueError, IndexError):
+                pass
+    return out
 
 
 def wait_leader(service_pid: int, timeout=60.0, pred=lambda p: True) -> Proc:
