@@ -6,7 +6,6 @@ message, and the target-side cache scripts, run by the local POSIX sh (dash on D
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import pathlib
@@ -17,18 +16,7 @@ import tempfile
 
 import pytest
 
-REPO = pathlib.Path(__file__).resolve().parents[4]
-SOURCE = REPO / 'plugins' / 'plugin_utils' / 'binary_module.py'
-
-
-def load():
-    spec = importlib.util.spec_from_file_location('rstyczynski_binary_module', SOURCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-bm = load()
+from binary_module_source import REPO, bm
 
 
 # parse_result

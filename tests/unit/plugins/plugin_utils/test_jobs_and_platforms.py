@@ -5,24 +5,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-import pathlib
 
 import pytest
 from ansible.errors import AnsibleActionFail
 
-REPO = pathlib.Path(__file__).resolve().parents[4]
-SOURCE = REPO / 'plugins' / 'plugin_utils' / 'binary_module.py'
-
-
-def load():
-    spec = importlib.util.spec_from_file_location('rstyczynski_binary_module', SOURCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-bm = load()
+from binary_module_source import bm
 
 
 # platform_name: `uname -sm`, gathered facts and os.uname() all name the same bin/ directory.

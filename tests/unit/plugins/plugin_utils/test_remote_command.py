@@ -6,27 +6,15 @@ Debian), with a stand-in for the cache locator and a shell script for the binary
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import pathlib
 import shlex
 import shutil
 import subprocess
 
 import pytest
 
-REPO = pathlib.Path(__file__).resolve().parents[4]
-SOURCE = REPO / 'plugins' / 'plugin_utils' / 'binary_module.py'
+from binary_module_source import bm
 
-
-def load():
-    spec = importlib.util.spec_from_file_location('rstyczynski_binary_module', SOURCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-bm = load()
 SH = shutil.which('dash') or '/bin/sh'
 # Shell metacharacters, a quote, a percent sign and braces: the here-document must carry them as is.
 ARGS = json.dumps({'alias': "it's $HOME `id` %s 100% {x}", 'n': 1, 'multi': 'a\nb'})
