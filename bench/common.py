@@ -49,7 +49,10 @@ def fmt(value, unit):
         return f'{value * 1000:.1f} ms' if value >= 0.01 else f'{value * 1000:.2f} ms'
     if unit == 'B':
         return f'{value:,.0f} B'
-    return f'{value:g} {unit}'
+    # Rates and megabytes, ours and the anchors alike: four significant figures at the most.
+    if value >= 1000:
+        return f'{value:,.0f} {unit}'
+    return f'{value:.4g} {unit}'
 
 
 def table(rows):
