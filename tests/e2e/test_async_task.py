@@ -46,7 +46,8 @@ def test_first_run_starts_and_a_rerun_attaches(target, name, marker, tmp_path):
 
 
 def test_concurrent_runs_start_one_job(target, name, marker, tmp_path):
-    cmd = f'sleep 4; echo {marker}'
+    # Output first, then the sleep: see "Tests" in CONTRIBUTING.md (run_command can drop the last output).
+    cmd = f'echo {marker}; sleep 4'
     runs = [start_playbook('task.yml', target, tmp_path, name=name, cmd=cmd, delay=0.5) for _run in range(4)]
     assert wait_until(lambda: processes_matching(marker), timeout=60)
     time.sleep(1)
@@ -65,7 +66,7 @@ def test_concurrent_runs_start_one_job(target, name, marker, tmp_path):
 
 
 def test_waits_for_the_result_and_cleans_up(target, name, tmp_path):
-    done = task(target, tmp_path, name, 'sleep 1; echo done; exit 0', delay=0.5)
+    done = task(target, tmp_path, name, 'echo done; sleep 1; exit 0', delay=0.5)
     assert done['action'] == 'start' and done['finished'] is True and done['stdout'] == 'done', done
     assert done['cleanup']['changed'] is True and len(done['cleanup']['removed']) == 2, done
     # Cleaned up: the next run starts it again.
