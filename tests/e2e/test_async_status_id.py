@@ -10,8 +10,8 @@ import signal
 import time
 import uuid
 
-from conftest import (finish, kill_all, playbook, processes_matching, start_playbook, wait_until,
-                      wrapper_runner_pid)
+from conftest import (finish, kill_all, playbook, processes_matching, start_playbook, start_running_job,
+                      wait_until, wrapper_runner_pid)
 
 
 def test_rerun_finds_the_job_by_name_and_does_not_start_it_again(target, name, tmp_path):
@@ -45,10 +45,7 @@ def test_wait_then_cleanup_and_full_cleanup(target, name, tmp_path):
 def test_killed_runner_is_reported_at_the_next_poll(target, name, tmp_path):
     marker = f'marker_{uuid.uuid4().hex}'
     try:
-        start = playbook('start_job.yml', target, tmp_path, name=name, cmd=f'sleep 60; echo {marker}')
-        assert start.rc == 0, start
-        jid = start.out['started']['ansible_job_id']
-        assert wait_until(lambda: wrapper_runner_pid(jid) is not None)
+        jid = start_running_job(target, tmp_path, name, marker)
 
         healthy = playbook('status.yml', target, tmp_path, alias=name)
         assert healthy.out['status']['pid_missing'] is False, healthy

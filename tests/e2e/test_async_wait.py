@@ -9,7 +9,7 @@ import signal
 import time
 import uuid
 
-from conftest import kill_all, playbook, wait_until, wrapper_runner_pid
+from conftest import kill_all, playbook, start_running_job, wrapper_runner_pid
 
 
 def test_waits_fails_fast_and_cleans_up(target, name, tmp_path):
@@ -21,10 +21,7 @@ def test_waits_fails_fast_and_cleans_up(target, name, tmp_path):
 def test_dead_wrapper_fails_at_the_first_poll(target, name, tmp_path):
     marker = f'marker_{uuid.uuid4().hex}'
     try:
-        start = playbook('start_job.yml', target, tmp_path, name=name, cmd=f'sleep 60; echo {marker}')
-        assert start.rc == 0, start
-        jid = start.out['started']['ansible_job_id']
-        assert wait_until(lambda: wrapper_runner_pid(jid) is not None)
+        jid = start_running_job(target, tmp_path, name, marker)
         os.kill(wrapper_runner_pid(jid), signal.SIGKILL)
         t0 = time.monotonic()
         run = playbook('wait_alias.yml', target, tmp_path, alias=name)

@@ -70,6 +70,28 @@ fn assert_unsafe(err: String, path: &Path) {
     );
 }
 
+/// A claim's error: the save that must neither read through a link nor take the name for free.
+fn claim_err(store: &FsStore) -> String {
+    store
+        .save(&key(), &record("j1.1"), CLAIM)
+        .unwrap_err()
+        .to_string()
+}
+
+/// Load, save, claim and delete all refuse, each naming the link.
+fn every_operation_is_refused(store: &FsStore, link: &Path) {
+    assert_unsafe(store.load(&key()).unwrap_err().to_string(), link);
+    assert_unsafe(
+        store
+            .save(&key(), &record("j1.1"), SaveMode::Overwrite)
+            .unwrap_err()
+            .to_string(),
+        link,
+    );
+    assert_unsafe(claim_err(store), link);
+    assert_unsafe(store.delete(&key()).unwrap_err().to_string(), link);
+}
+
 /// The outside dir holds a real, valid record where the link points, so that following the link
 /// would visibly succeed.
 fn plant_outside_record(outside: &Path) -> PathBuf {
@@ -88,22 +110,7 @@ fn symlinked_host_dir_is_never_followed() {
     let store = FsStore::new(&state);
     let link = state.join("h");
 
-    assert_unsafe(store.load(&key()).unwrap_err().to_string(), &link);
-    assert_unsafe(
-        store
-            .save(&key(), &record("j1.1"), SaveMode::Overwrite)
-            .unwrap_err()
-            .to_string(),
-        &link,
-    );
-    assert_unsafe(
-        store
-            .save(&key(), &record("j1.1"), CLAIM)
-            .unwrap_err()
-            .to_string(),
-        &link,
-    );
-    assert_unsafe(store.delete(&key()).unwrap_err().to_string(), &link);
+    every_operation_is_refused(&store, &link);
 
     assert_eq!(snapshot(&outside), before, "the outside dir was changed");
     assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
@@ -121,22 +128,7 @@ fn symlinked_playbook_dir_is_never_followed() {
     let store = FsStore::new(&state);
     let link = state.join("h/p");
 
-    assert_unsafe(store.load(&key()).unwrap_err().to_string(), &link);
-    assert_unsafe(
-        store
-            .save(&key(), &record("j1.1"), SaveMode::Overwrite)
-            .unwrap_err()
-            .to_string(),
-        &link,
-    );
-    assert_unsafe(
-        store
-            .save(&key(), &record("j1.1"), CLAIM)
-            .unwrap_err()
-            .to_string(),
-        &link,
-    );
-    assert_unsafe(store.delete(&key()).unwrap_err().to_string(), &link);
+    every_operation_is_refused(&store, &link);
 
     assert_eq!(snapshot(&outside), before, "the outside dir was changed");
     std::fs::remove_dir_all(&base).unwrap();
@@ -161,13 +153,7 @@ fn symlinked_record_is_damaged_and_only_the_link_is_removed() {
         Stored::Damaged { text: None, .. }
     ));
     // Claim: must neither read the target nor take the name for free.
-    assert_unsafe(
-        store
-            .save(&key(), &record("j1.1"), CLAIM)
-            .unwrap_err()
-            .to_string(),
-        &link,
-    );
+    assert_unsafe(claim_err(&store), &link);
     assert_eq!(snapshot(&outside), before, "the outside dir was changed");
 
     // state: absent removes the link itself.
@@ -210,13 +196,7 @@ fn dangling_record_link_is_not_missing_and_creates_nothing() {
 
     // A link to nothing is still something in the record's place: never "not found".
     assert_unsafe(store.load(&key()).unwrap_err().to_string(), &link);
-    assert_unsafe(
-        store
-            .save(&key(), &record("j1.1"), CLAIM)
-            .unwrap_err()
-            .to_string(),
-        &link,
-    );
+    assert_unsafe(claim_err(&store), &link);
     assert!(!target.exists(), "a file was created outside");
     assert!(store.delete(&key()).unwrap());
     assert!(!target.exists());
