@@ -135,7 +135,6 @@ def wait_until(predicate, timeout=15.0):
     return predicate()
 
 
-
 def start_running_job(target, tmp_path, name, marker) -> str:
     """Starts `sleep 60; echo <marker>` named `name` (start_job.yml) and returns its jid once the
     wrapper's runner is up, so a test can kill exactly that process."""
@@ -144,6 +143,7 @@ def start_running_job(target, tmp_path, name, marker) -> str:
     jid = start.out['started']['ansible_job_id']
     assert wait_until(lambda: wrapper_runner_pid(jid) is not None)
     return jid
+
 
 def records_bad_input_vars(tmp_path, target):
     """What records_bad_input.yml needs: a store holding a corrupt record, and a file in the way."""
