@@ -9,6 +9,7 @@ VENV        := $(CURDIR)/.venv
 PRIMARY_PY  := 3.13
 MATRIX      := 2.15:3.11 2.19:3.11
 OCI_VENV    := $(CURDIR)/.venv-oci
+OCI_PY      := 3.11
 SEED_VENV   := $(CURDIR)/.venv-seed
 PY          := $(VENV)/bin/python
 COLLECTIONS := $(CURDIR)/.collections
@@ -23,34 +24,46 @@ export ANSIBLE_NOCOWS := 1
 export ANSIBLE_RETRY_FILES_ENABLED := 0
 export PATH := $(VENV)/bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help venv oci-venv seed-venv build collection install demo bench test test-rust test-aarch64 test-lint test-sanity test-integration test-e2e test-service test-oci test-unit test-matrix matrix-venvs fuzz ssh-target clean
+.PHONY: help lock venv oci-venv seed-venv build collection install demo bench test test-rust test-aarch64 test-lint test-sanity test-integration test-e2e test-service test-oci test-unit test-matrix matrix-venvs fuzz ssh-target clean
 
 help:
 	@echo "make demo   - set up, build, install the collection and run the named-job demo"
 	@echo "make test   - every test: Rust, aarch64 under qemu, sanity, ansible-test integration, playbooks over local and SSH+become"
 	@echo "make install [INSTALL_PATH=dir] - build the collection and install it (default ~/.ansible/collections)"
 
+# Every venv installs from its lock (<name>.txt, made by `make lock` from <name>.in): each package
+# at the locked version, each file checked against its locked sha256, nothing resolved at install
+# time (--no-deps) and nothing built from source (--only-binary), so a fresh machine next month
+# gets the same bytes whatever PyPI serves as newest that day.
+PIP_LOCKED = bin/pip install --quiet --disable-pip-version-check --require-hashes --no-deps --only-binary :all: -r
+
 venv: $(VENV)/.stamp
 $(VENV)/.stamp: tests/requirements.txt scripts/python-for.sh
 	rm -rf $(VENV)
 	"$$(scripts/python-for.sh $(PRIMARY_PY))" -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+	$(VENV)/$(PIP_LOCKED) tests/requirements.txt
 	touch $@
+
+# Makes every lock again from its .in (scripts/lock.sh): after editing an .in, or with UPGRADE=1
+# to move every transitive package to the newest its .in allows. Then run `make test`.
+lock: venv
+	scripts/lock.sh $(VENV)/bin/uv $(if $(UPGRADE),--upgrade)
 
 # One venv per older ansible-core of the matrix: .venv-2.15, .venv-2.19.
 matrix-venvs: $(foreach m,$(MATRIX),$(CURDIR)/.venv-$(word 1,$(subst :, ,$(m)))/.stamp)
 $(CURDIR)/.venv-%/.stamp: tests/matrix/ansible-core-%.txt scripts/python-for.sh
 	rm -rf $(CURDIR)/.venv-$*
 	"$$(scripts/python-for.sh $(call matrix_py,$*))" -m venv $(CURDIR)/.venv-$*
-	$(CURDIR)/.venv-$*/bin/pip install --quiet --disable-pip-version-check -r $<
+	$(CURDIR)/.venv-$*/$(PIP_LOCKED) $<
 	touch $@
 matrix_py = $(word 2,$(subst :, ,$(filter $(1):%,$(MATRIX))))
 
 # The official OCI SDK and CLI, pinned, in a venv of their own: test oracles and the interop peer.
 oci-venv: $(OCI_VENV)/.stamp
-$(OCI_VENV)/.stamp: tests/oci/requirements.txt
-	python3 -m venv $(OCI_VENV)
-	$(OCI_VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/oci/requirements.txt
+$(OCI_VENV)/.stamp: tests/oci/requirements.txt scripts/python-for.sh
+	rm -rf $(OCI_VENV)
+	"$$(scripts/python-for.sh $(OCI_PY))" -m venv $(OCI_VENV)
+	$(OCI_VENV)/$(PIP_LOCKED) tests/oci/requirements.txt
 	touch $@
 
 # The seed's own stack (FastAPI + rq + ansible-runner), the job service's benchmark anchor.
@@ -58,7 +71,7 @@ seed-venv: $(SEED_VENV)/.stamp
 $(SEED_VENV)/.stamp: bench/seed/requirements.txt scripts/python-for.sh
 	rm -rf $(SEED_VENV)
 	"$$(scripts/python-for.sh $(PRIMARY_PY))" -m venv $(SEED_VENV)
-	$(SEED_VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/seed/requirements.txt
+	$(SEED_VENV)/$(PIP_LOCKED) bench/seed/requirements.txt
 	touch $@
 
 # The modules for every target platform, and the job service for this machine (own profile).
