@@ -21,6 +21,8 @@ import uuid
 
 import pytest
 
+from ansible_warnings import our_warnings
+
 REPO = pathlib.Path(__file__).resolve().parents[4]
 PLUGIN_DIR = REPO / 'plugins' / 'callback'
 SERVICE = REPO / 'examples' / 'service'
@@ -449,7 +451,7 @@ def test_ansible_doc_documents_it(tmp_path):
                            'rstyczynski.ansible.job_events'],
                           env=ansible_env(collections=checkout_as_collection(tmp_path)),
                           capture_output=True, text=True, check=False)
-    assert proc.returncode == 0 and 'WARNING' not in proc.stderr.upper(), proc.stderr
+    assert proc.returncode == 0 and our_warnings(proc.stderr) == [], proc.stderr
     doc = json.loads(proc.stdout)['rstyczynski.ansible.job_events']['doc']
     assert doc['type'] == 'notification'
     assert doc['options']['fd']['default'] == 3 and doc['options']['fd']['env'] == [{'name': 'JOB_EVENTS_FD'}]
