@@ -67,13 +67,13 @@ build:
 	cargo build --profile service --locked --bin ansible-job-service
 
 # Build the Galaxy tarball and install it into a project-local path: what users get is what we test.
-# It fails when a platform lacks a module binary, in bin/ or in the tarball.
+# It fails when a platform lacks a module binary, in binaries/ or in the tarball.
 collection: venv build
 	scripts/build-binaries.sh --check
 	rm -rf $(COLLECTIONS)/dist $(INSTALLED)
 	$(VENV)/bin/ansible-galaxy collection build --force --output-path $(COLLECTIONS)/dist . >/dev/null
-	diff <(find bin -type f | sort) <(tar -tzf $(TARBALL) | grep '^bin/.*[^/]$$' | sort) \
-	  || { echo "the tarball does not hold exactly bin/" >&2; exit 1; }
+	diff <(find binaries -type f | sort) <(tar -tzf $(TARBALL) | grep '^binaries/.*[^/]$$' | sort) \
+	  || { echo "the tarball does not hold exactly binaries/" >&2; exit 1; }
 	$(VENV)/bin/ansible-galaxy collection install --force -p $(COLLECTIONS) $(TARBALL) >/dev/null
 	@echo "installed $(TARBALL) into $(COLLECTIONS)"
 
@@ -163,4 +163,4 @@ fuzz:
 	done
 
 clean:
-	rm -rf target bin $(COLLECTIONS) tests/.work $(OCI_VENV) $(CURDIR)/.venv-*
+	rm -rf target binaries $(COLLECTIONS) tests/.work $(OCI_VENV) $(CURDIR)/.venv-*

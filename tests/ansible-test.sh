@@ -30,11 +30,11 @@ subprocess.check_call([sys.executable, "-m", "pip", "install"] + args)
 PY
 fi
 
-# A fresh copy of what git tracks (plus new, not ignored files). Integration also needs bin/.
+# A fresh copy of what git tracks (plus new, not ignored files). Integration also needs binaries/.
 rm -rf "$dest" && mkdir -p "$dest"
 (cd "$repo" && git ls-files -co --exclude-standard | grep -v '^tests/\.work/' | tar -cf - -T -) | tar -xf - -C "$dest"
 if [ "$what" = integration ]; then
-  cp -a "$repo/bin" "$dest/bin"
+  cp -a "$repo/binaries" "$dest/binaries"
 fi
 # ansible-test reads the git tree when there is one; make the copy one so it sees only these files.
 (cd "$dest" && git init -q && git add -A && git -c user.name=t -c user.email=t@t commit -qm copy)
