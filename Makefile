@@ -10,6 +10,7 @@ PRIMARY_PY  := 3.13
 MATRIX      := 2.15:3.11 2.19:3.11
 OCI_VENV    := $(CURDIR)/.venv-oci
 SEED_VENV   := $(CURDIR)/.venv-seed
+IMPORTER_VENV := $(CURDIR)/.venv-importer
 PY          := $(VENV)/bin/python
 COLLECTIONS := $(CURDIR)/.collections
 INSTALLED   := $(COLLECTIONS)/ansible_collections/rstyczynski/ansible
@@ -23,7 +24,7 @@ export ANSIBLE_NOCOWS := 1
 export ANSIBLE_RETRY_FILES_ENABLED := 0
 export PATH := $(VENV)/bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help venv oci-venv seed-venv build collection install demo bench test test-rust test-aarch64 test-lint test-sanity test-integration test-e2e test-service test-oci test-unit test-matrix matrix-venvs fuzz ssh-target clean
+.PHONY: help venv oci-venv seed-venv importer-venv build collection install demo bench test test-rust test-aarch64 test-lint test-sanity test-integration test-e2e test-service test-oci test-unit test-tarball test-matrix matrix-venvs fuzz ssh-target clean
 
 help:
 	@echo "make demo   - set up, build, install the collection and run the named-job demo"
@@ -61,6 +62,16 @@ $(SEED_VENV)/.stamp: bench/seed/requirements.txt scripts/python-for.sh
 	$(SEED_VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/seed/requirements.txt
 	touch $@
 
+# galaxy-importer, which Galaxy and Automation Hub run on an upload, for make test-tarball. A venv of
+# its own: it caps attrs, flake8 and ansible-lint below what the primary venv runs.
+importer-venv: $(IMPORTER_VENV)/.stamp
+$(IMPORTER_VENV)/.stamp: tests/importer/requirements.txt scripts/python-for.sh
+	rm -rf $(IMPORTER_VENV)
+	"$$(scripts/python-for.sh $(PRIMARY_PY))" -m venv $(IMPORTER_VENV)
+	$(IMPORTER_VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes --no-deps --only-binary :all: \
+	  -r tests/importer/requirements.txt
+	touch $@
+
 # The modules for every target platform, and the job service for this machine (own profile).
 build:
 	scripts/build-binaries.sh
@@ -92,7 +103,7 @@ bench: collection ssh-target oci-venv seed-venv
 	cargo build --profile service --locked --bin ansible-job-service --bin loadgen
 	$(PY) bench/run_all.py
 
-test: test-rust collection test-unit test-aarch64 test-lint test-sanity test-integration test-oci test-e2e test-service test-matrix
+test: test-rust collection test-unit test-aarch64 test-lint test-sanity test-tarball test-integration test-oci test-e2e test-service test-matrix
 
 test-rust:
 	rustup component add clippy rustfmt >/dev/null 2>&1 || true
@@ -112,6 +123,11 @@ test-lint: collection
 
 test-sanity: collection
 	tests/ansible-test.sh sanity
+
+# What users, Galaxy and Automation Hub check on the tarball, on the one `make collection` built:
+# ansible-test sanity on its installed copy, galaxy-importer, ansible-lint (tests/tarball-checks.sh).
+test-tarball: collection importer-venv
+	tests/tarball-checks.sh
 
 test-integration: collection
 	tests/ansible-test.sh integration

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """The Galaxy tarball `make collection` built: what an installed collection needs, nothing of the
 development tree (benchmarks, the fake OCI server, the SSH test host, lint config), and no binary
-file where ansible-test reads Python."""
+file where ansible-test reads Python (tests/tarball-checks.sh runs this file first)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from ansible_test._internal.util import is_binary_file
 from conftest import REPO
 
 DEV_ONLY = ('bench/', 'crates/', 'scripts/', 'tests/oci/', 'tests/env/', 'tests/e2e/', 'tests/aarch64/',
-            '.ansible-lint', '.ansible/', '.venv', 'Makefile', 'Cargo.toml', '.cargo/', '.ci/')
+            'tests/importer/', '.ansible-lint', '.ansible/', '.venv', 'Makefile', 'Cargo.toml', '.cargo/', '.ci/')
 PLATFORMS = ('linux-x86_64', 'linux-aarch64')
 
 
