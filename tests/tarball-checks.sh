@@ -88,18 +88,25 @@ print('importer found: ' + ', '.join('%d %s' % (n, k) for k, n in sorted(kinds.i
 PY
 }
 galaxy_importer_note() {
-  printf '%s; %s; accepted: the sanity ignore-file warning' \
-    "$(sed -n 's/^Importing with //p' "$1")" "$(sed -n 's/^importer found: //p' "$1")"
+  local problems
+  problems=$(sed -n '/^galaxy-importer found problems:$/,$p' "$1" | grep -cE '^(WARNING|ERROR|CRITICAL): ' || true)
+  if [ "$problems" -gt 0 ]; then
+    printf '%s; %s warning or error lines' "$(sed -n 's/^Importing with //p' "$1")" "$problems"
+  else
+    printf '%s; %s; accepted: the sanity ignore-file warning' \
+      "$(sed -n 's/^Importing with //p' "$1")" "$(sed -n 's/^importer found: //p' "$1")"
+  fi
 }
 
 ansible_lint() {
   local root=$work/lint
   local dest=$root/ansible_collections/rstyczynski/ansible
-  mkdir -p "$dest" && cp -a "$installed/." "$dest/"
-  # ansible-lint takes its config from the nearest directory up to the nearest git repository:
-  # without a repository of its own, the copy would be linted under this checkout's .ansible-lint.
-  (cd "$dest" && git init -q)
+  mkdir -p "$dest"
+  cp -a "$installed/." "$dest/"
+  # ansible-lint looks for .ansible-lint from the working directory up to the first one with a
+  # .git: without a repository of its own, the copy would be linted under this checkout's config.
   cd "$dest"
+  git init -q
   # Offline: no requirements to install, and no schema refresh from the network.
   env ANSIBLE_COLLECTIONS_PATH="$root" "$venv/bin/ansible-lint" --profile production --offline --nocolor
 }
