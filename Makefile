@@ -11,6 +11,7 @@ MATRIX      := 2.15:3.11 2.19:3.11
 OCI_VENV    := $(CURDIR)/.venv-oci
 OCI_PY      := 3.11
 SEED_VENV   := $(CURDIR)/.venv-seed
+IMPORTER_VENV := $(CURDIR)/.venv-importer
 PY          := $(VENV)/bin/python
 COLLECTIONS := $(CURDIR)/.collections
 INSTALLED   := $(COLLECTIONS)/ansible_collections/rstyczynski/ansible
@@ -24,7 +25,7 @@ export ANSIBLE_NOCOWS := 1
 export ANSIBLE_RETRY_FILES_ENABLED := 0
 export PATH := $(VENV)/bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help lock venv oci-venv seed-venv build collection install demo bench test test-rust test-aarch64 test-lint test-sanity test-integration test-e2e test-service test-oci test-unit test-matrix matrix-venvs fuzz ssh-target clean
+.PHONY: help lock venv oci-venv seed-venv importer-venv build collection install demo bench test test-rust test-aarch64 test-lint test-sanity test-integration test-e2e test-service test-oci test-unit test-tarball test-matrix matrix-venvs fuzz ssh-target clean
 
 help:
 	@echo "make demo   - set up, build, install the collection and run the named-job demo"
@@ -74,19 +75,28 @@ $(SEED_VENV)/.stamp: bench/seed/requirements.txt scripts/python-for.sh
 	$(SEED_VENV)/$(PIP_LOCKED) bench/seed/requirements.txt
 	touch $@
 
+# galaxy-importer, which Galaxy and Automation Hub run on an upload, for make test-tarball. A venv of
+# its own: it caps attrs, flake8 and ansible-lint below what the primary venv runs.
+importer-venv: $(IMPORTER_VENV)/.stamp
+$(IMPORTER_VENV)/.stamp: tests/importer/requirements.txt scripts/python-for.sh
+	rm -rf $(IMPORTER_VENV)
+	"$$(scripts/python-for.sh $(PRIMARY_PY))" -m venv $(IMPORTER_VENV)
+	$(IMPORTER_VENV)/$(PIP_LOCKED) tests/importer/requirements.txt
+	touch $@
+
 # The modules for every target platform, and the job service for this machine (own profile).
 build:
 	scripts/build-binaries.sh
 	cargo build --profile service --locked --bin ansible-job-service
 
 # Build the Galaxy tarball and install it into a project-local path: what users get is what we test.
-# It fails when a platform lacks a module binary, in bin/ or in the tarball.
+# It fails when a platform lacks a module binary, in binaries/ or in the tarball.
 collection: venv build
 	scripts/build-binaries.sh --check
 	rm -rf $(COLLECTIONS)/dist $(INSTALLED)
 	$(VENV)/bin/ansible-galaxy collection build --force --output-path $(COLLECTIONS)/dist . >/dev/null
-	diff <(find bin -type f | sort) <(tar -tzf $(TARBALL) | grep '^bin/.*[^/]$$' | sort) \
-	  || { echo "the tarball does not hold exactly bin/" >&2; exit 1; }
+	diff <(find binaries -type f | sort) <(tar -tzf $(TARBALL) | grep '^binaries/.*[^/]$$' | sort) \
+	  || { echo "the tarball does not hold exactly binaries/" >&2; exit 1; }
 	$(VENV)/bin/ansible-galaxy collection install --force -p $(COLLECTIONS) $(TARBALL) >/dev/null
 	@echo "installed $(TARBALL) into $(COLLECTIONS)"
 
@@ -105,7 +115,7 @@ bench: collection ssh-target oci-venv seed-venv
 	cargo build --profile service --locked --bin ansible-job-service --bin loadgen
 	$(PY) bench/run_all.py
 
-test: test-rust collection test-unit test-aarch64 test-lint test-sanity test-integration test-oci test-e2e test-service test-matrix
+test: test-rust collection test-unit test-aarch64 test-lint test-sanity test-tarball test-integration test-oci test-e2e test-service test-matrix
 
 test-rust:
 	rustup component add clippy rustfmt >/dev/null 2>&1 || true
@@ -125,6 +135,11 @@ test-lint: collection
 
 test-sanity: collection
 	tests/ansible-test.sh sanity
+
+# What users, Galaxy and Automation Hub check on the tarball, on the one `make collection` built:
+# ansible-test sanity on its installed copy, galaxy-importer, ansible-lint (tests/tarball-checks.sh).
+test-tarball: collection importer-venv
+	tests/tarball-checks.sh
 
 test-integration: collection
 	tests/ansible-test.sh integration
@@ -176,4 +191,4 @@ fuzz:
 	done
 
 clean:
-	rm -rf target bin $(COLLECTIONS) tests/.work $(OCI_VENV) $(CURDIR)/.venv-*
+	rm -rf target binaries $(COLLECTIONS) tests/.work $(OCI_VENV) $(CURDIR)/.venv-*

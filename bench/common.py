@@ -13,7 +13,7 @@ import pathlib
 REPO = pathlib.Path(__file__).resolve().parents[1]
 BIN = REPO / '.venv' / 'bin'
 INVENTORY = REPO / 'tests' / '.work' / 'sshd' / 'inventory.ini'
-HOST_BIN = REPO / 'bin' / 'linux-x86_64'
+HOST_BIN = REPO / 'binaries' / 'linux-x86_64'
 
 
 @dataclasses.dataclass

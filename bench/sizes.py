@@ -19,9 +19,9 @@ LIMITS = {name: 600_000 for name in HOST} | {name: 3_000_000 for name in CONTROL
 
 def measure():
     rows = []
-    for plat in sorted(p.name for p in (REPO / 'bin').iterdir() if p.is_dir()):
+    for plat in sorted(p.name for p in (REPO / 'binaries').iterdir() if p.is_dir()):
         for name in HOST + CONTROLLER:
-            path = REPO / 'bin' / plat / name
+            path = REPO / 'binaries' / plat / name
             if path.exists():
                 size = path.stat().st_size
                 verdict = 'met' if size <= LIMITS[name] else 'MISSED'

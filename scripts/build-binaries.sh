@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Copyright (c) 2026 rstyczynski.ansible contributors
 # SPDX-License-Identifier: MIT
-# Builds the module binaries and puts them where the action plugins look: bin/<system>-<arch>/.
+# Builds the module binaries and puts them where the action plugins look: binaries/<system>-<arch>/.
 # Every platform gets every module binary, or the build fails: a tarball with a platform directory
 # that lacks a module would make that module fail on that platform with a message that contradicts
 # itself ("no binary for linux-aarch64; this collection has binaries for: linux-aarch64").
-#   scripts/build-binaries.sh            build all platforms, then check bin/
-#   scripts/build-binaries.sh --check    only check bin/ (no cargo build)
+#   scripts/build-binaries.sh            build all platforms, then check binaries/
+#   scripts/build-binaries.sh --check    only check binaries/ (no cargo build)
 # The module list is not written down here: it is every [[bin]] of the crates host-modules and
 # controller-modules, as cargo metadata reports them.
 set -euo pipefail
@@ -37,21 +37,21 @@ check_bin() {
   fi
   for plat in "${PLATFORMS[@]}"; do
     for b in "${HOST_BINS[@]}" "${CONTROLLER_BINS[@]}"; do
-      [ -x "bin/$plat/$b" ] || missing+=("bin/$plat/$b")
+      [ -x "binaries/$plat/$b" ] || missing+=("binaries/$plat/$b")
     done
   done
   # A directory no one asked for would be advertised by the action plugins as a platform.
-  for dir in bin/*/; do
+  for dir in binaries/*/; do
     [ -d "$dir" ] || continue
     plat=$(basename "$dir")
-    [[ " ${PLATFORMS[*]} " == *" $plat "* ]] || missing+=("bin/$plat is not a platform this build makes")
+    [[ " ${PLATFORMS[*]} " == *" $plat "* ]] || missing+=("binaries/$plat is not a platform this build makes")
   done
   if [ ${#missing[@]} -gt 0 ]; then
-    printf 'build-binaries: incomplete bin/:\n' >&2
+    printf 'build-binaries: incomplete binaries/:\n' >&2
     printf '  %s\n' "${missing[@]}" >&2
     return 1
   fi
-  echo "bin/ complete: ${PLATFORMS[*]} x ${HOST_BINS[*]} ${CONTROLLER_BINS[*]}"
+  echo "binaries/ complete: ${PLATFORMS[*]} x ${HOST_BINS[*]} ${CONTROLLER_BINS[*]}"
 }
 
 if [ "${1:-}" = --check ]; then
@@ -86,9 +86,9 @@ need_aarch64_gcc() {
 build_for() {  # <rust target> <platform dir>
   local target=$1 plat=$2
   cargo build --release --locked --target "$target" -p host-modules -p controller-modules
-  mkdir -p "bin/$plat"
+  mkdir -p "binaries/$plat"
   for b in "${HOST_BINS[@]}" "${CONTROLLER_BINS[@]}"; do
-    install -m 0755 "target/$target/release/$b" "bin/$plat/$b"
+    install -m 0755 "target/$target/release/$b" "binaries/$plat/$b"
   done
 }
 
@@ -97,7 +97,7 @@ export CC_x86_64_unknown_linux_musl=${CC_x86_64_unknown_linux_musl:-$(command -v
 export CC_aarch64_unknown_linux_musl=${CC_aarch64_unknown_linux_musl:-aarch64-linux-gnu-gcc}
 export AR_aarch64_unknown_linux_musl=${AR_aarch64_unknown_linux_musl:-aarch64-linux-gnu-ar}
 
-rm -rf bin
+rm -rf binaries
 if install_target x86_64-unknown-linux-musl; then
   build_for x86_64-unknown-linux-musl linux-x86_64
 else
@@ -110,5 +110,5 @@ install_target aarch64-unknown-linux-musl
 need_aarch64_gcc
 build_for aarch64-unknown-linux-musl linux-aarch64
 
-ls -l bin/*/
+ls -l binaries/*/
 check_bin

@@ -2,11 +2,18 @@
 # Copyright (c) 2026 rstyczynski.ansible contributors
 # SPDX-License-Identifier: MIT
 # Runs ansible-test on a copy of the collection, because ansible-test insists on a path ending in
-# ansible_collections/<namespace>/<name>/.  Usage: tests/ansible-test.sh sanity|integration [args]
+# ansible_collections/<namespace>/<name>/.
+#   tests/ansible-test.sh sanity|integration [args]                   a copy of the git tree
+#   tests/ansible-test.sh --from DIR sanity|integration [args]        a copy of DIR, an installed
+#                                          collection (tests/tarball-checks.sh: what users install)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
+from=
+if [ "${1:-}" = --from ]; then
+  from=$(cd "${2:?--from needs a directory}" && pwd); shift 2
+fi
 what=${1:?sanity or integration}; shift
-work=$repo/tests/.work/ansible-test
+if [ -n "$from" ]; then work=$repo/tests/.work/tarball/ansible-test; else work=$repo/tests/.work/ansible-test; fi
 dest=$work/ansible_collections/rstyczynski/ansible
 py=$repo/.venv/bin/python
 # The primary venv's Python (make venv): ansible-test runs its tests on that version.
@@ -30,14 +37,20 @@ subprocess.check_call([sys.executable, "-m", "pip", "install"] + args)
 PY
 fi
 
-# A fresh copy of what git tracks (plus new, not ignored files). Integration also needs bin/.
 rm -rf "$dest" && mkdir -p "$dest"
-(cd "$repo" && git ls-files -co --exclude-standard | grep -v '^tests/\.work/' | tar -cf - -T -) | tar -xf - -C "$dest"
-if [ "$what" = integration ]; then
-  cp -a "$repo/bin" "$dest/bin"
+if [ -n "$from" ]; then
+  cp -a "$from/." "$dest/"
+else
+  # A fresh copy of what git tracks (plus new, not ignored files). Integration also needs binaries/.
+  (cd "$repo" && git ls-files -co --exclude-standard | grep -v '^tests/\.work/' | tar -cf - -T -) | tar -xf - -C "$dest"
+  if [ "$what" = integration ]; then
+    cp -a "$repo/binaries" "$dest/binaries"
+  fi
 fi
-# ansible-test reads the git tree when there is one; make the copy one so it sees only these files.
-(cd "$dest" && git init -q && git add -A && git -c user.name=t -c user.email=t@t commit -qm copy)
+# ansible-test takes its file list from the nearest git repository above the collection: without
+# one of its own, the copy would get this checkout's, where tests/.work is ignored, and every test
+# would pass on no file. So the copy is made a repository holding exactly its files.
+(cd "$dest" && git init -q && git add -A -f && git -c user.name=t -c user.email=t@t commit -qm copy)
 
 cd "$dest"
 export PATH=$repo/.venv/bin:$PATH

@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: MIT
 
 # This file only documents the module. The module itself is a static Rust binary, shipped in
-# bin/<system>-<arch>/async_status_id and run by the action plugin of the same name.
+# binaries/<system>-<arch>/async_status_id and run by the action plugin of the same name.
 
 from __future__ import annotations
 

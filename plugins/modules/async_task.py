@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: MIT
 
 # This file only documents the module. Its action plugin starts the job through ansible-core's
-# async wrapper; the host-side decisions are the Rust binary bin/<system>-<arch>/async_task.
+# async wrapper; the host-side decisions are the Rust binary binaries/<system>-<arch>/async_task.
 
 from __future__ import annotations
 

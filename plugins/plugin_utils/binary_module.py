@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: MIT
 """Runs this collection's Rust module binaries on a target.
 
-The binaries live outside plugins/modules (in <collection>/bin/<system>-<arch>/) so that
-ansible-doc and ansible-test never read an ELF file as a module. This action base picks the binary
-for the target's platform, runs it and parses the single JSON object it prints. Every binary reads
-its arguments as JSON on stdin (`<binary> -`); no args file is written. It runs:
+The binaries live in <collection>/binaries/<system>-<arch>/, where neither ansible-doc nor
+ansible-test reads them as code: not in plugins/modules (module files), not in bin/ (ansible-test's
+compile, pep8 and pylint take every file under bin/ for a Python script; docs/design.md says more).
+This action base picks the binary for the target's platform, runs it and parses the single JSON
+object it prints. Every binary reads its arguments as JSON on stdin (`<binary> -`); no args file is
+written. It runs:
 
 - on the controller, in place, with subprocess and the JSON piped in: the job-record modules
   always, and any module under connection local without become (_run_on_controller);
@@ -31,7 +33,7 @@ from ansible.plugins.action import ActionBase
 COLLECTION = 'rstyczynski.ansible'
 DEFAULT_ASYNC_DIR = '~/.ansible_async'
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN_DIR = os.path.join(COLLECTION_ROOT, 'bin')
+BIN_DIR = os.path.join(COLLECTION_ROOT, 'binaries')
 
 # Facts survive from task to task within a run; worker processes do not, so a module-level cache
 # would be lost after every task. One `uname` per target per run is the cost.
@@ -49,7 +51,7 @@ _ARCH_NAMES = {'amd64': 'x86_64', 'x64': 'x86_64', 'arm64': 'aarch64', 'armv8': 
 
 
 def platform_name(system, machine):
-    """'Linux', 'amd64' -> 'linux-x86_64': the bin/ directory naming."""
+    """'Linux', 'amd64' -> 'linux-x86_64': the binaries/ directory naming."""
     machine = machine.strip().lower()
     return '%s-%s' % (system.strip().lower(), _ARCH_NAMES.get(machine, machine))
 
@@ -240,7 +242,7 @@ class BinaryModuleAction(ActionBase):
         return path
 
     def run_binary(self, name, module_args, task_vars, local=False):
-        """Runs bin/<platform>/<name> with module_args; returns the parsed result dict.
+        """Runs binaries/<platform>/<name> with module_args; returns the parsed result dict.
 
         local=True runs it on the controller whatever the task's host (job records live there).
         """

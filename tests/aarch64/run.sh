@@ -5,7 +5,7 @@
 # and the same answers as on x86_64. Every module binary must be there: a missing one fails.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-bins=$repo/bin/linux-aarch64
+bins=$repo/binaries/linux-aarch64
 "$repo/scripts/build-binaries.sh" --check
 if ! command -v qemu-aarch64-static >/dev/null || ! command -v file >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-user-static file >/dev/null

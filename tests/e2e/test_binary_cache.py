@@ -22,7 +22,7 @@ import pytest
 
 from conftest import BIN, INVENTORY, PLAYBOOKS, REPO, ansible_env
 
-BINARY = REPO / '.collections' / 'ansible_collections' / 'rstyczynski' / 'ansible' / 'bin' / 'linux-x86_64'
+BINARY = REPO / '.collections' / 'ansible_collections' / 'rstyczynski' / 'ansible' / 'binaries' / 'linux-x86_64'
 # A become user of these tests only: other tests (and other clones' runs) share ansible_become's cache.
 BECOME = 'rsa_cache_bec'
 CACHE = pathlib.Path('/home') / BECOME / '.ansible' / 'rstyczynski_ansible'

@@ -24,7 +24,7 @@ from conftest import (BIN, INVENTORY, REPO, Run, ansible_env, finish, kill_all, 
 
 SPEC = REPO.parent / 'shared' / 'spec'
 SPEC_COPIES = pathlib.Path(__file__).resolve().parent / 'spec'
-BINARY = REPO / 'bin' / 'linux-x86_64'
+BINARY = REPO / 'binaries' / 'linux-x86_64'
 GROUPS = ['web_servers', 'production_servers', 'app_servers', 'batch_servers']
 SCRIPTS = {
     '/opt/deploy/deploy.sh': 'sleep 20; echo deployed',

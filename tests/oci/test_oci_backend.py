@@ -14,7 +14,7 @@ import pytest
 
 from conftest import NAMESPACE, REPO
 
-BINARY = REPO / 'bin' / 'linux-x86_64'
+BINARY = REPO / 'binaries' / 'linux-x86_64'
 BUCKET = 'ansible-state'
 
 

@@ -6,7 +6,7 @@ Checked: README.md, CONTRIBUTING.md (when there is one) and docs/*.md. A path co
 in backticks, a link target, or a bare word, and its first component is an entry at the top of
 the repository: that is what tells a repo-relative path from a path on a target host (`~/.oci/config`,
 `/proc/<pid>/stat`) or a crate-relative one. Placeholders (`<jid>`), globs and brace lists, URLs and
-anything under a git-ignored top-level directory (bin/, built by `make build`) are skipped: they
+anything under a git-ignored top-level directory (binaries/, built by `make build`) are skipped: they
 name no single file that must exist in a checkout.
 """
 
@@ -34,7 +34,7 @@ NOT_ONE_FILE = re.compile(r'[<>*?\[\]{}$~…]|\.\.\.|://|^/|^-')
 
 
 def ignored_patterns():
-    # Only the anchored entries of .gitignore (`/bin/`, `/.venv-*/`): enough for what docs name.
+    # Only the anchored entries of .gitignore (`/binaries/`, `/.venv-*/`): enough for what docs name.
     lines = (REPO / '.gitignore').read_text().splitlines()
     return [line.strip('/') for line in lines if line.startswith('/')]
 
@@ -169,8 +169,8 @@ def test_a_missing_path_is_found(scratch_doc):
     assert named_paths(scratch_doc) == {'plugins/plugin_utils/no_such_runner.py'}
 
 
-@pytest.mark.parametrize('word', ['bin/<system>-<arch>/', 'plugins/modules/*.py', '~/.oci/config', '/proc/self/stat',
-                                  'https://github.com/x/y', 'crates/{a,b}.rs', 'host-modules/src/bin/', 'bin/linux-x86_64',
+@pytest.mark.parametrize('word', ['binaries/<system>-<arch>/', 'plugins/modules/*.py', '~/.oci/config', '/proc/self/stat',
+                                  'https://github.com/x/y', 'crates/{a,b}.rs', 'host-modules/src/bin/', 'binaries/linux-x86_64',
                                   'tests/.work/matrix', '.venv-2.15/bin/python', 'oci://bucket/a/b.json', 'and/or'])
 def test_what_names_no_single_repo_file_is_skipped(word):
     assert repo_path(word) is None

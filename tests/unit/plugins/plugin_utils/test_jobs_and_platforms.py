@@ -1,6 +1,6 @@
 # Copyright (c) 2026 rstyczynski.ansible contributors
 # SPDX-License-Identifier: MIT
-"""Unit tests of plugins/plugin_utils/binary_module.py: the bin/ platform names, job_from (what
+"""Unit tests of plugins/plugin_utils/binary_module.py: the binaries/ platform names, job_from (what
 `job:` may be), and the async dir a job's results_file gives."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from ansible.errors import AnsibleActionFail
 from binary_module_source import bm
 
 
-# platform_name: `uname -sm`, gathered facts and os.uname() all name the same bin/ directory.
+# platform_name: `uname -sm`, gathered facts and os.uname() all name the same binaries/ directory.
 
 @pytest.mark.parametrize('system, machine, expected', [
     ('Linux', 'x86_64', 'linux-x86_64'),
