@@ -39,6 +39,7 @@ for entry in "${LOCKS[@]}"; do
     --custom-compile-command "make lock" -o "$out.new" "$in" </dev/null
   { echo "# input sha256: $(sha256sum "$in" | cut -d' ' -f1) ($in, Python $py)"; cat "$out.new"; } > "$out.tmp"
   rm -f "$out.new"
-  mv "$out.tmp" "$out"
-  echo "locked $in -> $out ($(grep -c '^[A-Za-z0-9]' "$out") packages, Python $py)"
+  # An unchanged lock keeps its mtime, so make does not rebuild a venv for nothing.
+  if cmp -s "$out.tmp" "$out"; then rm -f "$out.tmp"; state=unchanged; else mv "$out.tmp" "$out"; state=written; fi
+  echo "$in -> $out: $state ($(grep -c '^[A-Za-z0-9]' "$out") packages, Python $py)"
 done
