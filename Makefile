@@ -37,13 +37,17 @@ help:
 # time (--no-deps) and nothing built from source (--only-binary), so a fresh machine next month
 # gets the same bytes whatever PyPI serves as newest that day.
 PIP_LOCKED = bin/pip install --quiet --disable-pip-version-check --require-hashes --no-deps --only-binary :all: -r
+# $(call locked_venv,DIR,PYTHON-MINOR,LOCK): a new venv in DIR with exactly LOCK installed.
+define locked_venv
+rm -rf $(1)
+"$$(scripts/python-for.sh $(2))" -m venv $(1)
+$(1)/$(PIP_LOCKED) $(3)
+touch $(1)/.stamp
+endef
 
 venv: $(VENV)/.stamp
 $(VENV)/.stamp: tests/requirements.txt scripts/python-for.sh
-	rm -rf $(VENV)
-	"$$(scripts/python-for.sh $(PRIMARY_PY))" -m venv $(VENV)
-	$(VENV)/$(PIP_LOCKED) tests/requirements.txt
-	touch $@
+	$(call locked_venv,$(VENV),$(PRIMARY_PY),tests/requirements.txt)
 
 # Makes every lock again from its .in (scripts/lock.sh): after editing an .in, or with UPGRADE=1
 # to move every transitive package to the newest its .in allows. Then run `make test`.
@@ -53,36 +57,24 @@ lock: venv
 # One venv per older ansible-core of the matrix: .venv-2.15, .venv-2.19.
 matrix-venvs: $(foreach m,$(MATRIX),$(CURDIR)/.venv-$(word 1,$(subst :, ,$(m)))/.stamp)
 $(CURDIR)/.venv-%/.stamp: tests/matrix/ansible-core-%.txt scripts/python-for.sh
-	rm -rf $(CURDIR)/.venv-$*
-	"$$(scripts/python-for.sh $(call matrix_py,$*))" -m venv $(CURDIR)/.venv-$*
-	$(CURDIR)/.venv-$*/$(PIP_LOCKED) $<
-	touch $@
+	$(call locked_venv,$(CURDIR)/.venv-$*,$(call matrix_py,$*),$<)
 matrix_py = $(word 2,$(subst :, ,$(filter $(1):%,$(MATRIX))))
 
 # The official OCI SDK and CLI, pinned, in a venv of their own: test oracles and the interop peer.
 oci-venv: $(OCI_VENV)/.stamp
 $(OCI_VENV)/.stamp: tests/oci/requirements.txt scripts/python-for.sh
-	rm -rf $(OCI_VENV)
-	"$$(scripts/python-for.sh $(OCI_PY))" -m venv $(OCI_VENV)
-	$(OCI_VENV)/$(PIP_LOCKED) tests/oci/requirements.txt
-	touch $@
+	$(call locked_venv,$(OCI_VENV),$(OCI_PY),tests/oci/requirements.txt)
 
 # The seed's own stack (FastAPI + rq + ansible-runner), the job service's benchmark anchor.
 seed-venv: $(SEED_VENV)/.stamp
 $(SEED_VENV)/.stamp: bench/seed/requirements.txt scripts/python-for.sh
-	rm -rf $(SEED_VENV)
-	"$$(scripts/python-for.sh $(PRIMARY_PY))" -m venv $(SEED_VENV)
-	$(SEED_VENV)/$(PIP_LOCKED) bench/seed/requirements.txt
-	touch $@
+	$(call locked_venv,$(SEED_VENV),$(PRIMARY_PY),bench/seed/requirements.txt)
 
 # galaxy-importer, which Galaxy and Automation Hub run on an upload, for make test-tarball. A venv of
 # its own: it caps attrs, flake8 and ansible-lint below what the primary venv runs.
 importer-venv: $(IMPORTER_VENV)/.stamp
 $(IMPORTER_VENV)/.stamp: tests/importer/requirements.txt scripts/python-for.sh
-	rm -rf $(IMPORTER_VENV)
-	"$$(scripts/python-for.sh $(PRIMARY_PY))" -m venv $(IMPORTER_VENV)
-	$(IMPORTER_VENV)/$(PIP_LOCKED) tests/importer/requirements.txt
-	touch $@
+	$(call locked_venv,$(IMPORTER_VENV),$(PRIMARY_PY),tests/importer/requirements.txt)
 
 # The modules for every target platform, and the job service for this machine (own profile).
 build:
