@@ -222,7 +222,8 @@ class Client:
 # --------------------------------------------------------------------------------------- service
 class Service:
     def __init__(self, root: pathlib.Path, workers=2, stub=False, token=None, listen=None,
-                 extra_args=(), env=None, grace='2s', backend='embedded', redis=None, project=None):
+                 extra_args=(), env=None, grace='2s', backend='embedded', redis=None, project=None,
+                 ansible_playbook=None):
         self.root = root
         # A RedisServer given by the test is shared (several API processes, workers) and the
         # test stops it; otherwise each service on the redis backend gets one of its own.
@@ -236,7 +237,7 @@ class Service:
         self.port = free_port()
         self.listen = listen or f'127.0.0.1:{self.port}'
         self.token = token
-        self.playbook_bin = STUB if stub else ANSIBLE_PLAYBOOK
+        self.playbook_bin = STUB if stub else (ansible_playbook or ANSIBLE_PLAYBOOK)
         self.args = [str(service_bin()), 'serve', '--project-dir', str(self.project), '--data-dir',
                      str(self.data_dir), '--listen', self.listen, '--workers', str(workers),
                      '--ansible-playbook', str(self.playbook_bin), '--grace', grace, *extra_args]

@@ -66,10 +66,10 @@ class Worker:
 
 
 def stub_runs(project: pathlib.Path) -> list[str]:
-    """The job id of every run the stub saw, from the `-e @<data>/jobs/<id>/extra_vars.json` it got."""
+    """The job id of every run the stub saw, from the `-e @<data>/jobs/<id>/extra_vars.yml` it got."""
     f = project / '.stub-calls'
     lines = f.read_text().splitlines() if f.exists() else []
-    return [m.group(1) for m in (re.search(r'/jobs/([0-9a-f-]{36})/extra_vars\.json', ln) for ln in lines) if m]
+    return [m.group(1) for m in (re.search(r'/jobs/([0-9a-f-]{36})/extra_vars\.(?:yml|json)', ln) for ln in lines) if m]
 
 
 def netns_ready() -> str | None:

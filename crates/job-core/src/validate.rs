@@ -4,6 +4,7 @@
 //! has passed, and nothing a client sends reaches a shell or the command line unchecked.
 
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Component, Path, PathBuf};
 
 use serde_json::{Map, Value};
@@ -16,6 +17,104 @@ pub const MAX_EXTRA_VARS_BYTES: usize = 64 * 1024;
 pub const MAX_EXTRA_VARS_DEPTH: usize = 8;
 /// The longest `timeout` accepted, in seconds: a week.
 pub const MAX_TIMEOUT_S: u64 = 7 * 24 * 3600;
+/// The names ansible-core reserves, but `ansible_*` (refused as a prefix): its play keywords
+/// (`ansible.vars.reserved.get_reserved_names()`), the variables it sets itself
+/// (`INTERNAL_STATIC_VARS`, and what `VariableManager` gives a task of a role) and, since 2.19,
+/// its Jinja globals. The union over ansible-core 2.15, 2.19 and 2.21, sorted for a binary
+/// search. tests/service/test_extra_vars_data.py asks each ansible-core of the matrix for its own
+/// list and fails on a name this one lacks.
+pub const RESERVED_NAMES: [&str; 90] = [
+    "action",
+    "always",
+    "any_errors_fatal",
+    "args",
+    "async",
+    "async_val",
+    "become",
+    "become_exe",
+    "become_flags",
+    "become_method",
+    "become_user",
+    "block",
+    "changed_when",
+    "check_mode",
+    "collections",
+    "connection",
+    "cycler",
+    "debugger",
+    "delay",
+    "delegate_facts",
+    "delegate_to",
+    "dict",
+    "diff",
+    "environment",
+    "fact_path",
+    "failed_when",
+    "force_handlers",
+    "gather_facts",
+    "gather_subset",
+    "gather_timeout",
+    "group_names",
+    "groups",
+    "handlers",
+    "hosts",
+    "hostvars",
+    "ignore_errors",
+    "ignore_unreachable",
+    "inventory_dir",
+    "inventory_file",
+    "inventory_hostname",
+    "inventory_hostname_short",
+    "joiner",
+    "lipsum",
+    "local_action",
+    "lookup",
+    "loop",
+    "loop_control",
+    "loop_with",
+    "max_fail_percentage",
+    "module_defaults",
+    "name",
+    "namespace",
+    "no_log",
+    "notify",
+    "now",
+    "omit",
+    "order",
+    "play_hosts",
+    "playbook_dir",
+    "poll",
+    "port",
+    "post_tasks",
+    "pre_tasks",
+    "q",
+    "query",
+    "range",
+    "register",
+    "remote_user",
+    "rescue",
+    "retries",
+    "role_name",
+    "role_names",
+    "role_path",
+    "role_uuid",
+    "roles",
+    "run_once",
+    "serial",
+    "strategy",
+    "tags",
+    "tasks",
+    "throttle",
+    "timeout",
+    "undef",
+    "until",
+    "validate_argspec",
+    "vars",
+    "vars_files",
+    "vars_prompt",
+    "when",
+    "with_",
+];
 const MAX_NAME: usize = 255;
 const MAX_HOSTS: usize = 1000;
 const MAX_TEXT: usize = 4096;
@@ -52,6 +151,7 @@ fn refuse(field: &str, detail: impl Into<String>) -> FieldError {
 #[derive(Clone, Debug)]
 pub struct Project {
     root: PathBuf,
+    inventory_scripts: bool,
 }
 
 impl Project {
@@ -65,7 +165,18 @@ impl Project {
                 format!("{} is not a directory", root.display()),
             ));
         }
-        Ok(Self { root })
+        Ok(Self {
+            root,
+            inventory_scripts: false,
+        })
+    }
+
+    /// The same project, with inventory files that have an execute bit accepted (`true`) or
+    /// refused (`false`, the default). ansible-playbook runs such a file as a dynamic inventory,
+    /// so accepting them lets a client pick a program to run: the operator's call.
+    pub fn with_inventory_scripts(mut self, allow: bool) -> Self {
+        self.inventory_scripts = allow;
+        self
     }
 
     /// The canonical project dir.
@@ -77,6 +188,37 @@ impl Project {
     pub fn resolve(&self, rel: &str) -> Option<PathBuf> {
         let path = fs::canonicalize(self.root.join(rel)).ok()?;
         path.starts_with(&self.root).then_some(path)
+    }
+
+    /// The absolute path of an inventory file: a regular file under `<project>/inventories/`
+    /// after every symlink is resolved, and without an execute bit unless scripts are allowed.
+    /// Checked at the POST and again before the run, as the file may change in between.
+    pub fn inventory_file(&self, rel: &str) -> Result<PathBuf, FieldError> {
+        plain_relative("inventory", rel)?;
+        let inventories = self.root.join("inventories");
+        let file = match (self.resolve(rel), fs::canonicalize(&inventories)) {
+            (Some(file), Ok(dir)) if file.starts_with(&dir) && file.is_file() => file,
+            _ => {
+                return Err(refuse(
+                    "inventory",
+                    "must be a comma list of hosts (`localhost,`) or a file under <project>/inventories/",
+                ))
+            }
+        };
+        let mode = fs::metadata(&file)
+            .map_err(|e| refuse("inventory", format!("cannot read its mode: {e}")))?
+            .permissions()
+            .mode();
+        if mode & 0o111 != 0 && !self.inventory_scripts {
+            return Err(refuse(
+                "inventory",
+                format!(
+                    "{rel} has an execute bit, so ansible-playbook would run it as a dynamic inventory; \
+                     inventory scripts are refused unless the service runs with --allow-inventory-scripts"
+                ),
+            ));
+        }
+        Ok(file)
     }
 }
 
@@ -253,18 +395,7 @@ fn inventory(s: &str, project: &Project) -> Result<Inventory, FieldError> {
         }
         return Ok(Inventory::Hosts(hosts));
     }
-    plain_relative("inventory", s)?;
-    let inventories = project.root().join("inventories");
-    let under = match (project.resolve(s), fs::canonicalize(&inventories)) {
-        (Some(file), Ok(dir)) => file.starts_with(&dir) && file.is_file(),
-        _ => false,
-    };
-    if !under {
-        return Err(refuse(
-            "inventory",
-            "must be a comma list of hosts (`localhost,`) or a file under <project>/inventories/",
-        ));
-    }
+    project.inventory_file(s)?;
     Ok(Inventory::File(s.to_string()))
 }
 
@@ -363,6 +494,14 @@ fn extra_vars(m: &Map<String, Value>) -> Result<Map<String, Value>, FieldError> 
             return Err(refuse(
                 "extra_vars",
                 format!("key {key:?}: ansible_* variables are refused, they can run commands on the controller"),
+            ));
+        }
+        // Extra vars win over every other variable, so these would replace what ansible-core
+        // itself sets: a spoofed inventory_hostname or hostvars, or a play keyword.
+        if RESERVED_NAMES.binary_search(&key.as_str()).is_ok() {
+            return Err(refuse(
+                "extra_vars",
+                format!("key {key:?} is a name ansible-core reserves; choose another name"),
             ));
         }
     }
@@ -481,6 +620,56 @@ mod tests {
                 &p
             ),
             "extra_vars"
+        );
+    }
+
+    #[test]
+    fn reserved_names_are_refused_and_sorted_for_the_search() {
+        assert!(
+            RESERVED_NAMES.windows(2).all(|w| w[0] < w[1]),
+            "RESERVED_NAMES must be sorted, without duplicates"
+        );
+        let (_d, p) = project();
+        for name in RESERVED_NAMES {
+            let err = parse(
+                &body(json!({"playbook": "hello.yml", "extra_vars": {name: "x"}})),
+                None,
+                &p,
+            )
+            .unwrap_err();
+            assert_eq!(err.field, "extra_vars", "{name}");
+            assert!(err.detail.contains(name), "{err}");
+        }
+        // Exact names only: a longer name, or a name inside a value, is the client's.
+        let ok = json!({"playbook": "hello.yml", "extra_vars": {"hostname": 1, "my_groups": 2, "cfg": {"hostvars": 3}}});
+        assert!(parse(&body(ok), None, &p).is_ok());
+    }
+
+    #[test]
+    fn inventory_files_with_an_execute_bit_are_scripts() {
+        let (d, p) = project();
+        let script = d.path().join("inventories/dyn.sh");
+        fs::write(&script, "#!/bin/sh\necho {}\n").unwrap();
+        fs::set_permissions(&script, fs::Permissions::from_mode(0o744)).unwrap();
+        let b = json!({"playbook": "hello.yml", "inventory": "inventories/dyn.sh"});
+        let err = parse(&body(b.clone()), None, &p).unwrap_err();
+        assert_eq!(err.field, "inventory");
+        assert!(err.detail.contains("--allow-inventory-scripts"), "{err}");
+        // Any one of the three bits is enough for ansible-core to run it.
+        for mode in [0o644 | 0o010, 0o644 | 0o001] {
+            fs::set_permissions(&script, fs::Permissions::from_mode(mode)).unwrap();
+            assert!(p.inventory_file("inventories/dyn.sh").is_err(), "{mode:o}");
+        }
+        let allowed = p.clone().with_inventory_scripts(true);
+        assert!(parse(&body(b.clone()), None, &allowed).is_ok());
+        fs::set_permissions(&script, fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(parse(&body(b), None, &p).is_ok());
+        // Through a symlink, the target's mode counts.
+        std::os::unix::fs::symlink("dyn.sh", d.path().join("inventories/link.ini")).unwrap();
+        fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+        assert_eq!(
+            p.inventory_file("inventories/link.ini").unwrap_err().field,
+            "inventory"
         );
     }
 

@@ -68,6 +68,23 @@ pub struct ServeArgs {
     /// Bytes of stdout kept per job; beyond it, the tail.
     #[arg(long, value_name = "BYTES", default_value_t = 8 * 1024 * 1024)]
     pub stdout_cap: u64,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+}
+
+/// What the operator lets clients do beyond the safe defaults; `serve` and `worker` take the
+/// same flags, and each process applies its own (a worker writes the vars file and checks the
+/// inventory again before a run).
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct TrustArgs {
+    /// Render Jinja templates in clients' extra vars (by default they are data: every string that
+    /// could hold a template is marked !unsafe). A client can then run any command on this machine.
+    #[arg(long)]
+    pub allow_templates_in_extra_vars: bool,
+    /// Accept inventory files with an execute bit, which ansible-playbook runs as dynamic
+    /// inventory scripts (refused by default).
+    #[arg(long)]
+    pub allow_inventory_scripts: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -97,6 +114,8 @@ pub struct WorkerArgs {
     /// This worker's name in jobs' `worker` field [default: the host name].
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }
 
 /// `90`, `90s`, `15m`, `24h`, `7d`.

@@ -14,6 +14,7 @@ use job_runner::Spec;
 
 use crate::orphans;
 use crate::state::AppState;
+use crate::vars_file;
 
 /// The command line, the job dir and the environment; a refusal is a `spawn` failure. The job
 /// dir's lock is held until the run ended: see orphans.rs.
@@ -42,21 +43,29 @@ pub fn prepare(
         .map_err(|e| format!("cannot create the job dir {}: {e}", job_dir.display()))?;
     let claim = orphans::Claim::take(job_dir)
         .map_err(|e| format!("cannot lock the job dir {}: {e}", job_dir.display()))?;
-    let vars = job_dir.join("extra_vars.json");
-    write_private(
-        &vars,
-        &serde_json::to_vec(&spec.extra_vars).unwrap_or_else(|_| b"{}".to_vec()),
-    )
-    .map_err(|e| format!("cannot write {}: {e}", vars.display()))?;
+    // Client strings that could hold a template are tagged `!unsafe` (vars_file.rs), so none is
+    // ever rendered, unless the operator opted in with --allow-templates-in-extra-vars: then
+    // plain JSON, which ansible-core trusts as it trusts a file of the project.
+    let (vars, data) = if state.allow_templates_in_extra_vars {
+        let json = serde_json::to_vec(&spec.extra_vars)
+            .map_err(|e| format!("cannot write the extra vars as JSON: {e}"))?;
+        (job_dir.join("extra_vars.json"), json)
+    } else {
+        (
+            job_dir.join("extra_vars.yml"),
+            vars_file::unsafe_yaml(&spec.extra_vars).into_bytes(),
+        )
+    };
+    write_private(&vars, &data).map_err(|e| format!("cannot write {}: {e}", vars.display()))?;
     let mut args: Vec<OsString> = vec!["-i".into()];
     match &spec.inventory {
         Inventory::Hosts(_) => args.push(spec.inventory.display().into()),
         Inventory::File(rel) => {
+            // Checked again: the file may have moved, or gained an execute bit, since the POST.
             let path = state
                 .project
-                .resolve(rel)
-                .filter(|p| p.starts_with(state.project.root().join("inventories")) && p.is_file())
-                .ok_or_else(|| format!("inventory {rel} is no longer a file under inventories/"))?;
+                .inventory_file(rel)
+                .map_err(|e| format!("inventory {rel} is refused now: {}", e.detail))?;
             args.push(path.into());
         }
     }

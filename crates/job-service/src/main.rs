@@ -16,6 +16,7 @@ mod pool;
 mod serve;
 mod setup;
 mod state;
+mod vars_file;
 mod worker;
 mod worker_command;
 

@@ -25,6 +25,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         &args.project_dir,
         args.ansible_playbook.as_deref(),
         args.data_dir.as_deref(),
+        args.trust,
     )?;
     let token = match &args.token_file {
         Some(path) => Some(setup::read_token(path)?),
@@ -68,6 +69,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         project: common.project,
         data_dir,
         ansible_playbook: common.ansible_playbook,
+        allow_templates_in_extra_vars: args.trust.allow_templates_in_extra_vars,
         grace: args.grace,
     };
     let state = Arc::new(AppState::new(setup, token, args.sync_max));

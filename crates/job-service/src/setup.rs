@@ -13,6 +13,7 @@ use std::time::Duration;
 use job_core::store::redis::{RedisOptions, RedisStore};
 use job_core::Project;
 
+use crate::cli::TrustArgs;
 use crate::Failure;
 
 pub struct Common {
@@ -25,13 +26,29 @@ pub fn common(
     project_dir: &Path,
     ansible_playbook: Option<&Path>,
     data_dir: Option<&Path>,
+    trust: TrustArgs,
 ) -> Result<Common, Failure> {
-    let project = Project::open(project_dir).map_err(|e| {
-        Failure::Usage(format!(
-            "--project-dir {}: {e}; give the directory that holds the playbooks",
-            project_dir.display()
-        ))
-    })?;
+    let project = Project::open(project_dir)
+        .map_err(|e| {
+            Failure::Usage(format!(
+                "--project-dir {}: {e}; give the directory that holds the playbooks",
+                project_dir.display()
+            ))
+        })?
+        .with_inventory_scripts(trust.allow_inventory_scripts);
+    // Loud at every start: either flag lets a client run commands on this machine.
+    if trust.allow_templates_in_extra_vars {
+        tracing::warn!(
+            "--allow-templates-in-extra-vars: clients' extra vars are rendered as templates; \
+             any client can run commands here (a lookup('pipe', ...) in a value)"
+        );
+    }
+    if trust.allow_inventory_scripts {
+        tracing::warn!(
+            "--allow-inventory-scripts: an inventory file with an execute bit is run as a \
+             program; whoever can write <project>/inventories/ can run commands here"
+        );
+    }
     let ansible_playbook = match ansible_playbook {
         Some(p) => executable(p).ok_or_else(|| {
             Failure::Usage(format!(

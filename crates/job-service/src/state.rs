@@ -18,6 +18,8 @@ pub struct AppState {
     pub project: Project,
     pub data_dir: PathBuf,
     pub ansible_playbook: PathBuf,
+    /// Extra vars go to ansible-playbook as trusted JSON, templates rendered (operator opt-in).
+    pub allow_templates_in_extra_vars: bool,
     /// The bearer token, when one is required.
     pub token: Option<Vec<u8>>,
     pub sync_max: Duration,
@@ -66,6 +68,7 @@ pub struct Setup {
     pub project: Project,
     pub data_dir: PathBuf,
     pub ansible_playbook: PathBuf,
+    pub allow_templates_in_extra_vars: bool,
     pub grace: Duration,
 }
 
@@ -76,6 +79,7 @@ impl AppState {
             project: setup.project,
             data_dir: setup.data_dir,
             ansible_playbook: setup.ansible_playbook,
+            allow_templates_in_extra_vars: setup.allow_templates_in_extra_vars,
             token,
             sync_max,
             grace: setup.grace,

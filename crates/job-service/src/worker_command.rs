@@ -27,6 +27,7 @@ pub async fn worker(args: WorkerArgs) -> Result<(), Failure> {
         &args.project_dir,
         args.ansible_playbook.as_deref(),
         args.data_dir.as_deref(),
+        args.trust,
     )?;
     // The TTL and the stdout cap travel with each job, set by the API that took it.
     let opts = RedisOptions {
@@ -46,6 +47,7 @@ pub async fn worker(args: WorkerArgs) -> Result<(), Failure> {
         project: common.project,
         data_dir: common.data_dir,
         ansible_playbook: common.ansible_playbook,
+        allow_templates_in_extra_vars: args.trust.allow_templates_in_extra_vars,
         grace,
     };
     let state = Arc::new(AppState::new(setup, None, Duration::from_secs(1)));
