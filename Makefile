@@ -159,6 +159,7 @@ test-e2e: collection ssh-target
 # On the embedded store and on Redis (a redis-server per test), plus workers in network namespaces.
 test-service: venv build
 	tests/env/packages.sh
+	tests/env/packages.sh /usr/bin/chromium:chromium
 	$(PY) -m pytest -q -n 3 tests/service
 
 # The smoke set (the demo, the roles save+load, async_task, async_wait, async_kill), on connection
