@@ -152,6 +152,7 @@ test-e2e: collection ssh-target
 # The matrix venvs too: extra vars are proven to stay data under ansible-core 2.15, 2.19 and 2.21.
 test-service: venv build matrix-venvs
 	tests/env/packages.sh
+	tests/env/packages.sh /usr/bin/chromium:chromium
 	$(PY) -m pytest -q -n 3 tests/service
 
 # The smoke set (the demo, the roles save+load, async_task, async_wait, async_kill), on connection

@@ -38,6 +38,11 @@ class Client:
     def call(self, method, path, body=None, headers=None, show=True):
         url = self.base + path
         data = json.dumps(body).encode() if body is not None else None
+        headers = dict(headers or {})
+        if method == 'POST':
+            # Every POST says it is JSON, a body or not: the service refuses others (415), so a
+            # web page cannot make a browser send one (urllib would say form-urlencoded).
+            headers.setdefault('Content-Type', 'application/json')
         if show:
             curl = f"curl -s{' -X' + method if method != 'GET' else ''} '{url}'"
             for k, v in (headers or {}).items():
@@ -45,7 +50,7 @@ class Client:
             if data is not None:
                 curl += f" -d '{data.decode()}'"
             print(f'$ {curl}')
-        req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+        req = urllib.request.Request(url, data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(req, timeout=120) as resp:
                 code, text = resp.status, resp.read().decode()

@@ -155,7 +155,8 @@ class Client:
             hdrs['Authorization'] = f'Bearer {tok}'
         if json_body is not None:
             data = json.dumps(json_body).encode()
-        if data is not None:
+        # The service refuses a POST that is not JSON (415), a body or not: web pages cannot send one.
+        if data is not None or method == 'POST':
             hdrs.setdefault('Content-Type', 'application/json')
         conn = http.client.HTTPConnection('127.0.0.1', self.port, timeout=timeout)
         try:

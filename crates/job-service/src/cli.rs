@@ -68,6 +68,15 @@ pub struct ServeArgs {
     /// Bytes of stdout kept per job; beyond it, the tail.
     #[arg(long, value_name = "BYTES", default_value_t = 8 * 1024 * 1024)]
     pub stdout_cap: u64,
+    /// A URL clients reach the service by (a DNS name, a proxy in front): its host is accepted
+    /// in `Host` and its origin in `Origin`. Repeatable. Without it only addresses and
+    /// `localhost` are.
+    #[arg(long, value_name = "URL", value_parser = crate::api::guard::public_url)]
+    pub public_url: Vec<crate::api::guard::PublicUrl>,
+    /// A web origin (scheme://host[:port]) whose pages may call the API; answers to it carry
+    /// CORS headers naming it. Repeatable. No other origin is allowed.
+    #[arg(long, value_name = "ORIGIN", value_parser = crate::api::guard::allowed_origin)]
+    pub allowed_origin: Vec<String>,
     #[command(flatten)]
     pub trust: TrustArgs,
 }

@@ -76,6 +76,17 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| Failure::Runtime(format!("--listen {}: {e}", args.listen)))?;
+    let bound = listener
+        .local_addr()
+        .map_err(|e| Failure::Runtime(format!("--listen {}: {e}", args.listen)))?;
+    let policy =
+        api::guard::Policy::new(bound, args.public_url.clone(), args.allowed_origin.clone());
+    tracing::info!("{}", policy.describe());
+    if bound.ip().is_unspecified() && args.public_url.is_empty() {
+        tracing::warn!(
+            "--listen {bound}: clients must use an IP address; a DNS name they use needs --public-url URL"
+        );
+    }
     let names = setup::worker_names(None, args.workers);
     let pool = Pool::start(&state, names.clone(), &callback_dir)?;
     if args.redis_url.is_some() {
@@ -95,7 +106,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         state.project.root().display(),
         args.workers,
     );
-    axum::serve(listener, api::router(state.clone()))
+    axum::serve(listener, api::router(state.clone(), policy))
         .with_graceful_shutdown(pool::shutdown_signal())
         .await
         .map_err(|e| Failure::Runtime(format!("serving: {e}")))?;

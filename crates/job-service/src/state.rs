@@ -54,6 +54,7 @@ pub struct Metrics {
     pub refused: AtomicU64,
     pub started: AtomicU64,
     pub running: AtomicU64,
+    pub http_refused: crate::api::guard::Refusals,
 }
 
 impl Metrics {

@@ -1,6 +1,6 @@
 // Copyright (c) 2026 rstyczynski.ansible contributors
 // SPDX-License-Identifier: MIT
-//! The HTTP API: routes, the bearer check, limits.
+//! The HTTP API: routes, the checks against web pages (`guard`), the bearer check, limits.
 
 use std::sync::Arc;
 
@@ -16,11 +16,12 @@ use crate::state::AppState;
 
 pub mod error;
 pub mod events;
+pub mod guard;
 pub mod jobs;
 pub mod ops;
 pub mod view;
 
-pub fn router(state: Arc<AppState>) -> Router {
+pub fn router(state: Arc<AppState>, policy: guard::Policy) -> Router {
     let api = Router::new()
         .route("/api/v1/jobs", post(jobs::submit).get(jobs::list_jobs))
         .route("/api/v1/jobs/{job_id}", get(jobs::get_job))
@@ -46,6 +47,12 @@ pub fn router(state: Arc<AppState>) -> Router {
             )
             .into_response()
         }))
+        // Outermost but for the panic catcher: no handler, not even the bearer check, sees a
+        // request a web page could have made.
+        .layer(middleware::from_fn_with_state(
+            (state.clone(), Arc::new(policy)),
+            guard::check,
+        ))
         .with_state(state)
 }
 

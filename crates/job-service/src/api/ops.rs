@@ -64,6 +64,22 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Result<Response, Api
             c.load(Ordering::Relaxed)
         );
     }
+    let r = &m.http_refused;
+    let _ = writeln!(
+        out,
+        "# HELP ajs_http_refused_total Requests refused before any handler: a Host that does not name the service, another web origin, a POST that is not JSON.\n# TYPE ajs_http_refused_total counter"
+    );
+    for (reason, c) in [
+        ("host", &r.host),
+        ("origin", &r.origin),
+        ("content_type", &r.content_type),
+    ] {
+        let _ = writeln!(
+            out,
+            "ajs_http_refused_total{{reason=\"{reason}\"}} {}",
+            c.load(Ordering::Relaxed)
+        );
+    }
     let _ = writeln!(
         out,
         "# HELP ajs_runs_active Runs in progress in this process.\n# TYPE ajs_runs_active gauge\najs_runs_active {}",
@@ -80,7 +96,7 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Result<Response, Api
         super::jobs::submit, super::jobs::get_job, super::jobs::list_jobs, super::jobs::cancel,
         super::jobs::stdout, super::events::events, healthz, metrics, openapi_json,
     ),
-    modifiers(&Bearer, &StoreDown),
+    modifiers(&Bearer, &StoreDown, &Guarded),
 )]
 pub struct ApiDoc;
 
@@ -108,6 +124,51 @@ impl utoipa::Modify for StoreDown {
                     .responses
                     .entry("503".to_string())
                     .or_insert_with(|| RefOr::T(down.clone()));
+            }
+        }
+    }
+}
+
+/// `guard::check` answers before any handler, on every route: its codes are every path's.
+struct Guarded;
+
+impl utoipa::Modify for Guarded {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let refusal = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("ErrorBody")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let gets = item.get.iter_mut().map(|op| (op, false));
+            let posts = item.post.iter_mut().map(|op| (op, true));
+            for (op, post) in gets.chain(posts) {
+                let codes = &mut op.responses.responses;
+                codes.entry("403".to_string()).or_insert_with(|| {
+                    refusal("An `Origin` other than the service's own or an `--allowed-origin`")
+                });
+                if path != "/healthz" {
+                    codes
+                        .entry("400".to_string())
+                        .or_insert_with(|| refusal("No `Host`, or a malformed one"));
+                    codes.entry("421".to_string()).or_insert_with(|| {
+                        refusal("`Host` does not name the service (see `--public-url`)")
+                    });
+                }
+                if post {
+                    codes
+                        .entry("415".to_string())
+                        .or_insert_with(|| refusal("No `Content-Type: application/json`"));
+                }
             }
         }
     }
