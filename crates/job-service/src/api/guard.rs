@@ -391,6 +391,7 @@ mod tests {
             project: Project::open(dir.path()).unwrap(),
             data_dir: dir.path().to_path_buf(),
             ansible_playbook: PathBuf::from("/bin/false"),
+            allow_templates_in_extra_vars: false,
             grace: Duration::from_secs(1),
         };
         let state = Arc::new(AppState::new(setup, None, Duration::from_secs(1)));
