@@ -37,11 +37,13 @@ help:
 # time (--no-deps) and nothing built from source (--only-binary), so a fresh machine next month
 # gets the same bytes whatever PyPI serves as newest that day.
 PIP_LOCKED = bin/pip install --quiet --disable-pip-version-check --require-hashes --no-deps --only-binary :all: -r
-# $(call locked_venv,DIR,PYTHON-MINOR,LOCK): a new venv in DIR with exactly LOCK installed.
+# $(call locked_venv,DIR,PYTHON-MINOR,LOCK): a new venv in DIR with exactly LOCK installed; pip
+# check fails it when the lock misses a dependency (--no-deps would not notice).
 define locked_venv
 rm -rf $(1)
 "$$(scripts/python-for.sh $(2))" -m venv $(1)
 $(1)/$(PIP_LOCKED) $(3)
+$(1)/bin/python -m pip check --disable-pip-version-check >/dev/null
 touch $(1)/.stamp
 endef
 

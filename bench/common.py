@@ -87,7 +87,9 @@ class JsonClient:
     def send(self, method, path, data):
         if self.conn is None:
             self.conn = http.client.HTTPConnection('127.0.0.1', self.port, timeout=self.timeout)
-        headers = {'Content-Type': 'application/json'} if data is not None else {}
+        # The service refuses any POST that is not JSON, a bodiless cancel included (a web page's
+        # simple requests are not): every request but a GET says JSON.
+        headers = {'Content-Type': 'application/json'} if method != 'GET' else {}
         try:
             self.conn.request(method, path, body=data, headers=headers)
             resp = self.conn.getresponse()

@@ -5,8 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 # ansible-core 2.21 imports cryptography's DSA names at every start, and cryptography 51 deprecates
-# them: a warning about ansible-core itself, printed before every run below and every job of the
-# service. Hidden in the demo only, by its message; the rest of Python's warnings still show.
+# them: a warning about ansible-core itself, printed before every run below. Hidden in the demo
+# only, by its message; the rest of Python's warnings still show.
 export PYTHONWARNINGS="ignore:DSA is deprecated:UserWarning${PYTHONWARNINGS:+,$PYTHONWARNINGS}"
 play() { ansible-playbook -i inventory.ini "$@"; }
 

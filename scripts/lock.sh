@@ -27,6 +27,8 @@ LOCKS=(
   bench/seed/requirements.in:3.13
 )
 
+out=
+trap 'rm -f "$out.new" "$out.tmp"' EXIT
 for entry in "${LOCKS[@]}"; do
   in=${entry%%:*} py=${entry##*:} out=${in%.in}.txt
   [ -f "$in" ] || { echo "lock.sh: $in is listed but missing" >&2; exit 1; }
@@ -34,7 +36,9 @@ for entry in "${LOCKS[@]}"; do
   # for that platform, and the hashes cover every wheel and sdist of each pinned version.
   # uv takes the pins of an existing output file as preferences: copy the current lock there.
   if [ -f "$out" ]; then cp "$out" "$out.new"; else rm -f "$out.new"; fi
-  "$uv" pip compile --quiet "${upgrade[@]}" --generate-hashes --no-annotate \
+  # --no-config: a uv.toml or pyproject.toml found around the checkout must not change the
+  # resolution (an index mirror given by UV_INDEX_URL serves the same files, so the same hashes).
+  "$uv" pip compile --quiet --no-config "${upgrade[@]}" --generate-hashes --no-annotate \
     --python-version "$py" --python-platform x86_64-unknown-linux-gnu \
     --custom-compile-command "make lock" -o "$out.new" "$in" </dev/null
   { echo "# input sha256: $(sha256sum "$in" | cut -d' ' -f1) ($in, Python $py)"; cat "$out.new"; } > "$out.tmp"

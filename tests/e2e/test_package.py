@@ -20,7 +20,8 @@ from ansible_test._internal.util import is_binary_file
 from conftest import REPO
 
 DEV_ONLY = ('bench/', 'crates/', 'scripts/', 'tests/oci/', 'tests/env/', 'tests/e2e/', 'tests/aarch64/',
-            'tests/importer/', '.ansible-lint', '.ansible/', '.venv', 'Makefile', 'Cargo.toml', '.cargo/', '.ci/')
+            'tests/importer/', 'tests/service/', 'tests/matrix/', 'tests/requirements.', 'bin/', '.ansible-lint',
+            '.ansible/', '.venv', 'Makefile', 'Cargo.toml', '.cargo/', '.ci/')
 PLATFORMS = ('linux-x86_64', 'linux-aarch64')
 
 

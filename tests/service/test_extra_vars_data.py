@@ -69,7 +69,10 @@ def test_templates_in_extra_vars_are_data(service, core, tmp_path):
                   + str(markers['header']) + "') ]]",
         # ansible-core 2.19+ reads `!unsafe "123"` as 123: these must stay strings.
         'lookalikes': ['123', '', 'true', 'yes', 'No', 'null', '~', '1.5', '1e3', '0x1F', '1:20', '.inf',
-                       '2001-12-14', '<<', '=', '*', '!', '&', 'hello world', 'a\tb'],
+                       '2001-12-14', '<<', '=', '*', '!', '&', 'hello world', 'a\tb',
+                       # Python's `$` matches before a final newline: tagged, these resolved again.
+                       '123\n', '0x1F\n', '1_000\n', '1.5\n', '2001-12-14\n', '~\n', 'null\n', 'true\n',
+                       'on\n', '-.inf\n', '*\n', '=\n', '<<\n'],
         '': '',
         '123': 'numeric key', 'true': 'bool key', 'null': 'null key',
         'x' * 2000: 'long key',

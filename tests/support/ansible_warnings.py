@@ -23,7 +23,8 @@ import re
 REPO = pathlib.Path(__file__).resolve().parents[2]
 COLLECTION_DIR = '/ansible_collections/rstyczynski/ansible/'
 # warnings.formatwarning: "{filename}:{lineno}: {category}: {message}"; a category is a class name.
-PYTHON_WARNING = re.compile(r'^(?P<path>\S.*?):\d+: (?P<category>[A-Za-z_][\w.]*): ')
+# Not a line ansible prints itself ("[WARNING]: ... x.py:12: FooWarning: ..." is ansible's).
+PYTHON_WARNING = re.compile(r'^(?P<path>[^\s\[].*?):\d+: (?P<category>[A-Za-z_][\w.]*): ')
 
 
 # The checkout's Python that Ansible loads (the venvs inside the checkout are not ours).

@@ -43,6 +43,9 @@ def test_an_ansible_warning_is_ours_wherever_it_stands():
     text = CRYPTOGRAPHY_51 + '[WARNING]: Skipping plugin x\n[DEPRECATION WARNING]: y\nsomething else: warning z\n'
     assert our_warnings(text) == ['[WARNING]: Skipping plugin x', '[DEPRECATION WARNING]: y',
                                   'something else: warning z']
+    # An ansible warning that quotes a Python warning from elsewhere is still ansible's, so ours.
+    quoted = '[WARNING]: plugin failed: /usr/lib/x.py:12: FooWarning: bar'
+    assert our_warnings(quoted) == [quoted]
 
 
 @pytest.fixture

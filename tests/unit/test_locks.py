@@ -51,7 +51,7 @@ def test_lock_was_made_from_the_current_in_file(source):
     lock = src.with_suffix('.txt')
     digest = hashlib.sha256(src.read_bytes()).hexdigest()
     first = lock.read_text().splitlines()[0]
-    assert first.startswith(f'# input sha256: {digest} '), (
+    assert first == f'# input sha256: {digest} ({source}, Python {LISTED[source]})', (
         f'{source} changed after {lock.name} was made: run `make lock` (CONTRIBUTING.md, "Upgrading a pin")')
 
 

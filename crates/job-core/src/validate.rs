@@ -497,7 +497,8 @@ fn extra_vars(m: &Map<String, Value>) -> Result<Map<String, Value>, FieldError> 
             ));
         }
         // Extra vars win over every other variable, so these would replace what ansible-core
-        // itself sets: a spoofed inventory_hostname or hostvars, or a play keyword.
+        // itself sets (a spoofed inventory_hostname or hostvars). A play keyword is only shadowed,
+        // which ansible-core warns about; refused too, as the whole reserved list is (issue 19).
         if RESERVED_NAMES.binary_search(&key.as_str()).is_ok() {
             return Err(refuse(
                 "extra_vars",

@@ -77,10 +77,11 @@ fn value(out: &mut String, v: &Value) {
 }
 
 /// Every character PyYAML's implicit resolvers (bool, int, float, null, timestamp, merge, value,
-/// and the `!`, `&`, `*` it refuses) can match. A string of these only may resolve to another
-/// type when tagged, and cannot hold a template.
+/// and the `!`, `&`, `*` it refuses) can match, and the newline: their patterns end in `$`, which
+/// in Python also matches before a final `\n`, so a tagged `"123\n"` would arrive as 123 on 2.19+.
+/// A string of these only may resolve to another type when tagged, and cannot hold a template.
 const PLAIN_LOOKALIKE: &[u8] =
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 \t._:+-~<=!&*";
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 \t\n._:+-~<=!&*";
 
 fn lookalike(s: &str) -> bool {
     s.bytes().all(|b| PLAIN_LOOKALIKE.contains(&b))
@@ -167,8 +168,14 @@ mod tests {
             assert!(lookalike(s), "{s:?}");
             assert_eq!(emit(json!({"k": s})), format!("{{? \"k\" : \"{s}\"}}\n"));
         }
+        // A final newline: escaped, and untagged like the rest.
+        for s in ["123\n", "true\n", "~\n", "2001-12-14\n", "*\n", "a\nb"] {
+            assert!(lookalike(s), "{s:?}");
+            assert!(!emit(json!({"k": s})).contains("!unsafe"), "{s:?}");
+        }
+        assert_eq!(emit(json!({"k": "1\n"})), "{? \"k\" : \"1\\x0A\"}\n");
         for s in [
-            "{", "}", "#", "%", "a\nb", "é", "\"", "\\", "'", "a,b", "[", "$x", "`id`", "a;b",
+            "{", "}", "#", "%", "a\nb{", "é", "\"", "\\", "'", "a,b", "[", "$x", "`id`", "a;b",
             "a|b", "a\tb{",
         ] {
             assert!(!lookalike(s), "{s:?}");
