@@ -382,8 +382,10 @@ impl Store for RedisStore {
         };
         let (id, fp, spec_json) = (&id.to_string(), &fingerprint::of(&spec), &spec_json);
         let name = spec.name.as_deref().unwrap_or("");
+        // Safe to send twice: the id is made here, and submit.lua creates nothing for an id
+        // that exists.
         let v: Value = self
-            .call(Again::IfUnsent, |mut c| async move {
+            .call(Again::Idempotent, |mut c| async move {
                 self.scripts
                     .submit
                     .arg(id)
