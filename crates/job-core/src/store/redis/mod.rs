@@ -488,7 +488,7 @@ impl Store for RedisStore {
                     None => {
                         // Expired: its index entry goes too.
                         let _: redis::RedisResult<i64> = redis::cmd("ZREM")
-                            .arg(&key)
+                            .arg(key)
                             .arg(id)
                             .query_async(&mut self.conn())
                             .await;
