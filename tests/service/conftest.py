@@ -224,7 +224,7 @@ class Client:
 class Service:
     def __init__(self, root: pathlib.Path, workers=2, stub=False, token=None, listen=None,
                  extra_args=(), env=None, grace='2s', backend='embedded', redis=None, project=None,
-                 ansible_playbook=None):
+                 ansible_playbook=None, redis_via='flag'):
         self.root = root
         # A RedisServer given by the test is shared (several API processes, workers) and the
         # test stops it; otherwise each service on the redis backend gets one of its own.
@@ -242,14 +242,24 @@ class Service:
         self.args = [str(service_bin()), 'serve', '--project-dir', str(self.project), '--data-dir',
                      str(self.data_dir), '--listen', self.listen, '--workers', str(workers),
                      '--ansible-playbook', str(self.playbook_bin), '--grace', grace, *extra_args]
-        if self.redis is not None:
+        # How the Redis URL (with its password, if any) reaches the service: the flag, a 0600
+        # file, or the environment.
+        env = dict(env or {})
+        if self.redis is not None and redis_via == 'flag':
             self.args += ['--redis-url', self.redis.url()]
+        elif self.redis is not None and redis_via == 'file':
+            uf = root / 'redis-url'
+            uf.write_text(self.redis.url() + '\n')
+            uf.chmod(0o600)
+            self.args += ['--redis-url-file', str(uf)]
+        elif self.redis is not None and redis_via == 'env':
+            env['AJS_REDIS_URL'] = self.redis.url()
         if token is not None:
             tf = root / 'token'
             tf.write_text(token + '\n')
             tf.chmod(0o600)
             self.args += ['--token-file', str(tf)]
-        self.env = dict(os.environ, **(env or {}))
+        self.env = dict(os.environ, **env)
         self.proc = None
         self.client = Client(self.port, token)
         self.starts = 0

@@ -43,10 +43,8 @@ pub struct ServeArgs {
     /// Playbooks run at once in this process.
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub workers: usize,
-    /// Keep jobs, queue and state in Redis instead of the embedded store
-    /// (redis://[:password@]host[:port][/db]; rediss:// is not supported).
-    #[arg(long, value_name = "URL")]
-    pub redis_url: Option<String>,
+    #[command(flatten)]
+    pub redis: RedisArgs,
     /// With Redis: a worker silent for this long has its running jobs ended failed/lost.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = duration)]
     pub lease: Duration,
@@ -96,11 +94,32 @@ pub struct TrustArgs {
     pub allow_inventory_scripts: bool,
 }
 
+/// Where the Redis is and what is asked of it; `serve` (optional) and `worker` (required) share
+/// them. The URL may carry a password, and a command line is readable by every user of the
+/// machine (/proc/PID/cmdline): hence the file and the environment variable.
+#[derive(clap::Args, Debug, Clone)]
+pub struct RedisArgs {
+    /// Keep jobs, queue and state in Redis (redis://[:password@]host[:port][/db]; rediss:// is
+    /// not supported). With a password, prefer --redis-url-file or AJS_REDIS_URL: a command
+    /// line is visible to every user of the machine.
+    #[arg(long, value_name = "URL")]
+    pub redis_url: Option<String>,
+    /// Read the Redis URL from the first line of this file (not readable by other users).
+    #[arg(long, value_name = "FILE", conflicts_with = "redis_url")]
+    pub redis_url_file: Option<PathBuf>,
+    /// Accept a Redis that keeps nothing on disk (appendonly no, save ""): a restart of it
+    /// loses every job.
+    #[arg(long)]
+    pub redis_volatile: bool,
+    /// How often Redis's settings and epoch are checked while running (tests shorten it).
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = duration, hide = true)]
+    pub redis_check_every: Duration,
+}
+
 #[derive(clap::Args, Debug)]
 pub struct WorkerArgs {
-    /// The Redis the API processes use (redis://[:password@]host[:port][/db]).
-    #[arg(long, value_name = "URL")]
-    pub redis_url: String,
+    #[command(flatten)]
+    pub redis: RedisArgs,
     /// The project, as the API process has it: playbooks are resolved in it again here.
     #[arg(long, value_name = "DIR")]
     pub project_dir: PathBuf,

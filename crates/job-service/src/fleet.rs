@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use job_core::store::redis::RedisStore;
 use job_core::StoreError;
 
 use crate::orphans;
@@ -130,4 +131,40 @@ async fn sweep(state: Arc<AppState>, rhythm: Rhythm) {
             _ = state.stopped.cancelled() => return,
         }
     }
+}
+
+/// Every `every`: a Redis whose settings came to allow data loss (an eviction policy, no
+/// persistence) makes the store refuse the API's calls (503) and claims, and is logged at each
+/// check until it is fixed; a Redis that lost data is logged, and what this process ran is
+/// recorded lost (see `RedisStore::check`).
+pub fn watch_redis(
+    state: Arc<AppState>,
+    store: Arc<RedisStore>,
+    volatile_ok: bool,
+    every: Duration,
+) {
+    tokio::spawn(async move {
+        let mut refused = false;
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = state.stopped.cancelled() => return,
+            }
+            match store.check(volatile_ok).await {
+                Ok(check) => {
+                    for why in &check.verdict.refusals {
+                        tracing::error!("refusing jobs until Redis is fixed: {why}");
+                    }
+                    if refused && check.verdict.refusals.is_empty() {
+                        tracing::warn!("Redis's settings are safe again: taking jobs again");
+                    }
+                    refused = !check.verdict.refusals.is_empty();
+                    if check.data_lost.is_some() {
+                        state.changed();
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "could not check Redis's settings"),
+            }
+        }
+    });
 }

@@ -20,7 +20,8 @@ use crate::{api, callback, orphans, setup, Failure};
 const PURGE_EVERY: Duration = Duration::from_secs(60);
 
 pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
-    check(&args)?;
+    let redis_url = setup::redis_url(&args.redis)?;
+    check(&args, redis_url.is_some())?;
     let common = setup::common(
         &args.project_dir,
         args.ansible_playbook.as_deref(),
@@ -33,7 +34,8 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
     };
     let data_dir = common.data_dir.clone();
     let mut lock = None;
-    let (store, store_name): (Arc<dyn Store>, String) = match &args.redis_url {
+    let mut redis_store = None;
+    let (store, store_name): (Arc<dyn Store>, String) = match &redis_url {
         Some(url) => {
             let opts = RedisOptions {
                 lease: args.lease,
@@ -41,7 +43,8 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
                 stdout_cap: args.stdout_cap,
                 block: Duration::from_secs(1),
             };
-            let store = setup::redis(url, opts).await?;
+            let store = setup::redis(url, opts, args.redis.redis_volatile).await?;
+            redis_store = Some(store.clone());
             (store, setup::redact(url))
         }
         None => {
@@ -56,7 +59,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
             (Arc::new(store), format!("sqlite:{}", file.display()))
         }
     };
-    if args.redis_url.is_none() {
+    if redis_url.is_none() {
         recover(&store, args.grace).await?;
     }
     let grace = args.grace;
@@ -89,7 +92,13 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
     }
     let names = setup::worker_names(None, args.workers);
     let pool = Pool::start(&state, names.clone(), &callback_dir)?;
-    if args.redis_url.is_some() {
+    if let Some(redis_store) = redis_store {
+        fleet::watch_redis(
+            state.clone(),
+            redis_store,
+            args.redis.redis_volatile,
+            args.redis.redis_check_every,
+        );
         let weak: Weak<AppState> = Arc::downgrade(&state);
         state.store.watch_changes(Arc::new(move |_| {
             if let Some(s) = weak.upgrade() {
@@ -115,7 +124,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn check(args: &ServeArgs) -> Result<(), Failure> {
+fn check(args: &ServeArgs, redis: bool) -> Result<(), Failure> {
     if !args.listen.ip().is_loopback() && args.token_file.is_none() {
         return Err(Failure::Usage(format!(
             "--listen {}: not a loopback address, so --token-file FILE is required (clients then send `Authorization: Bearer <token>`)",
@@ -125,7 +134,7 @@ fn check(args: &ServeArgs) -> Result<(), Failure> {
     if args.workers > 256 {
         return Err(Failure::Usage("--workers: at most 256".into()));
     }
-    if args.workers == 0 && args.redis_url.is_none() {
+    if args.workers == 0 && !redis {
         return Err(Failure::Usage(
             "--workers 0: with the embedded store nothing else would run the jobs; give --redis-url and start `worker` processes, or N ≥ 1".into(),
         ));

@@ -13,7 +13,7 @@ use std::time::Duration;
 use job_core::store::redis::{RedisOptions, RedisStore};
 use job_core::Project;
 
-use crate::cli::TrustArgs;
+use crate::cli::{RedisArgs, TrustArgs};
 use crate::Failure;
 
 pub struct Common {
@@ -87,17 +87,95 @@ pub fn check_lease(lease: Duration) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Connects before anything starts: an unreachable Redis is a usage error naming the flag.
-pub async fn redis(url: &str, opts: RedisOptions) -> Result<Arc<RedisStore>, Failure> {
-    RedisStore::connect(url, opts)
-        .await
-        .map(Arc::new)
-        .map_err(|e| {
-            Failure::Usage(format!(
-                "--redis-url {}: {e}; start Redis there or fix the URL",
-                redact(url)
-            ))
-        })
+/// The environment variable that may hold the Redis URL (kept off the command line).
+pub const REDIS_URL_ENV: &str = "AJS_REDIS_URL";
+
+/// The Redis URL from `--redis-url`, `--redis-url-file` or `AJS_REDIS_URL` (one of them at
+/// most); `None` when none is given.
+pub fn redis_url(args: &RedisArgs) -> Result<Option<String>, Failure> {
+    if args.redis_check_every < Duration::from_secs(1) {
+        return Err(Failure::Usage("--redis-check-every: at least 1s".into()));
+    }
+    let env = std::env::var(REDIS_URL_ENV)
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    if env.is_some() && (args.redis_url.is_some() || args.redis_url_file.is_some()) {
+        return Err(Failure::Usage(format!(
+            "{REDIS_URL_ENV} is set and --redis-url or --redis-url-file is given too: give the Redis URL one way"
+        )));
+    }
+    if let Some(url) = &args.redis_url {
+        if url.contains('@') {
+            tracing::warn!(
+                "--redis-url carries a password, which every user of this machine can read in \
+                 /proc/{}/cmdline: use --redis-url-file FILE or {REDIS_URL_ENV} instead",
+                std::process::id()
+            );
+        }
+        return Ok(Some(url.clone()));
+    }
+    if let Some(path) = &args.redis_url_file {
+        return read_redis_url(path).map(Some);
+    }
+    Ok(env)
+}
+
+/// The first line of a file only its owner (and group) may read: it may hold a password.
+fn read_redis_url(path: &Path) -> Result<String, Failure> {
+    let bad = |why: String| Failure::Usage(format!("--redis-url-file {}: {why}", path.display()));
+    let mut f = File::open(path).map_err(|e| bad(e.to_string()))?;
+    let mode = f.metadata().map_err(|e| bad(e.to_string()))?.mode();
+    if mode & 0o004 != 0 {
+        return Err(bad(format!(
+            "readable by every user (mode {:o}), and it may hold Redis's password: chmod o-r (600 is best)",
+            mode & 0o777
+        )));
+    }
+    if mode & 0o040 != 0 {
+        tracing::warn!(file = %path.display(), "the Redis URL file is readable by its group; chmod 600 it unless the group is meant to");
+    }
+    let mut s = String::new();
+    f.read_to_string(&mut s).map_err(|e| bad(e.to_string()))?;
+    let url = s.lines().next().unwrap_or("").trim();
+    if url.is_empty() {
+        return Err(bad(
+            "the first line must be the URL (redis://[:password@]host[:port][/db])".into(),
+        ));
+    }
+    Ok(url.to_string())
+}
+
+/// Connects before anything starts: an unreachable Redis, or one that can lose data (it
+/// evicts keys, or keeps nothing on disk without --redis-volatile), is a usage error naming
+/// the setting and the fix.
+pub async fn redis(
+    url: &str,
+    opts: RedisOptions,
+    volatile_ok: bool,
+) -> Result<Arc<RedisStore>, Failure> {
+    let store = RedisStore::connect(url, opts).await.map_err(|e| {
+        Failure::Usage(format!(
+            "--redis-url {}: {e}; start Redis there or fix the URL",
+            redact(url)
+        ))
+    })?;
+    let check = store.check(volatile_ok).await.map_err(|e| {
+        Failure::Usage(format!(
+            "--redis-url {}: cannot read Redis's settings: {e}; allow this user CONFIG GET, or at least INFO",
+            redact(url)
+        ))
+    })?;
+    if let Some(why) = check.verdict.refusals.first() {
+        return Err(Failure::Usage(format!(
+            "--redis-url {}: {why}",
+            redact(url)
+        )));
+    }
+    for w in &check.verdict.warnings {
+        tracing::warn!("{w}");
+    }
+    Ok(Arc::new(store))
 }
 
 /// A URL as it may be printed: without its password.

@@ -60,6 +60,13 @@ pub async fn run(state: Arc<AppState>, name: String, callback_dir: PathBuf) {
                     _ = state.stopping.cancelled() => return,
                 }
             }
+            // The Redis check logs why at each pass; one line per worker per second would bury it.
+            Err(job_core::StoreError::Unsafe(_)) => {
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    _ = state.stopping.cancelled() => return,
+                }
+            }
             Err(e) => {
                 tracing::error!(worker = %name, error = %e, "claim failed; retrying in 1 s");
                 tokio::time::sleep(Duration::from_secs(1)).await;

@@ -23,6 +23,12 @@ pub async fn worker(args: WorkerArgs) -> Result<(), Failure> {
         setup::check_name(name)?;
     }
     setup::check_lease(args.lease)?;
+    let redis_url = setup::redis_url(&args.redis)?.ok_or_else(|| {
+        Failure::Usage(
+            "worker needs a Redis: give --redis-url URL, --redis-url-file FILE or AJS_REDIS_URL"
+                .into(),
+        )
+    })?;
     let common = setup::common(
         &args.project_dir,
         args.ansible_playbook.as_deref(),
@@ -36,7 +42,8 @@ pub async fn worker(args: WorkerArgs) -> Result<(), Failure> {
         stdout_cap: 8 * 1024 * 1024,
         block: Duration::from_secs(1),
     };
-    let store = setup::redis(&args.redis_url, opts).await?;
+    let store = setup::redis(&redis_url, opts, args.redis.redis_volatile).await?;
+    let redis_store = store.clone();
     let grace = args.grace;
     let jobs_dir = common.data_dir.join("jobs");
     let _ = tokio::task::spawn_blocking(move || orphans::sweep(&jobs_dir, grace)).await;
@@ -51,6 +58,12 @@ pub async fn worker(args: WorkerArgs) -> Result<(), Failure> {
         grace,
     };
     let state = Arc::new(AppState::new(setup, None, Duration::from_secs(1)));
+    fleet::watch_redis(
+        state.clone(),
+        redis_store,
+        args.redis.redis_volatile,
+        args.redis.redis_check_every,
+    );
     let names = setup::worker_names(args.name.as_deref(), args.concurrency);
     let pool = Pool::start(&state, names.clone(), &callback_dir)?;
     let me = names.first().cloned().unwrap_or_default();
@@ -65,7 +78,7 @@ pub async fn worker(args: WorkerArgs) -> Result<(), Failure> {
         "worker {base} ready: {} at once, project {}, redis {}",
         args.concurrency,
         state.project.root().display(),
-        setup::redact(&args.redis_url)
+        setup::redact(&redis_url)
     );
     pool::shutdown_signal().await;
     tracing::info!("SIGTERM: no more claims; draining");

@@ -47,6 +47,11 @@ pub enum StoreError {
     /// A read on tokio's blocking pool panicked or was canceled.
     #[error("store: a blocking task failed: {0}")]
     Join(String),
+    /// The Redis store refuses work while Redis is set up so that it can lose data (it evicts
+    /// keys, or keeps nothing on disk); the text names the setting and the fix. It answers
+    /// again once the setting is fixed.
+    #[error("store: {0}")]
+    Unsafe(String),
 }
 
 impl StoreError {
@@ -55,7 +60,7 @@ impl StoreError {
     pub fn is_unavailable(&self) -> bool {
         match self {
             StoreError::Redis(e) => e.is_io_error() || e.is_connection_dropped() || e.is_timeout(),
-            StoreError::Timeout(_) => true,
+            StoreError::Timeout(_) | StoreError::Unsafe(_) => true,
             _ => false,
         }
     }

@@ -8,6 +8,7 @@
 //! call but the blocking `BLMOVE` of a worker, which holds a connection of its own.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -25,10 +26,12 @@ use crate::fingerprint;
 use crate::model::{Finish, Job, JobId, JobSpec, Reason, Restart, Status};
 
 mod reply;
+mod safety;
 mod scripts;
 #[cfg(test)]
 mod tests;
 
+pub use safety::{Settings, Verdict};
 use scripts::Scripts;
 
 const P: &str = "{ajs}:";
@@ -54,6 +57,49 @@ pub struct RedisStore {
     opts: RedisOptions,
     /// A worker's blocking connection, by worker name; dropped on error, made again next time.
     claimers: Mutex<HashMap<String, MultiplexedConnection>>,
+    /// Why the store refuses work now (Redis set up so that it can lose data), from the last
+    /// [`RedisStore::check`]; `None` while it may work.
+    refused: Mutex<Option<String>>,
+    /// The epoch key as this process last read it: when it vanishes or changes, Redis lost data.
+    epoch: Mutex<Option<String>>,
+    /// The jobs this process claimed and has not recorded the end of: what it can write again,
+    /// failed/lost, when Redis loses them.
+    inflight: Mutex<HashMap<JobId, Job>>,
+}
+
+/// Whether a call may be sent once more after it failed on the connection.
+#[derive(Clone, Copy, PartialEq)]
+enum Again {
+    /// Only when it cannot have reached Redis (the connection could not be made): a script
+    /// whose reply was lost may have run, and running it twice could run a job twice.
+    IfUnsent,
+    /// Reads, and writes that leave the same state when they run twice.
+    Idempotent,
+}
+
+/// Whether a failed call may go out again. After a Redis restart the `ConnectionManager`
+/// reconnects in the background at once, while Redis is still down; that attempt fails and its
+/// error stays cached until the next call, which gets it (a refusal), starts a new connection
+/// and fails without sending anything. That call is the one to send again.
+fn resendable(e: &redis::RedisError, again: Again) -> bool {
+    e.is_connection_refusal()
+        || (again == Again::Idempotent
+            && (e.is_io_error() || e.is_connection_dropped() || e.is_timeout()))
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// What [`RedisStore::check`] found.
+#[derive(Debug, Default)]
+pub struct Check {
+    /// The settings' verdict: while it has refusals, the store answers
+    /// [`StoreError::Unsafe`] to the API's calls and to claims.
+    pub verdict: Verdict,
+    /// Redis lost data since this process last looked (why, for the log); the jobs this process
+    /// was running have been written again as failed/lost.
+    pub data_lost: Option<String>,
 }
 
 fn ms(d: Duration) -> u64 {
@@ -78,6 +124,9 @@ impl RedisStore {
             scripts: Scripts::new(),
             opts,
             claimers: Mutex::default(),
+            refused: Mutex::default(),
+            epoch: Mutex::default(),
+            inflight: Mutex::default(),
         };
         store.scripts.load(&mut store.conn()).await?;
         Ok(store)
@@ -85,6 +134,187 @@ impl RedisStore {
 
     fn conn(&self) -> ConnectionManager {
         self.conn.clone()
+    }
+
+    /// One call on the shared connection, sent once more on a new connection when
+    /// [`resendable`] says it may.
+    async fn call<T, F, Fut>(&self, again: Again, f: F) -> Result<T>
+    where
+        F: Fn(ConnectionManager) -> Fut,
+        Fut: Future<Output = redis::RedisResult<T>>,
+    {
+        match f(self.conn()).await {
+            Err(e) if resendable(&e, again) => {
+                tracing::info!(error = %e, "redis: the connection was stale; sending once more on a new one");
+                Ok(f(self.conn()).await?)
+            }
+            r => Ok(r?),
+        }
+    }
+
+    fn gate(&self) -> Result<()> {
+        match &*lock(&self.refused) {
+            Some(why) => Err(StoreError::Unsafe(why.clone())),
+            None => Ok(()),
+        }
+    }
+
+    /// The settings that decide whether this Redis can lose data: `CONFIG GET`, or `INFO` when
+    /// this user may not (an ACL, a renamed command).
+    pub async fn settings(&self) -> Result<Settings> {
+        let config: redis::RedisResult<Vec<HashMap<String, String>>> = {
+            let mut pipe = redis::pipe();
+            for name in ["maxmemory", "maxmemory-policy", "appendonly", "save"] {
+                pipe.cmd("CONFIG").arg("GET").arg(name);
+            }
+            pipe.query_async(&mut self.conn()).await
+        };
+        match config {
+            Ok(maps) => {
+                let all: HashMap<String, String> = maps.into_iter().flatten().collect();
+                Settings::from_config(&all).ok_or_else(|| {
+                    StoreError::Corrupt(format!("CONFIG GET answered without a setting: {all:?}"))
+                })
+            }
+            Err(e) if e.is_io_error() || e.is_timeout() => Err(e.into()),
+            Err(e) => {
+                tracing::debug!(error = %e, "CONFIG GET refused; reading INFO instead");
+                let texts: Vec<String> = self
+                    .call(Again::Idempotent, |mut c| async move {
+                        redis::pipe()
+                            .cmd("INFO")
+                            .arg("memory")
+                            .cmd("INFO")
+                            .arg("persistence")
+                            .query_async(&mut c)
+                            .await
+                    })
+                    .await?;
+                Settings::from_info(&texts.concat()).ok_or_else(|| {
+                    StoreError::Corrupt(
+                        "INFO memory/persistence lacks maxmemory, maxmemory_policy or aof_enabled"
+                            .into(),
+                    )
+                })
+            }
+        }
+    }
+
+    /// At start and at every interval: refuses work while Redis can lose data (or works again
+    /// once it cannot), and finds a Redis that lost data since the last check.
+    pub async fn check(&self, volatile_ok: bool) -> Result<Check> {
+        let verdict = self.settings().await?.verdict(volatile_ok);
+        *lock(&self.refused) = if verdict.refusals.is_empty() {
+            None
+        } else {
+            Some(verdict.refusals.join("; "))
+        };
+        let data_lost = self.check_epoch().await?;
+        Ok(Check { verdict, data_lost })
+    }
+
+    /// The epoch key holds a random value set once per store. Absent while this process had
+    /// seen one, changed, or absent while jobs are there: Redis lost data (it came back empty
+    /// from a restart without persistence, or lost keys). Then the jobs this process was running
+    /// are written again as failed/lost and a new epoch is set.
+    async fn check_epoch(&self) -> Result<Option<String>> {
+        let key = format!("{P}epoch");
+        let key = &key;
+        let seen = lock(&self.epoch).clone();
+        let now: Option<String> = self
+            .call(Again::Idempotent, |mut c| async move {
+                redis::cmd("GET").arg(key).query_async(&mut c).await
+            })
+            .await?;
+        let why = match (&now, &seen) {
+            (Some(n), Some(s)) if n == s => None,
+            (Some(_), None) => None,
+            (Some(_), Some(_)) => Some(
+                "the store's epoch changed: another process found that Redis had lost its data",
+            ),
+            (None, Some(_)) => {
+                Some("the store's epoch key vanished: Redis came back empty, or lost keys")
+            }
+            (None, None) => {
+                let jobs: u64 = self
+                    .call(Again::Idempotent, |mut c| async move {
+                        redis::cmd("ZCARD")
+                            .arg(format!("{P}jobs"))
+                            .query_async(&mut c)
+                            .await
+                    })
+                    .await?;
+                (jobs > 0).then_some(
+                    "the store holds jobs but no epoch key: Redis lost keys (or the jobs were \
+                     written by a version before 1.2, which set none)",
+                )
+            }
+        };
+        let now = match now {
+            Some(n) => n,
+            None => {
+                let fresh = JobId::new().to_string();
+                let fresh = &fresh;
+                let set: Option<String> = self
+                    .call(Again::Idempotent, |mut c| async move {
+                        // NX: of two processes that find it missing, one sets it.
+                        let _: Option<String> = redis::cmd("SET")
+                            .arg(key)
+                            .arg(fresh)
+                            .arg("NX")
+                            .query_async(&mut c)
+                            .await?;
+                        redis::cmd("GET").arg(key).query_async(&mut c).await
+                    })
+                    .await?;
+                set.unwrap_or_else(|| fresh.clone())
+            }
+        };
+        *lock(&self.epoch) = Some(now);
+        let Some(why) = why else {
+            return Ok(None);
+        };
+        let jobs: Vec<Job> = lock(&self.inflight).values().cloned().collect();
+        tracing::error!(
+            running_here = jobs.len(),
+            "Redis lost data: {why}. The jobs this process was running are recorded failed, \
+             reason lost; queued jobs and those of other processes are gone (their ids answer 404)"
+        );
+        for job in &jobs {
+            self.write_lost(job).await?;
+        }
+        Ok(Some(why.to_string()))
+    }
+
+    /// Writes a job of this process whose record Redis lost back as failed/lost (lost.lua).
+    async fn write_lost(&self, job: &Job) -> Result<()> {
+        let spec =
+            serde_json::to_string(&job.spec).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let (spec, id) = (&spec, job.id.to_string());
+        let id = &id;
+        let _: i64 = self
+            .call(Again::Idempotent, |mut c| async move {
+                self.scripts
+                    .lost
+                    .arg(id)
+                    .arg(job.spec.name.as_deref().unwrap_or(""))
+                    .arg(&job.fingerprint)
+                    .arg(spec)
+                    .arg(job.created_at)
+                    .arg(job.started_at.unwrap_or(job.created_at))
+                    .arg(job.worker.as_deref().unwrap_or(""))
+                    .arg(job.attempt)
+                    .arg(self.opts.ttl.as_secs())
+                    .arg(self.opts.stdout_cap.max(1))
+                    .arg(
+                        "ansible-job-service: Redis lost this job's record while it ran; its run \
+                         was stopped (failed, reason lost)\n",
+                    )
+                    .invoke_async(&mut c)
+                    .await
+            })
+            .await?;
+        Ok(())
     }
 
     async fn claimer(&self, worker: &str) -> Result<MultiplexedConnection> {
@@ -141,6 +371,7 @@ fn vanished(what: &str) -> StoreError {
 #[async_trait]
 impl Store for RedisStore {
     async fn submit(&self, spec: JobSpec) -> Result<Submitted> {
+        self.gate()?;
         let id = JobId::new();
         let spec_json =
             serde_json::to_string(&spec).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -149,17 +380,24 @@ impl Store for RedisStore {
             Restart::OnFailure => "on_failure",
             Restart::Always => "always",
         };
+        let (id, fp, spec_json) = (&id.to_string(), &fingerprint::of(&spec), &spec_json);
+        let name = spec.name.as_deref().unwrap_or("");
+        // Safe to send twice: the id is made here, and submit.lua creates nothing for an id
+        // that exists.
         let v: Value = self
-            .scripts
-            .submit
-            .arg(id.to_string())
-            .arg(spec.name.as_deref().unwrap_or(""))
-            .arg(fingerprint::of(&spec))
-            .arg(spec_json)
-            .arg(restart)
-            .arg(self.opts.ttl.as_secs())
-            .arg(self.opts.stdout_cap.max(1))
-            .invoke_async(&mut self.conn())
+            .call(Again::Idempotent, |mut c| async move {
+                self.scripts
+                    .submit
+                    .arg(id)
+                    .arg(name)
+                    .arg(fp)
+                    .arg(spec_json)
+                    .arg(restart)
+                    .arg(self.opts.ttl.as_secs())
+                    .arg(self.opts.stdout_cap.max(1))
+                    .invoke_async(&mut c)
+                    .await
+            })
             .await?;
         let (kind, job) = kind_and_job(&v)?;
         let job = job.ok_or_else(|| vanished("submit"))?;
@@ -171,40 +409,50 @@ impl Store for RedisStore {
     }
 
     async fn get(&self, id: JobId) -> Result<Option<Job>> {
-        let (hash, out): (Value, Value) = redis::pipe()
-            .atomic()
-            .cmd("HGETALL")
-            .arg(format!("{P}job:{id}"))
-            .cmd("GET")
-            .arg(format!("{P}out:{id}"))
-            .query_async(&mut self.conn())
+        self.gate()?;
+        let (hash, out): (Value, Value) = self
+            .call(Again::Idempotent, |mut c| async move {
+                redis::pipe()
+                    .atomic()
+                    .cmd("HGETALL")
+                    .arg(format!("{P}job:{id}"))
+                    .cmd("GET")
+                    .arg(format!("{P}out:{id}"))
+                    .query_async(&mut c)
+                    .await
+            })
             .await?;
         let stdout = reply::bytes(&out).map(|b| String::from_utf8_lossy(b).into_owned());
         reply::from_hash(&hash, stdout)
     }
 
     async fn list(&self, q: ListQuery) -> Result<Page> {
+        self.gate()?;
         let limit = q.limit.clamp(1, 500) as usize;
         let key = match (&q.name, q.status) {
             (Some(name), _) => format!("{P}named:{name}"),
             (None, Some(st)) => format!("{P}status:{}", st.as_str()),
             (None, None) => format!("{P}jobs"),
         };
-        let mut conn = self.conn();
         let mut jobs = Vec::new();
         let mut max = q.cursor.map_or("+inf".to_string(), |c| format!("({c}"));
         // Filters on top of the index (a status within a name) and expired jobs mean a page may
         // need more than one batch.
         'pages: loop {
-            let ids: Vec<String> = redis::cmd("ZREVRANGEBYSCORE")
-                .arg(&key)
-                .arg(&max)
-                .arg("-inf")
-                .arg("WITHSCORES")
-                .arg("LIMIT")
-                .arg(0)
-                .arg(limit + 1)
-                .query_async(&mut conn)
+            let (key, from) = (&key, &max);
+            let ids: Vec<String> = self
+                .call(Again::Idempotent, |mut c| async move {
+                    redis::cmd("ZREVRANGEBYSCORE")
+                        .arg(key)
+                        .arg(from)
+                        .arg("-inf")
+                        .arg("WITHSCORES")
+                        .arg("LIMIT")
+                        .arg(0)
+                        .arg(limit + 1)
+                        .query_async(&mut c)
+                        .await
+                })
                 .await?;
             if ids.is_empty() {
                 break;
@@ -220,7 +468,12 @@ impl Store for RedisStore {
             for (id, _) in &pairs {
                 pipe.cmd("HGETALL").arg(format!("{P}job:{id}"));
             }
-            let hashes: Vec<Value> = pipe.query_async(&mut conn).await?;
+            let pipe = &pipe;
+            let hashes: Vec<Value> = self
+                .call(Again::Idempotent, |mut c| async move {
+                    pipe.query_async(&mut c).await
+                })
+                .await?;
             for ((id, score), hash) in pairs.iter().zip(hashes.iter()) {
                 max = format!("({score}");
                 match reply::from_hash(hash, None)? {
@@ -235,9 +488,9 @@ impl Store for RedisStore {
                     None => {
                         // Expired: its index entry goes too.
                         let _: redis::RedisResult<i64> = redis::cmd("ZREM")
-                            .arg(&key)
+                            .arg(key)
                             .arg(id)
-                            .query_async(&mut conn)
+                            .query_async(&mut self.conn())
                             .await;
                     }
                 }
@@ -256,35 +509,51 @@ impl Store for RedisStore {
     }
 
     async fn claim(&self, worker: &str) -> Result<Option<Job>> {
+        self.gate()?;
         let _: i64 = self
-            .scripts
-            .touch
-            .arg(worker)
-            .arg(ms(self.opts.lease))
-            .invoke_async(&mut self.conn())
+            .call(Again::Idempotent, |mut c| async move {
+                self.scripts
+                    .touch
+                    .arg(worker)
+                    .arg(ms(self.opts.lease))
+                    .invoke_async(&mut c)
+                    .await
+            })
             .await?;
         let Some(id) = self.take(worker).await? else {
             return Ok(None);
         };
+        let id = &id;
         let v: Value = self
-            .scripts
-            .start
-            .arg(&id)
-            .arg(worker)
-            .arg(ms(self.opts.lease))
-            .invoke_async(&mut self.conn())
+            .call(Again::IfUnsent, |mut c| async move {
+                self.scripts
+                    .start
+                    .arg(id)
+                    .arg(worker)
+                    .arg(ms(self.opts.lease))
+                    .invoke_async(&mut c)
+                    .await
+            })
             .await?;
-        reply::job(&v)
+        let job = reply::job(&v)?;
+        if let Some(job) = &job {
+            lock(&self.inflight).insert(job.id, job.clone());
+        }
+        Ok(job)
     }
 
     async fn set_pid(&self, id: JobId, pid: u32, start_time: u64) -> Result<()> {
+        let id = &id.to_string();
         let _: i64 = self
-            .scripts
-            .set_pid
-            .arg(id.to_string())
-            .arg(pid)
-            .arg(start_time)
-            .invoke_async(&mut self.conn())
+            .call(Again::Idempotent, |mut c| async move {
+                self.scripts
+                    .set_pid
+                    .arg(id)
+                    .arg(pid)
+                    .arg(start_time)
+                    .invoke_async(&mut c)
+                    .await
+            })
             .await?;
         Ok(())
     }
@@ -293,24 +562,33 @@ impl Store for RedisStore {
         if chunk.is_empty() {
             return Ok(());
         }
+        let (id, chunk) = (&id.to_string(), &chunk);
         let _: i64 = self
-            .scripts
-            .append
-            .arg(id.to_string())
-            .arg(chunk)
-            .invoke_async(&mut self.conn())
+            .call(Again::IfUnsent, |mut c| async move {
+                self.scripts
+                    .append
+                    .arg(id)
+                    .arg(chunk)
+                    .invoke_async(&mut c)
+                    .await
+            })
             .await?;
         Ok(())
     }
 
     async fn output(&self, id: JobId, offset: u64, max: usize) -> Result<Option<OutputSlice>> {
+        self.gate()?;
+        let id_s = &id.to_string();
         let v: Value = self
-            .scripts
-            .output
-            .arg(id.to_string())
-            .arg(offset)
-            .arg(max)
-            .invoke_async(&mut self.conn())
+            .call(Again::Idempotent, |mut c| async move {
+                self.scripts
+                    .output
+                    .arg(id_s)
+                    .arg(offset)
+                    .arg(max)
+                    .invoke_async(&mut c)
+                    .await
+            })
             .await?;
         let parts = reply::items(&v);
         let (Some(start), Some(data)) = (parts.first(), parts.get(1)) else {
@@ -328,22 +606,32 @@ impl Store for RedisStore {
         if events.is_empty() {
             return Ok(());
         }
-        let mut call = self.scripts.events.arg(id.to_string());
-        for ev in &events {
-            call.arg(ev.to_string());
-        }
-        let _: i64 = call.invoke_async(&mut self.conn()).await?;
+        let (id, events) = (&id.to_string(), &events);
+        let _: i64 = self
+            .call(Again::IfUnsent, |mut c| async move {
+                let mut call = self.scripts.events.arg(id);
+                for ev in events {
+                    call.arg(ev.to_string());
+                }
+                call.invoke_async(&mut c).await
+            })
+            .await?;
         Ok(())
     }
 
     async fn events(&self, id: JobId, after: i64, limit: usize) -> Result<Vec<Event>> {
+        self.gate()?;
         let after = after.max(0);
         let last = after + i64::try_from(limit).unwrap_or(i64::MAX / 2) - 1;
-        let items: Vec<String> = redis::cmd("LRANGE")
-            .arg(format!("{P}ev:{id}"))
-            .arg(after)
-            .arg(last)
-            .query_async(&mut self.conn())
+        let items: Vec<String> = self
+            .call(Again::Idempotent, |mut c| async move {
+                redis::cmd("LRANGE")
+                    .arg(format!("{P}ev:{id}"))
+                    .arg(after)
+                    .arg(last)
+                    .query_async(&mut c)
+                    .await
+            })
             .await?;
         items
             .into_iter()
@@ -364,25 +652,48 @@ impl Store for RedisStore {
             Some(s) => serde_json::to_string(s).map_err(|e| StoreError::Corrupt(e.to_string()))?,
             None => String::new(),
         };
+        let (id_s, stats, finish) = (&id.to_string(), &stats, &finish);
         let v: Value = self
-            .scripts
-            .finish
-            .arg(id.to_string())
-            .arg(finish.status.as_str())
-            .arg(finish.reason.map_or("", Reason::as_str))
-            .arg(finish.rc.map(|rc| rc.to_string()).unwrap_or_default())
-            .arg(stats)
-            .invoke_async(&mut self.conn())
+            .call(Again::IfUnsent, |mut c| async move {
+                self.scripts
+                    .finish
+                    .arg(id_s)
+                    .arg(finish.status.as_str())
+                    .arg(finish.reason.map_or("", Reason::as_str))
+                    .arg(finish.rc.map(|rc| rc.to_string()).unwrap_or_default())
+                    .arg(stats)
+                    .invoke_async(&mut c)
+                    .await
+            })
             .await?;
-        reply::job(&v)
+        let ended = reply::job(&v)?;
+        let ours = lock(&self.inflight).remove(&id);
+        if let (None, Some(job)) = (&ended, ours) {
+            // Not running: reaped or canceled (its record says so), or its record is gone while
+            // it ran, which only a Redis that lost data does (an ended job is purged, never a
+            // running one).
+            let key = &format!("{P}job:{id}");
+            let there: bool = self
+                .call(Again::Idempotent, |mut c| async move {
+                    redis::cmd("EXISTS").arg(key).query_async(&mut c).await
+                })
+                .await?;
+            if !there {
+                tracing::error!(job = %id, "the job's record vanished from Redis while it ran (Redis lost data): recorded again as failed, reason lost");
+                self.write_lost(&job).await?;
+                let _ = self.check_epoch().await;
+            }
+        }
+        Ok(ended)
     }
 
     async fn cancel(&self, id: JobId) -> Result<Cancel> {
+        self.gate()?;
+        let id_s = &id.to_string();
         let v: Value = self
-            .scripts
-            .cancel
-            .arg(id.to_string())
-            .invoke_async(&mut self.conn())
+            .call(Again::IfUnsent, |mut c| async move {
+                self.scripts.cancel.arg(id_s).invoke_async(&mut c).await
+            })
             .await?;
         let (kind, job) = kind_and_job(&v)?;
         let Some(job) = job else {
@@ -405,10 +716,13 @@ impl Store for RedisStore {
         let mut total = 0;
         loop {
             let n: u64 = self
-                .scripts
-                .purge
-                .arg(ended_before)
-                .invoke_async(&mut self.conn())
+                .call(Again::Idempotent, |mut c| async move {
+                    self.scripts
+                        .purge
+                        .arg(ended_before)
+                        .invoke_async(&mut c)
+                        .await
+                })
                 .await?;
             total += n;
             if n < 500 {
@@ -418,11 +732,17 @@ impl Store for RedisStore {
     }
 
     async fn counts(&self) -> Result<Vec<(Status, u64)>> {
+        self.gate()?;
         let mut pipe = redis::pipe();
         for st in Status::ALL {
             pipe.cmd("ZCARD").arg(format!("{P}status:{}", st.as_str()));
         }
-        let n: Vec<u64> = pipe.query_async(&mut self.conn()).await?;
+        let pipe = &pipe;
+        let n: Vec<u64> = self
+            .call(Again::Idempotent, |mut c| async move {
+                pipe.query_async(&mut c).await
+            })
+            .await?;
         Ok(Status::ALL.into_iter().zip(n).collect())
     }
 
@@ -431,15 +751,20 @@ impl Store for RedisStore {
     }
 
     async fn heartbeat(&self, workers: &[String], running: &[JobId]) -> Result<Beat> {
-        let mut call = self.scripts.heartbeat.arg(ms(self.opts.lease));
-        call.arg(workers.len());
-        for w in workers {
-            call.arg(w);
-        }
-        for id in running {
-            call.arg(id.to_string());
-        }
-        let v: Value = call.invoke_async(&mut self.conn()).await?;
+        // Renewing twice renews once; what it reports is read each time.
+        let v: Value = self
+            .call(Again::Idempotent, |mut c| async move {
+                let mut call = self.scripts.heartbeat.arg(ms(self.opts.lease));
+                call.arg(workers.len());
+                for w in workers {
+                    call.arg(w);
+                }
+                for id in running {
+                    call.arg(id.to_string());
+                }
+                call.invoke_async(&mut c).await
+            })
+            .await?;
         let parts = reply::items(&v);
         Ok(Beat {
             cancel: parts.first().map(reply::ids).unwrap_or_default(),
@@ -450,22 +775,25 @@ impl Store for RedisStore {
     async fn reap(&self, me: &str) -> Result<Vec<JobId>> {
         // The lock outlives one pass and ends before the next: one reaper per period.
         let lock = ms(self.opts.lease / 10).clamp(200, 4000);
+        // Not sent twice: the jobs a first pass ended would be missing from the answer.
         let v: Value = self
-            .scripts
-            .reap
-            .arg(me)
-            .arg(lock)
-            .invoke_async(&mut self.conn())
+            .call(Again::IfUnsent, |mut c| async move {
+                self.scripts
+                    .reap
+                    .arg(me)
+                    .arg(lock)
+                    .invoke_async(&mut c)
+                    .await
+            })
             .await?;
         Ok(reply::ids(&v))
     }
 
     async fn leave(&self, worker: &str) -> Result<()> {
         let _: i64 = self
-            .scripts
-            .leave
-            .arg(worker)
-            .invoke_async(&mut self.conn())
+            .call(Again::Idempotent, |mut c| async move {
+                self.scripts.leave.arg(worker).invoke_async(&mut c).await
+            })
             .await?;
         self.claimers_map().remove(worker);
         Ok(())

@@ -26,6 +26,7 @@ pub struct Scripts {
     pub output: Script,
     pub set_pid: Script,
     pub purge: Script,
+    pub lost: Script,
 }
 
 impl Scripts {
@@ -44,10 +45,11 @@ impl Scripts {
             output: script(include_str!("lua/output.lua")),
             set_pid: script(include_str!("lua/set_pid.lua")),
             purge: script(include_str!("lua/purge.lua")),
+            lost: script(include_str!("lua/lost.lua")),
         }
     }
 
-    fn all(&self) -> [&Script; 13] {
+    fn all(&self) -> [&Script; 14] {
         [
             &self.submit,
             &self.touch,
@@ -62,6 +64,7 @@ impl Scripts {
             &self.output,
             &self.set_pid,
             &self.purge,
+            &self.lost,
         ]
     }
 

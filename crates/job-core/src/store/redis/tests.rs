@@ -414,3 +414,84 @@ async fn another_process_hears_of_every_change() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_submit_sent_twice_with_one_id_creates_one_job() {
+    let server = Server::start();
+    let s = open(&server, 10, Duration::from_secs(30)).await;
+    let id = JobId::new().to_string();
+    let spec_json = serde_json::to_string(&spec(None, "a")).unwrap();
+    let mut c = raw(&server).await;
+    for _ in 0..2 {
+        let v: Value = s
+            .scripts
+            .submit
+            .arg(&id)
+            .arg("")
+            .arg("fp")
+            .arg(&spec_json)
+            .arg("never")
+            .arg(3600)
+            .arg(10)
+            .invoke_async(&mut c)
+            .await
+            .unwrap();
+        assert_eq!(kind_and_job(&v).unwrap().0, "created");
+    }
+    let counts = s.counts().await.unwrap();
+    assert!(counts.contains(&(Status::Pending, 1)), "{counts:?}");
+}
+
+#[tokio::test]
+async fn a_redis_that_lost_its_data_is_found_and_our_running_job_is_written_back_lost() {
+    let server = Server::start();
+    let s = open(&server, 1024, Duration::from_secs(30)).await;
+    assert_eq!(s.check(false).await.unwrap().data_lost, None);
+    let mut named = spec(None, "a");
+    named.name = Some("nightly".into());
+    let j = created(s.submit(named).await.unwrap());
+    let running = s.claim("w").await.unwrap().unwrap();
+    assert_eq!(running.id, j.id);
+    let mut c = raw(&server).await;
+    let _: () = redis::cmd("FLUSHALL").query_async(&mut c).await.unwrap();
+    let check = s.check(false).await.unwrap();
+    assert!(check.data_lost.is_some(), "{check:?}");
+    let lost = s.get(j.id).await.unwrap().unwrap();
+    assert_eq!(
+        (lost.status, lost.reason),
+        (Status::Failed, Some(Reason::Lost))
+    );
+    // The name is held by the lost job: it does not run again by itself.
+    let mut again = spec(None, "a");
+    again.name = Some("nightly".into());
+    assert!(matches!(s.submit(again).await.unwrap(), Submitted::Attached(a) if a.id == j.id));
+    // The worker's late end changes nothing, and the next check finds a steady epoch.
+    assert!(s
+        .finish(j.id, ok(Status::Successful, 0))
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(s.check(false).await.unwrap().data_lost, None);
+}
+
+#[tokio::test]
+async fn a_store_with_jobs_but_no_epoch_is_a_loss_and_a_fresh_one_is_not() {
+    let server = Server::start();
+    let s = open(&server, 10, Duration::from_secs(30)).await;
+    assert_eq!(
+        s.check(false).await.unwrap().data_lost,
+        None,
+        "a fresh store"
+    );
+    created(s.submit(spec(None, "a")).await.unwrap());
+    let other = open(&server, 10, Duration::from_secs(30)).await;
+    let mut c = raw(&server).await;
+    let _: i64 = redis::cmd("DEL")
+        .arg("{ajs}:epoch")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert!(other.check(false).await.unwrap().data_lost.is_some());
+    // The first process had seen another epoch: it hears of the loss too.
+    assert!(s.check(false).await.unwrap().data_lost.is_some());
+}

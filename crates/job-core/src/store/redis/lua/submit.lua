@@ -3,6 +3,11 @@
 -- ARGV: id, name ('' for none), fingerprint, spec JSON, restart, ttl s, stdout cap.
 -- The name's check and the enqueue are one step: concurrent POSTs of a name give one job.
 local id, name, fp, spec, restart, ttl, cap = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+-- The id is made by the caller: a second send of the same call (its reply was lost with the
+-- connection) finds its own job and creates nothing.
+if redis.call('EXISTS', P .. 'job:' .. id) == 1 then
+  return {'created', view(id)}
+end
 if name ~= '' then
   local holder = redis.call('GET', P .. 'name:' .. name)
   if holder then
