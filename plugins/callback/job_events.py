@@ -26,9 +26,9 @@ description:
     C(host), C(play), C(task), C(action) and C(changed); loop variants add C(item), the loop label
     cut to 256 characters. Failures add C(msg) (cut to 4 KiB), and C(rc) and the last 4 KiB of
     C(stderr) when the result has them; C(runner_on_failed) adds C(ignore_errors).
-  - C(play), C(task), C(host), C(action) and C(playbook), and the host names of C(stats), are cut
-    to 1 KiB each, so that a templated name of any length cannot make a line too long for the
-    reader.
+  - C(play), C(task), C(host), C(action) and C(playbook) are cut to 1 KiB each, so that a
+    templated name of any length cannot make a line too long for the reader. The host names of
+    C(stats) are kept whole, as in C(PLAY RECAP).
   - Nothing of a C(no_log) result is written but its C(msg), which is then ansible's
     "the output has been hidden" message.
   - C(playbook_on_stats) has C(stats), per host
@@ -244,5 +244,5 @@ class CallbackModule(CallbackBase):
         per_host = {}
         for host in sorted(stats.processed):
             counts = stats.summarize(host)
-            per_host[_name(host)] = {key: counts.get(key, 0) for key in STATS_KEYS}
+            per_host[host] = {key: counts.get(key, 0) for key in STATS_KEYS}
         self._emit('playbook_on_stats', stats=per_host)
