@@ -26,6 +26,9 @@ description:
     C(host), C(play), C(task), C(action) and C(changed); loop variants add C(item), the loop label
     cut to 256 characters. Failures add C(msg) (cut to 4 KiB), and C(rc) and the last 4 KiB of
     C(stderr) when the result has them; C(runner_on_failed) adds C(ignore_errors).
+  - C(play), C(task), C(host), C(action) and C(playbook) are cut to 1 KiB each, so that a
+    templated name of any length cannot make a line too long for the reader. The host names of
+    C(stats) are kept whole, as in C(PLAY RECAP).
   - Nothing of a C(no_log) result is written but its C(msg), which is then ansible's
     "the output has been hidden" message.
   - C(playbook_on_stats) has C(stats), per host
@@ -62,6 +65,8 @@ NO_LOG_MSG = "the output has been hidden due to the fact that 'no_log: true' was
 MSG_MAX = 4096
 STDERR_MAX = 4096
 ITEM_MAX = 256
+# Names are templated (a task named "{{ big_var }}"): cut, so no line outgrows its reader.
+NAME_MAX = 1024
 # The seed's per-host shape, in its order.
 STATS_KEYS = ('ok', 'changed', 'failures', 'unreachable', 'skipped', 'rescued', 'ignored')
 
@@ -86,6 +91,10 @@ def _head(text, limit):
 
 def _tail(text, limit):
     return text.encode('utf-8', 'replace')[-limit:].decode('utf-8', 'ignore')
+
+
+def _name(value):
+    return None if value is None else _head(_text(value), NAME_MAX)
 
 
 def _result_parts(result):
@@ -175,7 +184,8 @@ class CallbackModule(CallbackBase):
     def _host_event(self, event, result, failed=False, item=False, **extra):
         res, host, task = _result_parts(result)
         hidden = bool(res.get('_ansible_no_log')) or bool(getattr(task, 'no_log', False))
-        fields = {'host': host.get_name(), 'play': self._play, 'task': task.get_name(), 'action': task.action,
+        fields = {'host': _name(host.get_name()), 'play': self._play, 'task': _name(task.get_name()),
+                  'action': _name(task.action),
                   'changed': bool(res.get('changed', False))}
         if item and not hidden:
             label = res.get('_ansible_item_label', res.get('item'))
@@ -196,17 +206,18 @@ class CallbackModule(CallbackBase):
         self._emit(event, **fields)
 
     def v2_playbook_on_start(self, playbook):
-        self._emit('playbook_on_start', playbook=getattr(playbook, '_file_name', None))
+        self._emit('playbook_on_start', playbook=_name(getattr(playbook, '_file_name', None)))
 
     def v2_playbook_on_play_start(self, play):
-        self._play = play.get_name()
+        self._play = _name(play.get_name())
         self._emit('playbook_on_play_start', play=self._play)
 
     def v2_playbook_on_task_start(self, task, is_conditional):
-        self._emit('playbook_on_task_start', play=self._play, task=task.get_name(), action=task.action)
+        self._emit('playbook_on_task_start', play=self._play, task=_name(task.get_name()), action=_name(task.action))
 
     def v2_playbook_on_handler_task_start(self, task):
-        self._emit('playbook_on_handler_task_start', play=self._play, task=task.get_name(), action=task.action)
+        self._emit('playbook_on_handler_task_start', play=self._play, task=_name(task.get_name()),
+                   action=_name(task.action))
 
     def v2_runner_on_ok(self, result):
         self._host_event('runner_on_ok', result)

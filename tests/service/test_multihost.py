@@ -101,6 +101,7 @@ def test_kill9_of_a_worker_mid_job_ends_it_lost_within_40s_and_the_others_go_on(
     took = time.monotonic() - killed
     print(f'kill -9 of the worker -> {job["status"]}/{job["reason"]} after {took:.1f} s')
     assert (job['status'], job['reason']) == ('failed', 'lost'), job
+    assert job['error'] == f"its worker {job['worker']} stopped renewing its lease (it died or lost the store)", job
     assert took <= 40, f'lost after {took:.1f} s'
     more = [c.submit('hello.yml').json()['job_id'] for dummy in range(6)]
     assert all(c.wait_for(j, timeout=60)['status'] == 'successful' for j in more)

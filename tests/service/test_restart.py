@@ -34,6 +34,7 @@ def test_kill9_then_restart(service):
     job = c.job(running)
     assert job['status'] == 'failed' and job['reason'] == 'lost', job
     assert job['finished_at'], job
+    assert job['error'].startswith('the service stopped while it ran on worker ' + job['worker']), job
     left = wait_gone(tree, timeout=10)
     assert not left, f'the lost run is still alive after the restart: {left}'
     assert not group(leader.pgid), group(leader.pgid)

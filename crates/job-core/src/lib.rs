@@ -40,7 +40,8 @@ mod time;
 pub mod validate;
 
 pub use model::{
-    Finish, HostStats, Inventory, Job, JobId, JobSpec, Reason, Restart, Stats, Status,
+    error_text, Finish, HostStats, Inventory, Job, JobId, JobSpec, Reason, Restart, Stats, Status,
+    ERROR_MAX,
 };
 pub use store::{
     Beat, Cancel, ChangeFn, Event, ListQuery, Lost, OutputSlice, Page, Store, StoreError, Submitted,

@@ -108,6 +108,9 @@ pub enum Reason {
     Lost,
     /// ansible-playbook could not be started.
     Spawn,
+    /// The store holds the job in a form that does not parse (a damaged row or hash): it can
+    /// never run, so it is ended rather than left to block the queue.
+    Corrupt,
 }
 
 impl Reason {
@@ -118,14 +121,21 @@ impl Reason {
             Reason::Timeout => "timeout",
             Reason::Lost => "lost",
             Reason::Spawn => "spawn",
+            Reason::Corrupt => "corrupt",
         }
     }
 
     /// The inverse of [`Reason::as_str`]; `None` for any other text.
     pub fn parse(s: &str) -> Option<Self> {
-        [Reason::Rc, Reason::Timeout, Reason::Lost, Reason::Spawn]
-            .into_iter()
-            .find(|r| r.as_str() == s)
+        [
+            Reason::Rc,
+            Reason::Timeout,
+            Reason::Lost,
+            Reason::Spawn,
+            Reason::Corrupt,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
     }
 }
 
@@ -264,6 +274,50 @@ pub struct Job {
     pub stats: Option<Stats>,
     /// The kept tail of stdout+stderr, once the job ended.
     pub stdout: Option<String>,
+    /// Why it failed or was canceled, in words: the first failed task for `rc`, the OS error
+    /// for `spawn`, what did not parse for `corrupt`; `None` while it is live and when it
+    /// succeeded.
+    pub error: Option<String>,
+    /// Lines of the run's event channel that were not kept (longer than the reader's limit, or
+    /// not a JSON object): the events and stats may miss what they carried.
+    pub dropped_events: u64,
+}
+
+impl Job {
+    /// What is shown of a job the store holds in a form that does not parse: its id and what
+    /// could be read, `failed` with reason `corrupt`, and `why` as its error. The request is
+    /// unknown: an empty playbook and inventory.
+    pub fn corrupt(id: JobId, seq: i64, created_at: i64, why: &str) -> Self {
+        Job {
+            id,
+            seq,
+            spec: JobSpec {
+                playbook: String::new(),
+                extra_vars: serde_json::Map::new(),
+                inventory: Inventory::Hosts(Vec::new()),
+                name: None,
+                restart: Restart::Never,
+                timeout: None,
+                limit: None,
+                tags: None,
+                check: false,
+            },
+            fingerprint: String::new(),
+            status: Status::Failed,
+            reason: Some(Reason::Corrupt),
+            created_at,
+            started_at: None,
+            finished_at: None,
+            worker: None,
+            attempt: 0,
+            cancel_requested: false,
+            rc: None,
+            stats: None,
+            stdout: Some(String::new()),
+            error: Some(error_text(why)),
+            dropped_events: 0,
+        }
+    }
 }
 
 /// How a run ended, as the worker reports it.
@@ -278,4 +332,37 @@ pub struct Finish {
     pub rc: Option<i32>,
     /// The per-host counters, when the callback reported them.
     pub stats: Option<Stats>,
+    /// Why it failed or was canceled, in words (see [`Job::error`]); cut to [`ERROR_MAX`].
+    pub error: Option<String>,
+    /// Event lines the reader did not keep (see [`Job::dropped_events`]).
+    pub dropped_events: u64,
+}
+
+/// The longest [`Job::error`] kept, in bytes: a message, not a log.
+pub const ERROR_MAX: usize = 1024;
+
+/// `text` cut to at most [`ERROR_MAX`] bytes on a character boundary, `…` marking a cut.
+pub fn error_text(text: &str) -> String {
+    if text.len() <= ERROR_MAX {
+        return text.to_string();
+    }
+    let mut end = ERROR_MAX - '…'.len_utf8();
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+impl Finish {
+    /// A failed end with its reason and message, no rc nor stats.
+    pub fn failed(reason: Reason, error: impl Into<String>) -> Self {
+        Finish {
+            status: Status::Failed,
+            reason: Some(reason),
+            rc: None,
+            stats: None,
+            error: Some(error_text(&error.into())),
+            dropped_events: 0,
+        }
+    }
 }

@@ -24,6 +24,7 @@
 //!     timeout: Some(Duration::from_secs(600)),
 //!     grace: Duration::from_secs(10),
 //!     events_fd: false,
+//!     max_event_line: job_runner::MAX_EVENT_LINE,
 //! };
 //! let (tx, mut rx) = tokio::sync::mpsc::channel(64);
 //! let (outcome, ()) = tokio::join!(run(spec, tx, CancellationToken::new()), async {
@@ -77,6 +78,10 @@ pub struct Spec {
     pub grace: Duration,
     /// Give the child a pipe on fd 3 for JSON lines, delivered as [`Msg::Event`].
     pub events_fd: bool,
+    /// An event line longer than this many bytes is skipped without being kept in memory, and
+    /// counted in [`Outcome::bad_event_lines`]; [`MAX_EVENT_LINE`] fits any line of the job_events
+    /// callback but the stats of tens of thousands of hosts.
+    pub max_event_line: usize,
 }
 
 /// What the caller hears while the program runs, in this order: `Started` first, then `Output`
@@ -121,14 +126,15 @@ pub struct Outcome {
     pub rc: Option<i32>,
     /// From the call to the end of the run, the cleanup of its group included.
     pub duration: Duration,
-    /// Lines of fd 3 that were not a JSON object, or longer than 1 MiB.
+    /// Lines of fd 3 that were not a JSON object, or longer than [`Spec::max_event_line`].
     pub bad_event_lines: u64,
 }
 
 /// Reads of the output pipe are at most this big; a chunk is sent as it was read.
 const CHUNK: usize = 64 * 1024;
-/// An event line longer than this is dropped (and counted as bad) without being kept in memory.
-const MAX_EVENT_LINE: usize = 1024 * 1024;
+/// The default [`Spec::max_event_line`]: the callback cuts every name and message, so only the
+/// stats line grows with the play, about 130 bytes a host: 8 MiB holds some 60,000 hosts.
+pub const MAX_EVENT_LINE: usize = 8 * 1024 * 1024;
 /// After the leader exited, a grandchild (an ssh ControlPersist master, a `cmd &`) may hold the
 /// pipes open for good: what is readable by then is taken, then reading stops.
 const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(1);
@@ -181,7 +187,7 @@ pub async fn run(spec: Spec, tx: Sender<Msg>, cancel: CancellationToken) -> Outc
 
     let mut bad = 0u64;
     let (status, stop) = {
-        let pump = pump(started, output, events, &tx, &mut bad);
+        let pump = pump(started, output, events, spec.max_event_line, &tx, &mut bad);
         tokio::pin!(pump);
         let mut pumped = false;
         let mut stop: Option<Stop> = None;
@@ -279,6 +285,7 @@ async fn pump(
     first: Msg,
     output: Receiver,
     events: Option<Receiver>,
+    max_event_line: usize,
     tx: &Sender<Msg>,
     bad: &mut u64,
 ) {
@@ -287,7 +294,7 @@ async fn pump(
     let mut events = events;
     let mut obuf = vec![0u8; CHUNK];
     let mut ebuf = vec![0u8; CHUNK];
-    let mut lines = Lines::new(MAX_EVENT_LINE);
+    let mut lines = Lines::new(max_event_line);
     let mut parsed = Vec::new();
     while output.is_some() || events.is_some() {
         tokio::select! {

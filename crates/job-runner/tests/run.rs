@@ -51,6 +51,7 @@ fn sh(dir: &TempDir, script: &str) -> Spec {
         timeout: None,
         grace: Duration::from_secs(2),
         events_fd: false,
+        max_event_line: job_runner::MAX_EVENT_LINE,
     }
 }
 
@@ -161,6 +162,7 @@ printf '{"event":"last"}' >&3
 "#;
     let mut spec = sh(&dir, script);
     spec.events_fd = true;
+    spec.max_event_line = 1024 * 1024;
     let (o, msgs) = run_sh(&dir, spec).await;
     assert_eq!(o.end, End::Exited(0), "{}", text(&msgs));
     assert_eq!(o.bad_event_lines, 3);
@@ -174,6 +176,30 @@ printf '{"event":"last"}' >&3
     assert_eq!(names, ["one", "near", "last"]);
     assert!(msgs.contains(&Msg::Event(json!({"event": "one", "n": 1}))));
     assert_eq!(text(&msgs), "output\n");
+}
+
+/// The stats of 12,000 hosts make a line of about 1.5 MB: the default limit keeps it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stats_line_of_twelve_thousand_hosts_is_kept_by_default() {
+    let dir = TempDir::new();
+    let script = r#"
+python3 - <<'EOF' >&3
+import json
+counts = {"ok": 1, "changed": 0, "failures": 0, "unreachable": 0, "skipped": 0, "rescued": 0, "ignored": 0}
+hosts = {"host-%05d.example.internal" % i: counts for i in range(12000)}
+print(json.dumps({"event": "playbook_on_stats", "stats": hosts}))
+EOF
+"#;
+    let mut spec = sh(&dir, script);
+    spec.events_fd = true;
+    let (o, msgs) = run_sh(&dir, spec).await;
+    assert_eq!(o.end, End::Exited(0), "{}", text(&msgs));
+    assert_eq!(o.bad_event_lines, 0);
+    let stats = msgs.iter().find_map(|m| match m {
+        Msg::Event(v) => v["stats"].as_object().map(|s| s.len()),
+        _ => None,
+    });
+    assert_eq!(stats, Some(12000));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

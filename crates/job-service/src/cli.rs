@@ -66,6 +66,12 @@ pub struct ServeArgs {
     /// Bytes of stdout kept per job; beyond it, the tail.
     #[arg(long, value_name = "BYTES", default_value_t = 8 * 1024 * 1024)]
     pub stdout_cap: u64,
+    /// Bytes of one line of the run's event channel; a longer line is dropped and counted on
+    /// the job (`dropped_events`). The callback cuts names and messages, so only the stats line
+    /// of a very large inventory (about 130 bytes a host) comes near the default.
+    #[arg(long, value_name = "BYTES", default_value_t = job_runner::MAX_EVENT_LINE as u64,
+          value_parser = clap::value_parser!(u64).range(1024..=1 << 30))]
+    pub event_line_max: u64,
     /// A URL clients reach the service by (a DNS name, a proxy in front): its host is accepted
     /// in `Host` and its origin in `Origin`. Repeatable. Without it only addresses and
     /// `localhost` are.
@@ -139,6 +145,12 @@ pub struct WorkerArgs {
     /// itself when it could not renew the lease for that long.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = duration)]
     pub lease: Duration,
+    /// Bytes of one line of the run's event channel; a longer line is dropped and counted on
+    /// the job (`dropped_events`). The callback cuts names and messages, so only the stats line
+    /// of a very large inventory (about 130 bytes a host) comes near the default.
+    #[arg(long, value_name = "BYTES", default_value_t = job_runner::MAX_EVENT_LINE as u64,
+          value_parser = clap::value_parser!(u64).range(1024..=1 << 30))]
+    pub event_line_max: u64,
     /// This worker's name in jobs' `worker` field [default: the host name].
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,

@@ -91,6 +91,7 @@ pub fn prepare(
         timeout: spec.timeout.map(Duration::from_secs),
         grace: state.grace,
         events_fd: true,
+        max_event_line: state.event_line_max,
     };
     Ok((run, claim))
 }

@@ -74,6 +74,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         ansible_playbook: common.ansible_playbook,
         allow_templates_in_extra_vars: args.trust.allow_templates_in_extra_vars,
         grace: args.grace,
+        event_line_max: usize::try_from(args.event_line_max).unwrap_or(usize::MAX),
     };
     let state = Arc::new(AppState::new(setup, token, args.sync_max));
     let listener = tokio::net::TcpListener::bind(args.listen)

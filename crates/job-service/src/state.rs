@@ -24,6 +24,8 @@ pub struct AppState {
     pub token: Option<Vec<u8>>,
     pub sync_max: Duration,
     pub grace: Duration,
+    /// The longest event line a run's reader keeps (`--event-line-max`).
+    pub event_line_max: usize,
     /// A pending job arrived: one idle worker should look.
     pub wake: Notify,
     /// Bumped on every change of a job's state or events; `?wait` and SSE watch it.
@@ -54,6 +56,8 @@ pub struct Metrics {
     pub refused: AtomicU64,
     pub started: AtomicU64,
     pub running: AtomicU64,
+    /// Event lines of this process's runs that the reader did not keep.
+    pub events_dropped: AtomicU64,
     pub http_refused: crate::api::guard::Refusals,
 }
 
@@ -71,6 +75,7 @@ pub struct Setup {
     pub ansible_playbook: PathBuf,
     pub allow_templates_in_extra_vars: bool,
     pub grace: Duration,
+    pub event_line_max: usize,
 }
 
 impl AppState {
@@ -84,6 +89,7 @@ impl AppState {
             token,
             sync_max,
             grace: setup.grace,
+            event_line_max: setup.event_line_max,
             wake: Notify::new(),
             changes: watch::channel(0).0,
             runs: Mutex::default(),

@@ -42,12 +42,10 @@ pub async fn run(state: Arc<AppState>, name: String, callback_dir: PathBuf) {
                 state.metrics.running.fetch_sub(1, Ordering::Relaxed);
                 if let Err(e) = outcome {
                     tracing::error!(job = %id, error = %e, "a run failed inside the service");
-                    let lost = Finish {
-                        status: Status::Failed,
-                        reason: Some(Reason::Lost),
-                        rc: None,
-                        stats: None,
-                    };
+                    let lost = Finish::failed(
+                        Reason::Lost,
+                        format!("the run failed inside the service on worker {name}: {e}"),
+                    );
                     let _ = state.store.finish(id, lost).await;
                     state.changed();
                 }
@@ -103,12 +101,7 @@ async fn run_one(state: &Arc<AppState>, job: Job, callback_dir: &Path) {
                 .store
                 .append_output(id, format!("{msg}\n").into_bytes())
                 .await;
-            Finish {
-                status: Status::Failed,
-                reason: Some(Reason::Spawn),
-                rc: None,
-                stats: None,
-            }
+            Finish::failed(Reason::Spawn, msg)
         }
     };
     // The job dir holds the extra vars: it goes as soon as the run is over.
@@ -155,6 +148,8 @@ async fn execute(
     let mut out: Vec<u8> = Vec::new();
     let mut events: Vec<Value> = Vec::new();
     let mut stats: Option<Stats> = None;
+    let mut failure: Option<String> = None;
+    let mut tail = Tail::default();
     let mut tick = tokio::time::interval(FLUSH_EVERY);
     loop {
         tokio::select! {
@@ -168,6 +163,7 @@ async fn execute(
                     }
                 }
                 Some(Msg::Output(chunk)) => {
+                    tail.push(&chunk);
                     out.extend_from_slice(&chunk);
                     if out.len() >= FLUSH_BYTES {
                         flush(state, job, &mut out, &mut events).await;
@@ -178,6 +174,9 @@ async fn execute(
                         if let Some(s) = ev.get("stats").and_then(|s| serde_json::from_value::<Stats>(s.clone()).ok()) {
                             stats = Some(s);
                         }
+                    }
+                    if failure.is_none() {
+                        failure = failed_task(&ev);
                     }
                     events.push(ev);
                 }
@@ -202,29 +201,82 @@ async fn execute(
                 .store
                 .append_output(id, format!("the run's task failed: {e}\n").into_bytes())
                 .await;
-            return Finish {
-                status: Status::Failed,
-                reason: Some(Reason::Lost),
-                rc: None,
-                stats: None,
-            };
+            return Finish::failed(
+                Reason::Lost,
+                format!("the run's task failed inside the service: {e}"),
+            );
         }
     };
-    let (status, reason, rc) = match outcome.end {
-        End::Exited(0) => (Status::Successful, None, Some(0)),
-        End::Exited(code) => (Status::Failed, Some(Reason::Rc), Some(code)),
-        End::Signaled(sig) => (Status::Failed, Some(Reason::Rc), Some(-sig)),
-        End::TimedOut => (Status::Failed, Some(Reason::Timeout), outcome.rc),
-        End::Canceled if state.stopping.is_cancelled() || handle.lost.load(Ordering::SeqCst) => {
-            (Status::Failed, Some(Reason::Lost), outcome.rc)
+    let dropped = outcome.bad_event_lines;
+    if dropped > 0 {
+        state
+            .metrics
+            .events_dropped
+            .fetch_add(dropped, Ordering::Relaxed);
+        tracing::warn!(job = %id, dropped, limit = state.event_line_max,
+            "event lines of the run were not kept: longer than --event-line-max, or not JSON");
+    }
+    let rc_error = |what: String| {
+        failure
+            .clone()
+            .or_else(|| tail.last_error().map(|line| format!("{what}: {line}")))
+            .unwrap_or(what)
+    };
+    let (status, reason, rc, error) = match outcome.end {
+        End::Exited(0) => (Status::Successful, None, Some(0), None),
+        End::Exited(code) => (
+            Status::Failed,
+            Some(Reason::Rc),
+            Some(code),
+            Some(rc_error(format!(
+                "ansible-playbook exited with code {code}"
+            ))),
+        ),
+        End::Signaled(sig) => (
+            Status::Failed,
+            Some(Reason::Rc),
+            Some(-sig),
+            Some(rc_error(format!(
+                "ansible-playbook was killed by signal {sig}"
+            ))),
+        ),
+        End::TimedOut => {
+            let limit = job.spec.timeout.unwrap_or_default();
+            let error = format!("ran longer than its timeout of {limit} s and was stopped");
+            (
+                Status::Failed,
+                Some(Reason::Timeout),
+                outcome.rc,
+                Some(error),
+            )
         }
-        End::Canceled => (Status::Canceled, None, outcome.rc),
+        End::Canceled if handle.lost.load(Ordering::SeqCst) => {
+            let error = format!(
+                "worker {} could not renew its lease in time (the store was unreachable); \
+                 the run was stopped",
+                job.worker.as_deref().unwrap_or("?")
+            );
+            (Status::Failed, Some(Reason::Lost), outcome.rc, Some(error))
+        }
+        End::Canceled if state.stopping.is_cancelled() => {
+            let error = format!(
+                "the service stopped (worker {}) before the run ended",
+                job.worker.as_deref().unwrap_or("?")
+            );
+            (Status::Failed, Some(Reason::Lost), outcome.rc, Some(error))
+        }
+        End::Canceled => (
+            Status::Canceled,
+            None,
+            outcome.rc,
+            Some("canceled while it ran".to_string()),
+        ),
         End::SpawnFailed(msg) => {
             let _ = state
                 .store
                 .append_output(id, format!("{msg}\n").into_bytes())
                 .await;
-            (Status::Failed, Some(Reason::Spawn), None)
+            (Status::Failed, Some(Reason::Spawn), None, Some(msg))
         }
     };
     Finish {
@@ -232,6 +284,54 @@ async fn execute(
         reason,
         rc,
         stats,
+        error: error.map(|e| job_core::error_text(&e)),
+        dropped_events: dropped,
+    }
+}
+
+/// `<task> on <host>: <msg>` of an event that failed the play: a task failure not ignored, an
+/// unreachable host. A failure a `rescue` handled also counts (the callback cannot tell it).
+fn failed_task(ev: &Value) -> Option<String> {
+    let field = |k: &str| ev.get(k).and_then(Value::as_str).unwrap_or("");
+    let unreachable = match field("event") {
+        "runner_on_failed" | "runner_item_on_failed" => false,
+        "runner_on_unreachable" => true,
+        _ => return None,
+    };
+    if ev.get("ignore_errors").and_then(Value::as_bool) == Some(true) {
+        return None;
+    }
+    let mut text = format!("{} on {}: ", field("task"), field("host"));
+    if unreachable {
+        text.push_str("unreachable: ");
+    }
+    text.push_str(field("msg"));
+    Some(job_core::error_text(&text))
+}
+
+/// The last bytes of a run's output, for its error when no task failed (a syntax error, a
+/// missing role: ansible-playbook says `ERROR! ...` and exits).
+#[derive(Default)]
+struct Tail(Vec<u8>);
+
+impl Tail {
+    const KEEP: usize = 8 * 1024;
+
+    fn push(&mut self, chunk: &[u8]) {
+        self.0.extend_from_slice(chunk);
+        if self.0.len() > 2 * Self::KEEP {
+            self.0.drain(..self.0.len() - Self::KEEP);
+        }
+    }
+
+    /// The last line that starts with `ERROR` (ansible's own errors), trimmed.
+    fn last_error(&self) -> Option<String> {
+        let text = String::from_utf8_lossy(&self.0);
+        text.lines()
+            .rev()
+            .map(str::trim)
+            .find(|l| l.starts_with("ERROR") || l.starts_with("[ERROR]"))
+            .map(job_core::error_text)
     }
 }
 

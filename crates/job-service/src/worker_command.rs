@@ -56,6 +56,7 @@ pub async fn worker(args: WorkerArgs) -> Result<(), Failure> {
         ansible_playbook: common.ansible_playbook,
         allow_templates_in_extra_vars: args.trust.allow_templates_in_extra_vars,
         grace,
+        event_line_max: usize::try_from(args.event_line_max).unwrap_or(usize::MAX),
     };
     let state = Arc::new(AppState::new(setup, None, Duration::from_secs(1)));
     fleet::watch_redis(

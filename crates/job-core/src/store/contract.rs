@@ -44,6 +44,8 @@ pub fn ok(status: Status, rc: i32) -> Finish {
         reason: (status == Status::Failed).then_some(Reason::Rc),
         rc: Some(rc),
         stats: None,
+        error: (status == Status::Failed).then(|| format!("exited with {rc}")),
+        dropped_events: 0,
     }
 }
 
@@ -218,6 +220,8 @@ pub async fn cancel_pending_running_and_ended(s: Shared) {
             reason: None,
             rc: None,
             stats: None,
+            error: Some("canceled while it ran".into()),
+            dropped_events: 0,
         },
     )
     .await
@@ -273,6 +277,84 @@ pub async fn list_pages_newest_first_and_purge_spares_live_jobs(s: Shared) {
     assert!(counts.contains(&(Status::Successful, 0)), "{counts:?}");
 }
 
+pub async fn finish_keeps_the_error_and_the_dropped_events(s: Shared) {
+    let a = created(s.submit(spec(None, "a")).await.unwrap());
+    let b = created(s.submit(spec(None, "b")).await.unwrap());
+    assert_eq!((a.error.as_deref(), a.dropped_events), (None, 0));
+    s.claim("w").await.unwrap().unwrap();
+    let mut end = Finish::failed(
+        Reason::Rc,
+        "Fail on localhost: ".to_string() + &"x".repeat(5000),
+    );
+    end.rc = Some(2);
+    end.dropped_events = 3;
+    let done = s.finish(a.id, end).await.unwrap().unwrap();
+    let got = s.get(a.id).await.unwrap().unwrap();
+    for job in [&done, &got] {
+        assert_eq!((job.reason, job.dropped_events), (Some(Reason::Rc), 3));
+        let error = job.error.as_deref().unwrap();
+        assert!(error.starts_with("Fail on localhost: xxx"), "{error}");
+        assert!(error.len() <= crate::model::ERROR_MAX, "{}", error.len());
+    }
+    let Cancel::Canceled(canceled) = s.cancel(b.id).await.unwrap() else {
+        panic!("b was pending")
+    };
+    assert_eq!(canceled.error.as_deref(), Some("canceled while pending"));
+    assert_eq!(
+        s.get(b.id).await.unwrap().unwrap().error.as_deref(),
+        Some("canceled while pending")
+    );
+}
+
+/// A job whose stored form is damaged (`corrupt` spoils its spec in the store's own way) must not
+/// block the queue nor the list: the claim ends it `failed`/`corrupt` and takes the next one;
+/// get and list show it.
+pub async fn a_damaged_pending_job_ends_corrupt_and_the_queue_goes_on<F, Fut>(s: Shared, corrupt: F)
+where
+    F: Fn(JobId) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let bad = created(s.submit(spec(None, "bad")).await.unwrap());
+    let good = created(s.submit(spec(None, "good")).await.unwrap());
+    corrupt(bad.id).await;
+    let shown = s.get(bad.id).await.unwrap().unwrap();
+    assert_eq!(
+        (shown.status, shown.reason),
+        (Status::Failed, Some(Reason::Corrupt))
+    );
+    let page = s
+        .list(ListQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        page.jobs.iter().map(|j| j.id).collect::<Vec<_>>(),
+        vec![good.id, bad.id]
+    );
+    // The Redis store's claim answers "none" after ending the damaged job; the worker asks again.
+    let mut claimed = None;
+    for _ in 0..3 {
+        claimed = s.claim("w").await.unwrap();
+        if claimed.is_some() {
+            break;
+        }
+    }
+    assert_eq!(claimed.map(|j| j.id), Some(good.id));
+    let ended = s.get(bad.id).await.unwrap().unwrap();
+    assert_eq!(
+        (ended.status, ended.reason),
+        (Status::Failed, Some(Reason::Corrupt))
+    );
+    let error = ended.error.unwrap_or_default();
+    assert!(error.contains("spec"), "{error}");
+    assert!(ended.finished_at.is_some());
+    let counts = s.counts().await.unwrap();
+    assert!(counts.contains(&(Status::Pending, 0)), "{counts:?}");
+    assert!(counts.contains(&(Status::Failed, 1)), "{counts:?}");
+}
+
 /// `contract_tests!(make)`: `make(cap)` is an async fn giving `(guard, Shared)`.
 macro_rules! contract_tests {
     ($make:path) => {
@@ -283,6 +365,19 @@ macro_rules! contract_tests {
         contract_tests!(@one $make, 10, events_are_numbered_per_job);
         contract_tests!(@one $make, 10, cancel_pending_running_and_ended);
         contract_tests!(@one $make, 10, list_pages_newest_first_and_purge_spares_live_jobs);
+        contract_tests!(@one $make, 1024, finish_keeps_the_error_and_the_dropped_events);
+    };
+    ($make:path, corrupt: $corrupt:path) => {
+        contract_tests!($make);
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn a_damaged_pending_job_ends_corrupt_and_the_queue_goes_on() {
+            let (guard, store) = $make(1024).await;
+            $crate::store::contract::a_damaged_pending_job_ends_corrupt_and_the_queue_goes_on(
+                store,
+                |id| $corrupt(&guard, id),
+            )
+            .await;
+        }
     };
     (@one $make:path, $cap:expr, $name:ident) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -44,7 +44,9 @@ CREATE TABLE IF NOT EXISTS jobs (
     pid_start INTEGER,
     out_total INTEGER NOT NULL DEFAULT 0,
     out_start INTEGER NOT NULL DEFAULT 0,
-    stdout BLOB
+    stdout BLOB,
+    error TEXT,
+    dropped_events INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, seq);
 CREATE INDEX IF NOT EXISTS jobs_name ON jobs(name, seq) WHERE name IS NOT NULL;
@@ -65,7 +67,7 @@ CREATE TABLE IF NOT EXISTS events (
 
 const COLS: &str =
     "seq, id, fp, spec, status, reason, created_at, started_at, finished_at, worker, \
-                    attempt, cancel_requested, rc, stats";
+                    attempt, cancel_requested, rc, stats, error, dropped_events";
 
 /// The embedded [`Store`]: the jobs of one service process, in one SQLite file.
 pub struct SqliteStore {
@@ -103,6 +105,7 @@ impl SqliteStore {
     pub fn open(path: &Path, stdout_cap: u64) -> Result<Self> {
         let conn = connect(path)?;
         conn.execute_batch(SCHEMA)?;
+        add_missing_columns(&conn)?;
         // A checkpoint fsyncs the database file: in the writer it would stall every write queued
         // behind it, so the writer never checkpoints and a thread of its own does, beside it.
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
@@ -157,6 +160,30 @@ impl SqliteStore {
     }
 }
 
+/// A file made by an older version lacks the columns added since: `CREATE TABLE IF NOT EXISTS`
+/// leaves its table as it was.
+fn add_missing_columns(conn: &Connection) -> Result<()> {
+    let mut have = Vec::new();
+    {
+        let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('jobs')")?;
+        for name in stmt.query_map([], |r| r.get::<_, String>(0))? {
+            have.push(name?);
+        }
+    }
+    for (column, decl) in [
+        ("error", "error TEXT"),
+        (
+            "dropped_events",
+            "dropped_events INTEGER NOT NULL DEFAULT 0",
+        ),
+    ] {
+        if !have.iter().any(|h| h == column) {
+            conn.execute_batch(&format!("ALTER TABLE jobs ADD COLUMN {decl}"))?;
+        }
+    }
+    Ok(())
+}
+
 /// PASSIVE: copies what no reader needs any more, never waits for or blocks the writer. A
 /// checkpoint that fails (busy) is retried at the next tick. Ends with the store.
 fn checkpoints(conn: Connection, alive: Weak<()>) {
@@ -166,38 +193,65 @@ fn checkpoints(conn: Connection, alive: Weak<()>) {
     }
 }
 
-fn job_from_row(row: &Row) -> rusqlite::Result<std::result::Result<Job, String>> {
+/// A row that does not parse: its `seq` (enough to end it), why, and what can be shown of it
+/// (`None` when not even its id parses).
+struct Damaged {
+    seq: i64,
+    why: String,
+    shown: Option<Job>,
+}
+
+fn job_from_row(row: &Row) -> rusqlite::Result<std::result::Result<Job, Damaged>> {
+    let seq: i64 = row.get(0)?;
     let id: String = row.get(1)?;
     let spec: String = row.get(3)?;
     let status: String = row.get(4)?;
     let reason: Option<String> = row.get(5)?;
     let stats: Option<String> = row.get(13)?;
-    let parsed = (|| {
-        let id = id.parse::<JobId>().map_err(|e| format!("id {id:?}: {e}"))?;
-        let spec: JobSpec = serde_json::from_str(&spec).map_err(|e| format!("{id}: spec: {e}"))?;
-        let status = Status::parse(&status).ok_or_else(|| format!("{id}: status {status:?}"))?;
+    let created_at: i64 = row.get(6)?;
+    let parsed_id = id.parse::<JobId>();
+    let parsed = (|| -> std::result::Result<_, String> {
+        let id = parsed_id
+            .clone()
+            .map_err(|e| format!("id {id:?} does not parse: {e}"))?;
+        let spec: JobSpec =
+            serde_json::from_str(&spec).map_err(|e| format!("its spec does not parse: {e}"))?;
+        let status =
+            Status::parse(&status).ok_or_else(|| format!("its status {status:?} is unknown"))?;
         let reason = match reason {
-            Some(r) => Some(Reason::parse(&r).ok_or_else(|| format!("{id}: reason {r:?}"))?),
+            Some(r) => {
+                Some(Reason::parse(&r).ok_or_else(|| format!("its reason {r:?} is unknown"))?)
+            }
             None => None,
         };
         let stats: Option<Stats> = match stats {
-            Some(s) => Some(serde_json::from_str(&s).map_err(|e| format!("{id}: stats: {e}"))?),
+            Some(s) => {
+                Some(serde_json::from_str(&s).map_err(|e| format!("its stats do not parse: {e}"))?)
+            }
             None => None,
         };
         Ok((id, spec, status, reason, stats))
     })();
     let (id, spec, status, reason, stats) = match parsed {
         Ok(p) => p,
-        Err(e) => return Ok(Err(e)),
+        Err(why) => {
+            let why = format!("the stored job does not parse: {why}");
+            let shown = parsed_id.ok().map(|id| {
+                let mut job = Job::corrupt(id, seq, created_at, &why);
+                job.finished_at = row.get(8).ok().flatten();
+                job
+            });
+            return Ok(Err(Damaged { seq, why, shown }));
+        }
     };
     Ok(Ok(Job {
         id,
-        seq: row.get(0)?,
+        seq,
         fingerprint: row.get(2)?,
         spec,
         status,
         reason,
-        created_at: row.get(6)?,
+        created_at,
         started_at: row.get(7)?,
         finished_at: row.get(8)?,
         worker: row.get(9)?,
@@ -206,12 +260,38 @@ fn job_from_row(row: &Row) -> rusqlite::Result<std::result::Result<Job, String>>
         rc: row.get(12)?,
         stats,
         stdout: None,
+        error: row.get(14)?,
+        dropped_events: u64::try_from(row.get::<_, i64>(15)?).unwrap_or(0),
     }))
 }
 
+/// A damaged row is shown as its corrupt stand-in; one whose id does not parse cannot be.
 fn one(conn: &Connection, sql: &str, p: impl rusqlite::Params) -> Result<Option<Job>> {
-    let row = conn.query_row(sql, p, job_from_row).optional()?;
-    row.transpose().map_err(StoreError::Corrupt)
+    match conn.query_row(sql, p, job_from_row).optional()? {
+        None => Ok(None),
+        Some(Ok(job)) => Ok(Some(job)),
+        Some(Err(Damaged {
+            shown: Some(job), ..
+        })) => Ok(Some(job)),
+        Some(Err(Damaged { seq, why, .. })) => {
+            Err(StoreError::Corrupt(format!("job #{seq}: {why}")))
+        }
+    }
+}
+
+/// Ends a damaged row: `failed`, reason `corrupt`, `why` as its error, so that no claim takes
+/// it again and the queue goes on.
+fn end_corrupt(conn: &Connection, seq: i64, why: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE jobs SET status = 'failed', reason = 'corrupt', error = ?2, finished_at = ?3, \
+         stdout = x'', out_start = out_total WHERE seq = ?1",
+        params![seq, crate::model::error_text(why), now_micros()],
+    )?;
+    conn.execute(
+        "DELETE FROM output WHERE job_id = (SELECT id FROM jobs WHERE seq = ?1)",
+        [seq],
+    )?;
+    Ok(())
 }
 
 fn get_job(conn: &Connection, id: &str) -> Result<Option<Job>> {
@@ -326,16 +406,22 @@ impl Store for SqliteStore {
                 params![q.status.map(Status::as_str), q.name, q.cursor, limit + 1],
                 job_from_row,
             )?;
-            let mut jobs = Vec::new();
+            // Without an id a damaged row has nothing to link to: it is left out of the page,
+            // which still pages on past it.
+            let mut seen: Vec<(i64, Option<Job>)> = Vec::new();
             for row in rows {
-                jobs.push(row?.map_err(StoreError::Corrupt)?);
+                seen.push(match row? {
+                    Ok(job) => (job.seq, Some(job)),
+                    Err(Damaged { seq, shown, .. }) => (seq, shown),
+                });
             }
-            let next_cursor = if jobs.len() as i64 > limit {
-                jobs.truncate(limit as usize);
-                jobs.last().map(|j| j.seq)
+            let next_cursor = if seen.len() as i64 > limit {
+                seen.truncate(limit as usize);
+                seen.last().map(|(seq, _)| *seq)
             } else {
                 None
             };
+            let jobs = seen.into_iter().filter_map(|(_, job)| job).collect();
             Ok(Page { jobs, next_cursor })
         })
         .await
@@ -349,7 +435,18 @@ impl Store for SqliteStore {
                  WHERE seq = (SELECT seq FROM jobs WHERE status = 'pending' ORDER BY seq LIMIT 1) \
                  RETURNING {COLS}"
             );
-            one(conn, &sql, params![now_micros(), worker])
+            // A pending job that does not parse can never run: it ends `corrupt` here, in the
+            // same step, and the next one is taken (else it would be claimed again forever).
+            loop {
+                match conn
+                    .query_row(&sql, params![now_micros(), worker], job_from_row)
+                    .optional()?
+                {
+                    None => return Ok(None),
+                    Some(Ok(job)) => return Ok(Some(job)),
+                    Some(Err(Damaged { seq, why, .. })) => end_corrupt(conn, seq, &why)?,
+                }
+            }
         })
         .await
     }
@@ -507,15 +604,17 @@ impl Store for SqliteStore {
                 None => None,
             };
             let n = conn.execute(
-                "UPDATE jobs SET status = ?2, reason = ?3, rc = ?4, stats = ?5, finished_at = ?6 \
-                 WHERE id = ?1 AND status = 'running'",
+                "UPDATE jobs SET status = ?2, reason = ?3, rc = ?4, stats = ?5, finished_at = ?6, \
+                 error = ?7, dropped_events = ?8 WHERE id = ?1 AND status = 'running'",
                 params![
                     id,
                     finish.status.as_str(),
                     finish.reason.map(Reason::as_str),
                     finish.rc,
                     stats,
-                    now_micros()
+                    now_micros(),
+                    finish.error.as_deref().map(crate::model::error_text),
+                    i64::try_from(finish.dropped_events).unwrap_or(i64::MAX)
                 ],
             )?;
             if n == 0 {
@@ -541,7 +640,8 @@ impl Store for SqliteStore {
             let out = match job.status {
                 Status::Pending => {
                     conn.execute(
-                        "UPDATE jobs SET status = 'canceled', finished_at = ?2 WHERE id = ?1",
+                        "UPDATE jobs SET status = 'canceled', finished_at = ?2, \
+                         error = 'canceled while pending' WHERE id = ?1",
                         params![id, now_micros()],
                     )?;
                     Cancel::Canceled(with_stdout(conn, get_job(conn, &id)?.unwrap_or(job))?)
@@ -575,7 +675,9 @@ impl Store for SqliteStore {
             for l in &lost {
                 let id = l.id.to_string();
                 conn.execute(
-                    "UPDATE jobs SET status = 'failed', reason = 'lost', finished_at = ?2 WHERE id = ?1",
+                    "UPDATE jobs SET status = 'failed', reason = 'lost', finished_at = ?2, \
+                     error = 'the service stopped while it ran on worker ' || COALESCE(worker, '?') \
+                     || '; the run was ended at the next start' WHERE id = ?1",
                     params![id, now_micros()],
                 )?;
                 seal_output(conn, &id, cap)?;

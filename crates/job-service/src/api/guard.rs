@@ -393,6 +393,7 @@ mod tests {
             ansible_playbook: PathBuf::from("/bin/false"),
             allow_templates_in_extra_vars: false,
             grace: Duration::from_secs(1),
+            event_line_max: job_runner::MAX_EVENT_LINE,
         };
         let state = Arc::new(AppState::new(setup, None, Duration::from_secs(1)));
         let policy = Policy::new(

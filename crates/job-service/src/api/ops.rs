@@ -56,6 +56,11 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Result<Response, Api
             "Runs started by this process's workers.",
             &m.started,
         ),
+        (
+            "ajs_events_dropped_total",
+            "Event lines of this process's runs not kept: longer than --event-line-max, or not a JSON object.",
+            &m.events_dropped,
+        ),
     ];
     for (name, help, c) in counters {
         let _ = writeln!(

@@ -88,6 +88,14 @@ pub struct JobView {
     pub worker: Option<String>,
     pub attempt: u32,
     pub cancel_requested: bool,
+    /// Why it failed or was canceled, in words (at most 1 KiB): for `rc` the first failed task
+    /// as `<task> on <host>: <msg>`, for `spawn` the OS error, for `timeout` the limit, for
+    /// `lost` the worker that died, for `corrupt` what did not parse. `null` otherwise.
+    #[schema(required = true)]
+    pub error: Option<String>,
+    /// Lines of the run's event channel that were not kept (longer than `--event-line-max`, or
+    /// not JSON): its events and stats may miss what they carried.
+    pub dropped_events: u64,
     /// Only on a POST that found the name's job.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attached: Option<bool>,
@@ -162,6 +170,8 @@ impl JobView {
             worker: job.worker.clone(),
             attempt: job.attempt,
             cancel_requested: job.cancel_requested,
+            error: job.error.clone(),
+            dropped_events: job.dropped_events,
             attached: None,
         }
     }

@@ -213,6 +213,32 @@ def test_two_hosts_each_get_their_stats(tmp_path):
     assert events[-1]['stats'] == {'one': stats(ok=2), 'two': stats(ok=2)}
 
 
+def test_templated_names_and_hosts_are_cut_to_1_kib(tmp_path):
+    """A task name is templated: rendered to 2 MB it must not make its lines too long (issue 19)."""
+    book = tmp_path / 'long.yml'
+    book.write_text(textwrap.dedent("""\
+        - name: "{{ 'p' * 5000 }}"
+          hosts: all
+          connection: local
+          gather_facts: false
+          tasks:
+            - name: "{{ 'x' * 2000000 }}"
+              ansible.builtin.fail:
+                msg: "{{ 'm' * 10000 }}"
+        """), encoding='utf-8')
+    host = 'h' * 1500
+    play = run(book, '-i', host + ',', '-e', 'ansible_python_interpreter={{ ansible_playbook_python }}')
+    assert play.rc == 2, play
+    events = check_lines(play)
+    assert by_event(events, 'playbook_on_play_start')[0]['play'] == 'p' * 1024
+    assert by_event(events, 'playbook_on_task_start')[0]['task'] == 'x' * 1024
+    failed = by_event(events, 'runner_on_failed')[0]
+    assert (failed['task'], failed['host'], failed['play']) == ('x' * 1024, host[:1024], 'p' * 1024)
+    assert failed['msg'] == 'm' * 4096
+    assert list(events[-1]['stats']) == [host]  # as in PLAY RECAP: the reader's limit bounds it
+    assert max(len(line) for line in play.lines) < 8 * 1024, [len(line) for line in play.lines]
+
+
 LOOPS_AND_ERRORS = """\
     - name: Loops, skips, errors
       hosts: all

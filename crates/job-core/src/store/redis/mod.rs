@@ -476,7 +476,12 @@ impl Store for RedisStore {
                 .await?;
             for ((id, score), hash) in pairs.iter().zip(hashes.iter()) {
                 max = format!("({score}");
-                match reply::from_hash(hash, None)? {
+                // One hash without a usable id must not make the whole list fail: it is left
+                // out, and the page goes on past it.
+                let Ok(shown) = reply::from_hash(hash, None) else {
+                    continue;
+                };
+                match shown {
                     Some(mut job) if q.status.is_none_or(|s| s == job.status) => {
                         job.stdout = None;
                         jobs.push(job);
@@ -535,11 +540,21 @@ impl Store for RedisStore {
                     .await
             })
             .await?;
-        let job = reply::job(&v)?;
-        if let Some(job) = &job {
-            lock(&self.inflight).insert(job.id, job.clone());
+        match reply::job_or_damaged(&v)? {
+            // A job that does not parse can never run: it ends `corrupt` at once instead of
+            // waiting for its lease to run out, and the worker claims again.
+            Some(Err(damaged)) => {
+                tracing::error!(job = %damaged.shown.id, "a pending job does not parse: ended failed, reason corrupt ({})", damaged.why);
+                let end = Finish::failed(Reason::Corrupt, damaged.why);
+                self.finish(damaged.shown.id, end).await?;
+                Ok(None)
+            }
+            Some(Ok(job)) => {
+                lock(&self.inflight).insert(job.id, job.clone());
+                Ok(Some(job))
+            }
+            None => Ok(None),
         }
-        Ok(job)
     }
 
     async fn set_pid(&self, id: JobId, pid: u32, start_time: u64) -> Result<()> {
@@ -662,6 +677,14 @@ impl Store for RedisStore {
                     .arg(finish.reason.map_or("", Reason::as_str))
                     .arg(finish.rc.map(|rc| rc.to_string()).unwrap_or_default())
                     .arg(stats)
+                    .arg(
+                        finish
+                            .error
+                            .as_deref()
+                            .map(crate::model::error_text)
+                            .unwrap_or_default(),
+                    )
+                    .arg(finish.dropped_events)
                     .invoke_async(&mut c)
                     .await
             })

@@ -64,6 +64,15 @@ fn fields(v: &Value) -> HashMap<String, String> {
 /// A job from a script's `view`: `{hash}` or `{hash, output}`. `None` when the hash is empty
 /// (the job expired between two calls).
 pub fn job(view: &Value) -> Result<Option<Job>> {
+    Ok(match job_or_damaged(view)? {
+        None => None,
+        Some(Ok(job)) => Some(job),
+        Some(Err(damaged)) => Some(damaged.shown),
+    })
+}
+
+/// As [`job`], telling a job whose fields do not parse apart (see [`parse_hash`]).
+pub fn job_or_damaged(view: &Value) -> Result<Option<std::result::Result<Job, Damaged>>> {
     let parts = items(view);
     let Some(hash) = parts.first() else {
         return Ok(None);
@@ -72,44 +81,86 @@ pub fn job(view: &Value) -> Result<Option<Job>> {
         .get(1)
         .and_then(bytes)
         .map(|b| String::from_utf8_lossy(b).into_owned());
-    from_hash(hash, stdout)
+    parse_hash(hash, stdout)
 }
 
 pub fn from_hash(hash: &Value, stdout: Option<String>) -> Result<Option<Job>> {
+    Ok(match parse_hash(hash, stdout)? {
+        None => None,
+        Some(Ok(job)) => Some(job),
+        Some(Err(damaged)) => Some(damaged.shown),
+    })
+}
+
+/// A job hash whose fields do not parse: why, and its corrupt stand-in to show.
+pub struct Damaged {
+    pub why: String,
+    pub shown: Job,
+}
+
+/// `None` for an empty hash; a hash whose id parses but not the rest is [`Damaged`]; one
+/// without a usable id is an error, as nothing can name it.
+pub fn parse_hash(
+    hash: &Value,
+    stdout: Option<String>,
+) -> Result<Option<std::result::Result<Job, Damaged>>> {
     let f = fields(hash);
     let Some(id_text) = f.get("id") else {
         return Ok(None);
     };
     let id: JobId = id_text.parse().map_err(|_| corrupt(id_text, "id"))?;
-    let int = |name: &str| -> Result<Option<i64>> {
+    match job_of(id, &f, stdout) {
+        Ok(job) => Ok(Some(Ok(job))),
+        Err(what) => {
+            let why = format!("the stored job does not parse: its {what}");
+            let num = |k: &str| f.get(k).and_then(|s| s.parse::<i64>().ok());
+            let mut shown = Job::corrupt(
+                id,
+                num("seq").unwrap_or(0),
+                num("created_at").unwrap_or(0),
+                &why,
+            );
+            shown.finished_at = num("finished_at");
+            Ok(Some(Err(Damaged { why, shown })))
+        }
+    }
+}
+
+fn job_of(
+    id: JobId,
+    f: &HashMap<String, String>,
+    stdout: Option<String>,
+) -> std::result::Result<Job, String> {
+    let int = |name: &str| -> std::result::Result<Option<i64>, String> {
         match f.get(name).filter(|s| !s.is_empty()) {
-            Some(s) => s.parse().map(Some).map_err(|_| corrupt(id_text, name)),
+            Some(s) => s
+                .parse()
+                .map(Some)
+                .map_err(|_| format!("{name} {s:?} is not a number")),
             None => Ok(None),
         }
     };
     let spec: JobSpec = serde_json::from_str(f.get("spec").map_or("", String::as_str))
-        .map_err(|e| corrupt(id_text, &format!("spec: {e}")))?;
+        .map_err(|e| format!("spec: {e}"))?;
     let status = f
         .get("status")
         .and_then(|s| Status::parse(s))
-        .ok_or_else(|| corrupt(id_text, "status"))?;
+        .ok_or_else(|| format!("status {:?} is unknown", f.get("status")))?;
     let reason = match f.get("reason").filter(|s| !s.is_empty()) {
-        Some(r) => Some(Reason::parse(r).ok_or_else(|| corrupt(id_text, "reason"))?),
+        Some(r) => Some(Reason::parse(r).ok_or_else(|| format!("reason {r:?} is unknown"))?),
         None => None,
     };
     let stats: Option<Stats> = match f.get("stats").filter(|s| !s.is_empty()) {
-        Some(s) => {
-            Some(serde_json::from_str(s).map_err(|e| corrupt(id_text, &format!("stats: {e}")))?)
-        }
+        Some(s) => Some(serde_json::from_str(s).map_err(|e| format!("stats: {e}"))?),
         None => None,
     };
     let rc = match int("rc")? {
-        Some(n) => Some(i32::try_from(n).map_err(|_| corrupt(id_text, "rc"))?),
+        Some(n) => Some(i32::try_from(n).map_err(|_| format!("rc {n} is out of range"))?),
         None => None,
     };
-    Ok(Some(Job {
+    Ok(Job {
         id,
-        seq: int("seq")?.ok_or_else(|| corrupt(id_text, "seq"))?,
+        seq: int("seq")?.ok_or("seq is missing")?,
         fingerprint: f.get("fp").cloned().unwrap_or_default(),
         spec,
         status,
@@ -127,5 +178,9 @@ pub fn from_hash(hash: &Value, stdout: Option<String>) -> Result<Option<Job>> {
         } else {
             None
         },
-    }))
+        error: f.get("error").filter(|s| !s.is_empty()).cloned(),
+        dropped_events: int("dropped")?
+            .and_then(|n| u64::try_from(n).ok())
+            .unwrap_or(0),
+    })
 }

@@ -118,7 +118,18 @@ async fn store(cap: u64) -> (Server, Shared) {
     (server, s)
 }
 
-contract_tests!(store);
+/// Writes what is not JSON into the job hash's spec field, as a raw client would.
+async fn corrupt(server: &Server, id: JobId) {
+    let _: i64 = redis::cmd("HSET")
+        .arg(format!("{P}job:{id}"))
+        .arg("spec")
+        .arg("{not json")
+        .query_async(&mut raw(server).await)
+        .await
+        .unwrap();
+}
+
+contract_tests!(store, corrupt: corrupt);
 
 async fn raw(server: &Server) -> redis::aio::MultiplexedConnection {
     redis::Client::open(server.url())

@@ -9,6 +9,7 @@ if not st then
 end
 if st == 'pending' then
   redis.call('LREM', P .. 'q', 1, id)
+  redis.call('HSET', k, 'error', 'canceled while pending')
   close(id, 'pending', 'canceled', '', now_us())
   return {'canceled', view(id)}
 end

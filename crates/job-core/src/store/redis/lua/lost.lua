@@ -23,5 +23,7 @@ if name ~= '' then
   redis.call('SET', P .. 'name:' .. name, id, 'NX')
   redis.call('ZADD', P .. 'named:' .. name, seq, id)
 end
+redis.call('HSET', k, 'error',
+  'Redis lost its record while it ran (it came back empty or dropped keys); its run was stopped')
 close(id, 'running', 'failed', 'lost', now)
 return 1

@@ -9,6 +9,9 @@ local ms = math.floor(now / 1000)
 local lost = {}
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. 'leases', '-inf', ms, 'LIMIT', 0, 100)) do
   if redis.call('HGET', P .. 'job:' .. id, 'status') == 'running' then
+    local worker = redis.call('HGET', P .. 'job:' .. id, 'worker') or '?'
+    redis.call('HSET', P .. 'job:' .. id, 'error',
+      'its worker ' .. worker .. ' stopped renewing its lease (it died or lost the store)')
     close(id, 'running', 'failed', 'lost', now)
     lost[#lost + 1] = id
   end
