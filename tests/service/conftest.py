@@ -269,12 +269,19 @@ class Service:
             try:
                 r = self.client.get('/healthz', timeout=2, validate=False)
                 if r.status == 200:
+                    self.take_token()
                     return self
             except OSError:
                 pass
             if time.monotonic() > deadline:
                 pytest.fail(f'the service did not answer /healthz within 30 s\n{self.output()}')
             time.sleep(0.05)
+
+    def take_token(self):
+        """Without --token-file the service requires the token it generated in its data dir
+        (unless the test gave --no-token): the client sends it, as an operator's would."""
+        if self.token is None and '--no-token' not in self.args:
+            self.client.token = (self.data_dir / 'token').read_text().strip()
 
     def output(self):
         return self.log.read_text(errors='replace')[-5000:] if self.log.exists() else ''
