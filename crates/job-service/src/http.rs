@@ -139,19 +139,17 @@ pub async fn serve(
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let stop = CancellationToken::new();
     tokio::pin!(shutdown);
-    let mut full = false;
+    // Said once a minute at most: under a flood the cap is reached on every accept.
+    let mut warned: Option<Instant> = None;
     loop {
         // A connection beyond the cap is not accepted: it waits in the listen backlog, where it
         // costs no descriptor, and is taken as soon as a slot frees (a slow client's within
         // --header-timeout).
         let permit = match slots.clone().try_acquire_owned() {
-            Ok(p) => {
-                full = false;
-                p
-            }
+            Ok(p) => p,
             Err(_) => {
-                if !full {
-                    full = true;
+                if warned.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
+                    warned = Some(Instant::now());
                     tracing::warn!(
                         max = limits.max_connections,
                         "every connection slot is taken (--max-connections): new connections wait in the backlog"
