@@ -171,7 +171,9 @@ class Ours(Stack):
         self.tmp, self.bin, self.proj, self.redis = tmp, service_bin, proj, redis
         data = tmp / f'data-{self.port}'
         args = [str(service_bin), 'serve', '--project-dir', str(proj), '--data-dir', str(data),
-                '--listen', f'127.0.0.1:{self.port}', '--ansible-playbook', str(STUB_DIR / 'ansible-playbook')]
+                '--listen', f'127.0.0.1:{self.port}', '--ansible-playbook', str(STUB_DIR / 'ansible-playbook'),
+                # Loopback, and the seed's stack has no auth either: measured like for like.
+                '--no-token']
         args += ['--redis-url', redis.url, '--workers', '0'] if redis else ['--workers', str(WORKERS)]
         log = (tmp / f'ours-api-{self.port}.log').open('wb')
         self.api = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)

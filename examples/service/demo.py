@@ -34,6 +34,9 @@ def free_port():
 class Client:
     def __init__(self, base):
         self.base = base
+        # The service requires a token by default, loopback included; without --token-file it
+        # writes one to <data-dir>/token at its first start.
+        self.token = None
 
     def call(self, method, path, body=None, headers=None, show=True):
         url = self.base + path
@@ -45,11 +48,15 @@ class Client:
             headers.setdefault('Content-Type', 'application/json')
         if show:
             curl = f"curl -s{' -X' + method if method != 'GET' else ''} '{url}'"
+            if self.token is not None:
+                curl += ' -H "Authorization: Bearer $TOKEN"'
             for k, v in (headers or {}).items():
                 curl += f" -H '{k}: {v}'"
             if data is not None:
                 curl += f" -d '{data.decode()}'"
             print(f'$ {curl}')
+        if self.token is not None:
+            headers['Authorization'] = f'Bearer {self.token}'
         req = urllib.request.Request(url, data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(req, timeout=120) as resp:
@@ -90,7 +97,10 @@ def main():
         proc = subprocess.Popen(cmd)  # pylint: disable=consider-using-with
         client = Client(f'http://127.0.0.1:{port}')
         try:
-            wait_healthy(client, proc)
+            wait_healthy(client, proc)  # /healthz needs no token
+            token_file = pathlib.Path(data) / 'token'
+            print(f'### TOKEN=$(cat {token_file})')
+            client.token = token_file.read_text().strip()
             run(client)
         finally:
             print('### Stop the service (SIGTERM)')

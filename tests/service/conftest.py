@@ -224,7 +224,7 @@ class Client:
 class Service:
     def __init__(self, root: pathlib.Path, workers=2, stub=False, token=None, listen=None,
                  extra_args=(), env=None, grace='2s', backend='embedded', redis=None, project=None,
-                 ansible_playbook=None, redis_via='flag'):
+                 ansible_playbook=None, redis_via='flag', preexec=None):
         self.root = root
         # A RedisServer given by the test is shared (several API processes, workers) and the
         # test stops it; otherwise each service on the redis backend gets one of its own.
@@ -260,6 +260,8 @@ class Service:
             tf.chmod(0o600)
             self.args += ['--token-file', str(tf)]
         self.env = dict(os.environ, **env)
+        # Run in the child before exec, e.g. to set a resource limit as a unit file would.
+        self.preexec = preexec
         self.proc = None
         self.client = Client(self.port, token)
         self.starts = 0
@@ -271,20 +273,27 @@ class Service:
         self.log = self.root / f'service-{self.starts}.log'
         with open(self.log, 'wb') as log:
             self.proc = subprocess.Popen(self.args, stdout=log, stderr=subprocess.STDOUT, env=self.env,
-                                         start_new_session=True)
+                                         start_new_session=True, preexec_fn=self.preexec)
         deadline = time.monotonic() + 30
         while True:
             if self.proc.poll() is not None:
                 pytest.fail(f'the service exited with {self.proc.returncode} at start: {self.args}\n{self.output()}')
             try:
-                r = self.client.get('/healthz', timeout=2, validate=False)
-                if r.status == 200:
-                    return self
+                healthy = self.client.get('/healthz', timeout=2, validate=False).status == 200
             except OSError:
-                pass
+                healthy = False
+            if healthy:
+                self.take_token()
+                return self
             if time.monotonic() > deadline:
                 pytest.fail(f'the service did not answer /healthz within 30 s\n{self.output()}')
             time.sleep(0.05)
+
+    def take_token(self):
+        """Without --token-file the service requires the token it generated in its data dir
+        (unless the test gave --no-token): the client sends it, as an operator's would."""
+        if self.token is None and '--no-token' not in self.args:
+            self.client.token = (self.data_dir / 'token').read_text().strip()
 
     def output(self):
         return self.log.read_text(errors='replace')[-5000:] if self.log.exists() else ''

@@ -24,6 +24,9 @@ from conftest import free_port
 pytestmark = pytest.mark.backends('embedded')  # the checks come before the store: one is enough
 
 CHROMIUM = shutil.which('chromium') or '/usr/bin/chromium'
+# The checks against web pages come before the token, and they are all there is on loopback with
+# --no-token: these tests run without one, the case where a page could otherwise get through.
+NO_TOKEN = ['--no-token']
 
 
 def raw(svc, method, path, headers, body=None, skip_host=False):
@@ -58,7 +61,7 @@ def refusals(svc):
 
 
 def test_posts_must_say_json(service):
-    svc = service(stub=True)
+    svc = service(stub=True, extra_args=NO_TOKEN)
     c = svc.client
     job = c.submit('long.yml', extra_vars={'seconds': 120}).json()['job_id']
     body = json.dumps({'playbook': 'hello.yml'})
@@ -83,7 +86,7 @@ def test_posts_must_say_json(service):
 
 def test_host_must_name_the_service(service):
     """DNS rebinding: the page's own name resolves to 127.0.0.1; the request carries that name."""
-    svc = service(stub=True)
+    svc = service(stub=True, extra_args=NO_TOKEN)
     c = svc.client
     port = svc.port
     post = json.dumps({'playbook': 'hello.yml'})
@@ -114,7 +117,7 @@ def test_host_must_name_the_service(service):
 
 
 def test_public_url_names_the_service(service):
-    svc = service(stub=True, extra_args=['--public-url', 'https://jobs.example.test:8443/ansible',
+    svc = service(stub=True, extra_args=[*NO_TOKEN, '--public-url', 'https://jobs.example.test:8443/ansible',
                                          '--public-url', 'http://other.example.test'])
     port = svc.port
     for host in ('jobs.example.test', 'jobs.example.test:443', f'jobs.example.test:{port}', 'other.example.test:8443',
@@ -127,7 +130,7 @@ def test_public_url_names_the_service(service):
 
 
 def test_origin_must_be_the_services_own(service):
-    svc = service(stub=True)
+    svc = service(stub=True, extra_args=NO_TOKEN)
     c = svc.client
     port = svc.port
     post = json.dumps({'playbook': 'hello.yml'})
@@ -149,7 +152,7 @@ def test_origin_must_be_the_services_own(service):
 
 
 def test_allowed_origins_get_cors_naming_them(service):
-    svc = service(stub=True, extra_args=['--allowed-origin', 'http://ui.example.test:3000',
+    svc = service(stub=True, extra_args=[*NO_TOKEN, '--allowed-origin', 'http://ui.example.test:3000',
                                          '--public-url', 'https://jobs.example.test'])
     host = f'127.0.0.1:{svc.port}'
     post = json.dumps({'playbook': 'hello.yml'})
@@ -264,7 +267,7 @@ class Attacker(http.server.BaseHTTPRequestHandler):
 def test_a_web_page_starts_nothing(service, tmp_path):
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f'{CHROMIUM} is missing: tests/env/packages.sh /usr/bin/chromium:chromium installs it')
-    svc = service()
+    svc = service(extra_args=NO_TOKEN)
     c = svc.client
     victim = c.submit('long.yml', extra_vars={'seconds': 120}).json()['job_id']
     before = c.jobs()

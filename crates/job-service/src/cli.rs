@@ -34,7 +34,7 @@ pub struct ServeArgs {
     /// Playbooks are taken from this directory only; ansible-playbook runs in it.
     #[arg(long, value_name = "DIR")]
     pub project_dir: PathBuf,
-    /// Address to listen on. Any address but loopback needs --token-file.
+    /// Address to listen on. --no-token is refused on any address but loopback.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8089")]
     pub listen: SocketAddr,
     /// Store and job directories [default: <project-dir>/.job-service].
@@ -48,9 +48,16 @@ pub struct ServeArgs {
     /// With Redis: a worker silent for this long has its running jobs ended failed/lost.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = duration)]
     pub lease: Duration,
-    /// A file holding the bearer token clients must send.
+    /// A file holding the bearer token clients must send (mode 0600, this user's)
+    /// [default: <data-dir>/token, generated at the first start].
     #[arg(long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
+    /// Serve without a token, on loopback only: every local user can then run playbooks as
+    /// this user. Logged as a warning at every start.
+    #[arg(long, conflicts_with = "token_file")]
+    pub no_token: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// How long a job is kept after it ended (s, m, h, d).
     #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = duration)]
     pub ttl: Duration,
@@ -120,6 +127,27 @@ pub struct RedisArgs {
     /// How often Redis's settings and epoch are checked while running (tests shorten it).
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = duration, hide = true)]
     pub redis_check_every: Duration,
+}
+
+/// How long a connection may take and how many may be open, so that slow or idle clients
+/// cannot hold every file descriptor.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct LimitArgs {
+    /// A request's headers must have arrived this long after the connection opened, or after
+    /// their first byte on a kept-alive connection.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration)]
+    pub header_timeout: Duration,
+    /// A kept-alive connection with no request for this long is closed.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = duration)]
+    pub idle_timeout: Duration,
+    /// Connections open at once; beyond it new ones wait in the listen backlog
+    /// [default: derived from the open-file limit, leaving room for job pipes and the store].
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Requests held open at once (`?wait=`, `?sync=true`, event streams); beyond it they are
+    /// answered 503 with Retry-After [default: half of --max-connections].
+    #[arg(long, value_name = "N")]
+    pub max_long_polls: Option<usize>,
 }
 
 #[derive(clap::Args, Debug)]

@@ -15,7 +15,7 @@ use crate::cli::ServeArgs;
 use crate::fleet::{self, Rhythm};
 use crate::pool::{self, Pool};
 use crate::state::{AppState, Setup};
-use crate::{api, callback, orphans, setup, Failure};
+use crate::{api, callback, http, orphans, setup, token, Failure};
 
 const PURGE_EVERY: Duration = Duration::from_secs(60);
 
@@ -28,9 +28,20 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         args.data_dir.as_deref(),
         args.trust,
     )?;
-    let token = match &args.token_file {
-        Some(path) => Some(setup::read_token(path)?),
-        None => None,
+    let token = token::resolve(args.token_file.as_deref(), args.no_token, &common.data_dir)?;
+    let fd_limit = http::raise_fd_limit();
+    let limits = http::limits(&args.limits, fd_limit, args.workers)?;
+    tracing::info!(
+        fd_limit,
+        max_connections = limits.max_connections,
+        max_long_polls = limits.max_long_polls,
+        header_timeout = ?limits.header_timeout,
+        idle_timeout = ?limits.idle_timeout,
+        "connection limits"
+    );
+    let auth = match &token {
+        Some(t) => format!("token in {}", t.path.display()),
+        None => "no token: --no-token".into(),
     };
     let data_dir = common.data_dir.clone();
     let mut lock = None;
@@ -76,7 +87,10 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         grace: args.grace,
         event_line_max: usize::try_from(args.event_line_max).unwrap_or(usize::MAX),
     };
-    let state = Arc::new(AppState::new(setup, token, args.sync_max));
+    let state = Arc::new(
+        AppState::new(setup, token.map(|t| t.secret), args.sync_max)
+            .with_long_polls(limits.max_long_polls),
+    );
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| Failure::Runtime(format!("--listen {}: {e}", args.listen)))?;
@@ -111,24 +125,27 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
     }
     tokio::spawn(purge(state.clone(), args.ttl));
     println!(
-        "listening on http://{} (project {}, {} workers, store {store_name})",
+        "listening on http://{} ({auth}; project {}, {} workers, store {store_name})",
         args.listen,
         state.project.root().display(),
         args.workers,
     );
-    axum::serve(listener, api::router(state.clone(), policy))
-        .with_graceful_shutdown(pool::shutdown_signal())
-        .await
-        .map_err(|e| Failure::Runtime(format!("serving: {e}")))?;
+    http::serve(
+        listener,
+        api::router(state.clone(), policy),
+        limits,
+        pool::shutdown_signal(),
+    )
+    .await;
     pool.drain(&state, args.grace).await;
     drop(lock);
     Ok(())
 }
 
 fn check(args: &ServeArgs, redis: bool) -> Result<(), Failure> {
-    if !args.listen.ip().is_loopback() && args.token_file.is_none() {
+    if !args.listen.ip().is_loopback() && args.no_token {
         return Err(Failure::Usage(format!(
-            "--listen {}: not a loopback address, so --token-file FILE is required (clients then send `Authorization: Bearer <token>`)",
+            "--listen {} --no-token: a token is required off loopback; drop --no-token (the token is then <data-dir>/token, or give --token-file FILE)",
             args.listen
         )));
     }

@@ -230,24 +230,6 @@ pub fn lock_data_dir(data_dir: &Path) -> Result<nix::fcntl::Flock<File>, Failure
     )
 }
 
-pub fn read_token(path: &Path) -> Result<Vec<u8>, Failure> {
-    let bad = |why: String| Failure::Usage(format!("--token-file {}: {why}", path.display()));
-    let mut f = File::open(path).map_err(|e| bad(e.to_string()))?;
-    let meta = f.metadata().map_err(|e| bad(e.to_string()))?;
-    if meta.mode() & 0o077 != 0 {
-        tracing::warn!(file = %path.display(), "the token file is readable by others; chmod 600 it");
-    }
-    let mut s = String::new();
-    f.read_to_string(&mut s).map_err(|e| bad(e.to_string()))?;
-    let token = s.trim();
-    if token.len() < 16 || token.contains(char::is_whitespace) {
-        return Err(bad(
-            "the token must be one word of at least 16 characters".into()
-        ));
-    }
-    Ok(token.as_bytes().to_vec())
-}
-
 fn executable(p: &Path) -> Option<PathBuf> {
     let abs = std::fs::canonicalize(p).ok()?;
     let meta = std::fs::metadata(&abs).ok()?;

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use job_core::Project;
 use job_core::{JobId, Store};
-use tokio::sync::{watch, Notify};
+use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 pub struct AppState {
@@ -26,6 +26,9 @@ pub struct AppState {
     pub grace: Duration,
     /// The longest event line a run's reader keeps (`--event-line-max`).
     pub event_line_max: usize,
+    /// Requests held open at once (`?wait`, `?sync`, event streams): their own cap, below the
+    /// connection cap, so that they cannot take every connection.
+    pub long_polls: Arc<Semaphore>,
     /// A pending job arrived: one idle worker should look.
     pub wake: Notify,
     /// Bumped on every change of a job's state or events; `?wait` and SSE watch it.
@@ -38,6 +41,9 @@ pub struct AppState {
     pub stopped: CancellationToken,
     pub metrics: Metrics,
 }
+
+/// `serve` sets the cap from its flags; this is for processes without HTTP and for tests.
+const DEFAULT_LONG_POLLS: usize = 64;
 
 /// How to stop one run of this process.
 #[derive(Clone, Default)]
@@ -90,6 +96,7 @@ impl AppState {
             sync_max,
             grace: setup.grace,
             event_line_max: setup.event_line_max,
+            long_polls: Arc::new(Semaphore::new(DEFAULT_LONG_POLLS)),
             wake: Notify::new(),
             changes: watch::channel(0).0,
             runs: Mutex::default(),
@@ -97,6 +104,16 @@ impl AppState {
             stopped: CancellationToken::new(),
             metrics: Metrics::default(),
         }
+    }
+
+    pub fn with_long_polls(mut self, n: usize) -> Self {
+        self.long_polls = Arc::new(Semaphore::new(n));
+        self
+    }
+
+    /// A slot for a request that will be held open; none when every slot is taken.
+    pub fn hold(&self) -> Option<OwnedSemaphorePermit> {
+        self.long_polls.clone().try_acquire_owned().ok()
     }
 
     pub fn changed(&self) {

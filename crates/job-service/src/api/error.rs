@@ -45,6 +45,14 @@ impl ApiError {
             "a valid `Authorization: Bearer <token>` header is required",
         )
     }
+
+    /// Every slot for a held request (`?wait`, `?sync`, an event stream) is taken.
+    pub fn too_many_held() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many requests held open (?wait, ?sync=true, event streams; --max-long-polls): retry, or ask without waiting",
+        )
+    }
 }
 
 impl From<FieldError> for ApiError {

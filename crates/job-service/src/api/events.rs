@@ -15,6 +15,7 @@ use axum::Json;
 use futures_util::stream::{self, Stream};
 use job_core::{Event, JobId};
 use serde_json::Value;
+use tokio::sync::OwnedSemaphorePermit;
 
 use super::error::ApiError;
 use super::jobs::job_id;
@@ -45,6 +46,7 @@ fn flat(e: &Event) -> BTreeMap<String, Value> {
         (status = 401, description = "No valid token", body = super::view::ErrorBody),
         (status = 404, description = "No such job", body = super::view::ErrorBody),
         (status = 422, description = "Bad parameter", body = super::view::ErrorBody),
+        (status = 503, description = "Too many event streams and waits held open; retry after `Retry-After` seconds", body = super::view::ErrorBody),
     ))]
 pub async fn events(
     State(state): State<Arc<AppState>>,
@@ -76,7 +78,8 @@ pub async fn events(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/event-stream"));
     if wants_sse {
-        return Ok(Sse::new(live(state, id, after))
+        let held = state.hold().ok_or_else(ApiError::too_many_held)?;
+        return Ok(Sse::new(live(state, id, after, held))
             .keep_alive(KeepAlive::default())
             .into_response());
     }
@@ -95,12 +98,15 @@ struct Cursor {
     after: i64,
     pending: std::collections::VecDeque<Event>,
     done: bool,
+    /// The stream's slot among the held requests, given back when the stream is dropped.
+    _held: OwnedSemaphorePermit,
 }
 
 fn live(
     state: Arc<AppState>,
     id: JobId,
     after: i64,
+    held: OwnedSemaphorePermit,
 ) -> impl Stream<Item = Result<SseEvent, Infallible>> {
     let cur = Cursor {
         state,
@@ -108,6 +114,7 @@ fn live(
         after,
         pending: Default::default(),
         done: false,
+        _held: held,
     };
     stream::unfold(cur, |mut cur| async move {
         loop {

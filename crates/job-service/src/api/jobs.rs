@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use job_core::{validate, Cancel, Job, JobId, ListQuery, Status, Submitted};
 use serde_json::Value;
+use tokio::sync::OwnedSemaphorePermit;
 
 use super::error::ApiError;
 use super::view::{Accepted, ErrorBody, JobList, JobView, SyncResult};
@@ -75,6 +76,17 @@ fn wait_for(q: &HashMap<String, String>, state: &AppState) -> Result<Option<Dura
 }
 
 const RECHECK: Duration = Duration::from_secs(2);
+
+/// A slot for a request that waits; taken before anything is done, so a refusal changes nothing.
+fn hold(
+    state: &AppState,
+    wait: Option<Duration>,
+) -> Result<Option<OwnedSemaphorePermit>, ApiError> {
+    match wait {
+        Some(d) if !d.is_zero() => state.hold().map(Some).ok_or_else(ApiError::too_many_held),
+        _ => Ok(None),
+    }
+}
 
 /// The job once it ended, or as it is when `limit` passed.
 pub async fn wait_final(
@@ -139,6 +151,7 @@ fn waited(job: &Job, sync: bool, attached: bool) -> Response {
         (status = 409, description = "The name is held by a live job with another payload", body = ErrorBody),
         (status = 413, description = "Body too big", body = ErrorBody),
         (status = 422, description = "Invalid field", body = ErrorBody),
+        (status = 503, description = "Too many requests held open (`?wait`, `?sync`); retry after `Retry-After` seconds", body = ErrorBody),
     ))]
 pub async fn submit(
     State(state): State<Arc<AppState>>,
@@ -163,6 +176,7 @@ async fn submit_inner(
 ) -> Result<Response, ApiError> {
     let wait = wait_for(q, state)?;
     let sync = flag(q, "sync")?;
+    let _held = hold(state, wait)?;
     let bytes = read_body(headers, body).await?;
     let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
         ApiError::new(
@@ -275,6 +289,7 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
         (status = 400, description = "Not a job id", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 404, description = "No such job", body = ErrorBody),
+        (status = 503, description = "Too many requests held open (`?wait`); retry after `Retry-After` seconds", body = ErrorBody),
     ))]
 pub async fn get_job(
     State(state): State<Arc<AppState>>,
@@ -283,6 +298,7 @@ pub async fn get_job(
 ) -> Result<Response, ApiError> {
     let id = job_id(&raw)?;
     let wait: Option<u64> = number(&q, "wait")?;
+    let _held = hold(&state, wait.map(Duration::from_secs))?;
     let job = match wait {
         Some(n) => wait_final(&state, id, Duration::from_secs(n).min(state.sync_max)).await?,
         None => state.store.get(id).await?,

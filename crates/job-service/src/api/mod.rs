@@ -62,7 +62,7 @@ async fn bearer(State(state): State<Arc<AppState>>, req: Request, next: Next) ->
             .headers()
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
+            .and_then(bearer_credentials)
             .map(str::as_bytes)
             .unwrap_or_default();
         if !bool::from(given.ct_eq(token.as_slice())) {
@@ -70,4 +70,28 @@ async fn bearer(State(state): State<Arc<AppState>>, req: Request, next: Next) ->
         }
     }
     next.run(req).await
+}
+
+/// The credentials of `Bearer <token>`; the scheme is case-insensitive (RFC 9110 11.1), so
+/// `bearer x` is the same.
+fn bearer_credentials(value: &str) -> Option<&str> {
+    let (scheme, rest) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| rest.trim_start_matches(' '))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_credentials;
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        for v in ["Bearer tok", "bearer tok", "BEARER tok", "bEaReR  tok"] {
+            assert_eq!(bearer_credentials(v), Some("tok"), "{v}");
+        }
+        for v in ["Basic tok", "Bearertok", "Bearer", "tok"] {
+            assert_eq!(bearer_credentials(v), None, "{v}");
+        }
+    }
 }

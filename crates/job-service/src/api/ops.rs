@@ -26,7 +26,10 @@ pub async fn healthz(State(state): State<Arc<AppState>>) -> Result<Json<Health>,
 }
 
 #[utoipa::path(get, path = "/metrics", tag = "service",
-    responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String)))]
+    responses(
+        (status = 200, description = "Prometheus text format", content_type = "text/plain", body = String),
+        (status = 401, description = "No valid token (metrics are behind the token, like the API)", body = super::view::ErrorBody),
+    ))]
 pub async fn metrics(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
     let counts = state.store.counts().await?;
     let m = &state.metrics;
@@ -197,7 +200,10 @@ pub fn document() -> utoipa::openapi::OpenApi {
 }
 
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "service",
-    responses((status = 200, description = "This document", content_type = "application/json", body = Object)))]
+    responses(
+        (status = 200, description = "This document", content_type = "application/json", body = Object),
+        (status = 401, description = "No valid token", body = super::view::ErrorBody),
+    ))]
 pub async fn openapi_json() -> Response {
     Json(document()).into_response()
 }

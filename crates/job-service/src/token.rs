@@ -1,0 +1,182 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
+//! The bearer token `serve` requires: from `--token-file`, or `<data-dir>/token`, generated at
+//! the first start. Any local user reaches 127.0.0.1, so loopback is no reason to go without
+//! one; `--no-token` is the operator's explicit choice, on loopback only.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use crate::Failure;
+
+/// The file name of the generated token in the data dir.
+pub const FILE_NAME: &str = "token";
+
+/// The token clients must send, and where it came from (printed, never the token itself).
+pub struct Token {
+    pub secret: Vec<u8>,
+    pub path: PathBuf,
+}
+
+/// `--token-file`, else `<data-dir>/token` (created at the first start), else nothing when
+/// `no_token` (which `serve` allows on loopback only).
+pub fn resolve(
+    token_file: Option<&Path>,
+    no_token: bool,
+    data_dir: &Path,
+) -> Result<Option<Token>, Failure> {
+    if no_token {
+        tracing::warn!(
+            "--no-token: every local user can run playbooks as this user through the API; \
+             drop --no-token to require the token in <data-dir>/token"
+        );
+        return Ok(None);
+    }
+    if let Some(path) = token_file {
+        let secret = read(path, "--token-file")?;
+        return Ok(Some(Token {
+            secret,
+            path: path.to_path_buf(),
+        }));
+    }
+    // Whoever owns the data dir could have put a token of theirs there before the first start.
+    let flag = "--data-dir";
+    let meta = std::fs::metadata(data_dir)
+        .map_err(|e| Failure::Usage(format!("{flag} {}: {e}", data_dir.display())))?;
+    if meta.uid() != nix::unistd::geteuid().as_raw() {
+        return Err(Failure::Usage(format!(
+            "{flag} {}: owned by uid {}, not by this user ({}); another user could know the token in it: give a directory of this user's",
+            data_dir.display(),
+            meta.uid(),
+            nix::unistd::geteuid()
+        )));
+    }
+    let path = data_dir.join(FILE_NAME);
+    if !path.exists() {
+        create(&path)?;
+    }
+    let secret = read(&path, "the generated token file")?;
+    Ok(Some(Token { secret, path }))
+}
+
+/// Writes a new random token so that no reader ever sees a partial file or a mode wider than
+/// 0600: a temporary file created 0600, then hard-linked to the name, which (unlike a rename)
+/// fails when another process sharing the data dir (API processes on Redis do) got there
+/// first; then its token wins.
+fn create(path: &Path) -> Result<(), Failure> {
+    let fail = |e: std::io::Error| {
+        Failure::Runtime(format!(
+            "cannot write the token file {}: {e}",
+            path.display()
+        ))
+    };
+    let mut raw = [0u8; 32];
+    getrandom::fill(&mut raw)
+        .map_err(|e| Failure::Runtime(format!("cannot read random bytes for the token: {e}")))?;
+    let text: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+    let tmp = path.with_file_name(format!(".{FILE_NAME}.{}.tmp", std::process::id()));
+    let written = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.write_all(format!("{text}\n").as_bytes())?;
+        f.sync_all()?;
+        match std::fs::hard_link(&tmp, path) {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            other => other,
+        }
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    written.map_err(fail)?;
+    tracing::info!(file = %path.display(), "generated the API token");
+    Ok(())
+}
+
+/// A token file must be this user's (or root's) and readable by nobody else: a file another
+/// user can read or could have written gives them the service.
+pub fn read(path: &Path, what: &str) -> Result<Vec<u8>, Failure> {
+    let bad = |why: String| Failure::Usage(format!("{what} {}: {why}", path.display()));
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
+        .open(path)
+        .map_err(|e| bad(e.to_string()))?;
+    check_file(&f, &bad)?;
+    let mut s = String::new();
+    f.read_to_string(&mut s).map_err(|e| bad(e.to_string()))?;
+    let token = s.trim();
+    if token.len() < 16 || token.contains(char::is_whitespace) {
+        return Err(bad(
+            "the token must be one word of at least 16 characters".into()
+        ));
+    }
+    Ok(token.as_bytes().to_vec())
+}
+
+fn check_file(f: &File, bad: &dyn Fn(String) -> Failure) -> Result<(), Failure> {
+    let meta = f.metadata().map_err(|e| bad(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(bad("not a regular file".into()));
+    }
+    let me = nix::unistd::geteuid().as_raw();
+    if meta.uid() != me && meta.uid() != 0 {
+        return Err(bad(format!(
+            "owned by uid {}, not by this user ({me}) or root; another user could know the token: chown it, or write a new one",
+            meta.uid()
+        )));
+    }
+    let mode = meta.mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(bad(format!(
+            "mode {mode:o}: readable or writable by group or others, who could use the token; run chmod 600 on it"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn first_start_writes_a_0600_token_and_the_next_reads_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = resolve(None, false, dir.path()).unwrap().unwrap();
+        let meta = std::fs::metadata(&first.path).unwrap();
+        assert_eq!(meta.mode() & 0o777, 0o600);
+        assert_eq!(first.secret.len(), 64);
+        let again = resolve(None, false, dir.path()).unwrap().unwrap();
+        assert_eq!(first.secret, again.secret);
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+    }
+
+    #[test]
+    fn a_token_file_others_can_read_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t");
+        std::fs::write(&path, "0123456789abcdef0123\n").unwrap();
+        for mode in [0o640, 0o604, 0o620] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            match resolve(Some(&path), false, dir.path()) {
+                Err(Failure::Usage(m)) => assert!(m.contains("chmod 600"), "{m}"),
+                _ => panic!("mode {mode:o} accepted"),
+            }
+        }
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let t = resolve(Some(&path), false, dir.path()).unwrap().unwrap();
+        assert_eq!(t.secret, b"0123456789abcdef0123");
+    }
+
+    #[test]
+    fn no_token_means_none() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(resolve(None, true, dir.path()).unwrap().is_none());
+        assert!(!dir.path().join(FILE_NAME).exists());
+    }
+}
