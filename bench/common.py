@@ -9,6 +9,7 @@ import dataclasses
 import http.client
 import json
 import pathlib
+import time
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 BIN = REPO / '.venv' / 'bin'
@@ -68,8 +69,8 @@ class JsonClient:
     """One keep-alive connection to 127.0.0.1:<port>: JSON in, JSON (or bytes) out. A broken
     connection is dropped, so the next request opens a new one."""
 
-    def __init__(self, port, timeout=60):
-        self.port, self.timeout, self.conn = port, timeout, None
+    def __init__(self, port, timeout=60, token=None):
+        self.port, self.timeout, self.conn, self.token = port, timeout, None, token
 
     def request(self, method, path, body=None):
         data = None if body is None else json.dumps(body).encode()
@@ -90,6 +91,8 @@ class JsonClient:
         # The service refuses any POST that is not JSON, a bodiless cancel included (a web page's
         # simple requests are not): every request but a GET says JSON.
         headers = {'Content-Type': 'application/json'} if method != 'GET' else {}
+        if self.token:
+            headers['Authorization'] = f'Bearer {self.token}'
         try:
             self.conn.request(method, path, body=data, headers=headers)
             resp = self.conn.getresponse()
@@ -102,3 +105,20 @@ class JsonClient:
         if self.conn is not None:
             self.conn.close()
             self.conn = None
+
+
+def auth_header(token):
+    """bench/loadgen's arguments that send the bearer token (none for a stack without one)."""
+    return ['--header', f'Authorization: Bearer {token}'] if token else []
+
+
+def read_token(data_dir, proc, deadline_s=30):
+    """The token `serve` generates at its first start in <data-dir>/token (the default: the
+    benchmarks run the service as users do, token check included)."""
+    path = pathlib.Path(data_dir) / 'token'
+    deadline = time.monotonic() + deadline_s
+    while not path.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f'ansible-job-service wrote no token in {path}')
+        time.sleep(0.02)
+    return path.read_text().strip()

@@ -30,7 +30,7 @@ import tempfile
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from common import BIN, REPO, JsonClient, Row, table  # noqa: E402  pylint: disable=wrong-import-position
+from common import BIN, REPO, JsonClient, Row, auth_header, read_token, table  # noqa: E402  pylint: disable=wrong-import-position
 
 TARGET = pathlib.Path(os.environ.get('CARGO_TARGET_DIR', REPO / 'target'))
 SERVICE = TARGET / 'service' / 'ansible-job-service'
@@ -96,12 +96,11 @@ class Service:
         self.proc = subprocess.Popen(
             [str(SERVICE), 'serve', '--project-dir', str(proj), '--data-dir', str(data),
              '--listen', f'127.0.0.1:{self.port}', '--workers', str(WORKERS),
-             '--ansible-playbook', str(playbook_bin),
-             # On loopback, for the load generator and like the seed's stack (no auth): the
-             # token check is one constant-time compare, not what is measured here.
-             '--no-token'],
+             '--ansible-playbook', str(playbook_bin)],
             stdout=self.log, stderr=subprocess.STDOUT, env=env)
-        self.http = JsonClient(self.port, timeout=700)
+        # The default, as users run it: a generated token, checked on every request.
+        self.token = read_token(data, self.proc)
+        self.http = JsonClient(self.port, timeout=700, token=self.token)
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -170,7 +169,7 @@ def loadgen(*args):
 
 def submit(svc, n, clients=16, ids=False):
     """n POSTs of hello.yml with `clients` clients; every one must be accepted."""
-    out = loadgen('post', svc.base + '/api/v1/jobs', '--body', json.dumps({'playbook': 'hello.yml'}),
+    out = loadgen('post', svc.base + '/api/v1/jobs', *auth_header(svc.token), '--body', json.dumps({'playbook': 'hello.yml'}),
                   '--n', n, '--clients', clients, *(['--ids'] if ids else []))
     if out['accepted'] != n:
         svc.stop()
@@ -208,7 +207,7 @@ def busy(svc):
 
 def get_under_load(svc, job_id, seconds):
     """GET of one running job at 1,000 req/s."""
-    out = loadgen('get', f'{svc.base}/api/v1/jobs/{job_id}', '--rate', 1000, '--seconds', seconds, '--clients', 8)
+    out = loadgen('get', f'{svc.base}/api/v1/jobs/{job_id}', *auth_header(svc.token), '--rate', 1000, '--seconds', seconds, '--clients', 8)
     if out['errors'] or set(out['statuses']) != {'200'}:
         svc.stop()
         sys.exit(f'GET under load: {out}')

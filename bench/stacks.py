@@ -15,6 +15,8 @@ import subprocess
 import sys
 import time
 
+from common import read_token
+
 REPO = pathlib.Path(__file__).resolve().parents[1]
 SEED_DIR = REPO / 'bench' / 'seed'
 SEED_VENV = REPO / '.venv-seed'
@@ -92,6 +94,8 @@ class Stack:
         self.base = f'http://127.0.0.1:{self.port}'
         self.api = None
         self.workers: list[subprocess.Popen] = []
+        # The bearer token clients send; the seed's stack has no auth.
+        self.token = None
 
     def pids(self):
         return [p.pid for p in [self.api, *self.workers] if p is not None and p.poll() is None]
@@ -171,13 +175,14 @@ class Ours(Stack):
         self.tmp, self.bin, self.proj, self.redis = tmp, service_bin, proj, redis
         data = tmp / f'data-{self.port}'
         args = [str(service_bin), 'serve', '--project-dir', str(proj), '--data-dir', str(data),
-                '--listen', f'127.0.0.1:{self.port}', '--ansible-playbook', str(STUB_DIR / 'ansible-playbook'),
-                # Loopback, and the seed's stack has no auth either: measured like for like.
-                '--no-token']
+                '--listen', f'127.0.0.1:{self.port}', '--ansible-playbook', str(STUB_DIR / 'ansible-playbook')]
         args += ['--redis-url', redis.url, '--workers', '0'] if redis else ['--workers', str(WORKERS)]
         log = (tmp / f'ours-api-{self.port}.log').open('wb')
         self.api = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
         log.close()
+        # The default, as users run it: a generated token, checked on every request (the seed
+        # checks none, so ours does a little more work per request).
+        self.token = read_token(data, self.api)
         wait_http(self.port, self.api, 'ansible-job-service serve')
 
     def start_workers(self, n=WORKERS):

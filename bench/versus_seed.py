@@ -23,7 +23,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import stacks  # noqa: E402  pylint: disable=wrong-import-position
-from common import REPO, JsonClient, Row, table  # noqa: E402  pylint: disable=wrong-import-position
+from common import REPO, JsonClient, Row, auth_header, table  # noqa: E402  pylint: disable=wrong-import-position
 
 SECTION = "job service on Redis vs the seed's stack, stub playbook"
 TARGET = REPO / 'target'
@@ -74,7 +74,7 @@ def loadgen(*args):
 
 
 def submit(stack, n, ids=False):
-    out = loadgen('post', stack.base + '/api/v1/jobs', '--body', json.dumps({'playbook': 'hello.yml'}),
+    out = loadgen('post', stack.base + '/api/v1/jobs', *auth_header(stack.token), '--body', json.dumps({'playbook': 'hello.yml'}),
                   '--n', n, '--clients', 16, *(['--ids'] if ids else []))
     if out['accepted'] != n:
         sys.exit(f'{stack.name}: {n} POSTs, {out["accepted"]} accepted: {out["statuses"]} {out["last_error"]}')
@@ -112,7 +112,7 @@ def hold_workers(client):
 
 
 def get_p99(stack, job_id, seconds):
-    out = loadgen('get', f'{stack.base}/api/v1/jobs/{job_id}', '--rate', 1000, '--seconds', seconds, '--clients', 8)
+    out = loadgen('get', f'{stack.base}/api/v1/jobs/{job_id}', *auth_header(stack.token), '--rate', 1000, '--seconds', seconds, '--clients', 8)
     return out['p99_us'] / 1e6, out['per_s']
 
 
@@ -130,7 +130,7 @@ def run_stack(kind, tmp, redis, proj, n):
     """Every figure of one stack, on a flushed Redis."""
     redis.flush()
     stack = stacks.Seed(tmp, redis, proj) if kind == 'seed' else stacks.Ours(tmp, SERVICE, proj, redis)
-    client = Client(stack.port)
+    client = Client(stack.port, token=stack.token)
     res = {}
     try:
         posts = submit(stack, n['posts'])  # nobody takes jobs yet: the API and the store only
@@ -138,7 +138,7 @@ def run_stack(kind, tmp, redis, proj, n):
         stack.stop()
         redis.flush()
         stack = stacks.Seed(tmp, redis, proj) if kind == 'seed' else stacks.Ours(tmp, SERVICE, proj, redis)
-        client = Client(stack.port)
+        client = Client(stack.port, token=stack.token)
         stack.start_workers()
         time.sleep(1)
         res['rss_idle'] = stacks.rss_mb(stack.pids() + [redis.proc.pid])
@@ -161,7 +161,7 @@ def rss_after(kind, tmp, redis, proj, total, run_them):
     try:
         if run_them:
             stack.start_workers()
-        client = Client(stack.port)
+        client = Client(stack.port, token=stack.token)
         done = 0
         while done < total:
             batch = min(2000, total - done)
