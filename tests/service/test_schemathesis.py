@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import re
 import subprocess
 
 import pytest
@@ -75,4 +76,6 @@ def test_the_service_keeps_its_openapi_document(service, tmp_path):
     report = r.stdout + r.stderr
     print(report[-4000:])
     assert r.returncode == 0, f'schemathesis found the document and the service apart:\n{report[-25000:]}'
-    assert 'generated' in report and ' 0 ' not in report.split('Test cases:')[-1].splitlines()[1], report[-3000:]
+    # A run that generated (almost) nothing passes too: it must have tried the API for real.
+    generated = re.search(r'(\d+) generated', report)
+    assert generated and int(generated.group(1)) >= 1000, report[-3000:]
