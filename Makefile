@@ -12,6 +12,7 @@ OCI_VENV    := $(CURDIR)/.venv-oci
 OCI_PY      := 3.11
 SEED_VENV   := $(CURDIR)/.venv-seed
 IMPORTER_VENV := $(CURDIR)/.venv-importer
+SCHEMATHESIS_VENV := $(CURDIR)/.venv-schemathesis
 PY          := $(VENV)/bin/python
 COLLECTIONS := $(CURDIR)/.collections
 INSTALLED   := $(COLLECTIONS)/ansible_collections/rstyczynski/ansible
@@ -25,7 +26,7 @@ export ANSIBLE_NOCOWS := 1
 export ANSIBLE_RETRY_FILES_ENABLED := 0
 export PATH := $(VENV)/bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help lock venv oci-venv seed-venv importer-venv build collection install demo bench test test-rust test-aarch64 test-lint test-sanity test-integration test-e2e test-service test-oci test-unit test-tarball test-matrix matrix-venvs fuzz ssh-target clean
+.PHONY: help lock venv oci-venv seed-venv importer-venv schemathesis-venv build collection install demo bench test test-rust test-aarch64 test-lint test-sanity test-integration test-e2e test-service test-oci test-unit test-tarball test-matrix matrix-venvs fuzz ssh-target clean
 
 help:
 	@echo "make demo   - set up, build, install the collection and run the named-job demo"
@@ -77,6 +78,12 @@ $(SEED_VENV)/.stamp: bench/seed/requirements.txt scripts/python-for.sh
 importer-venv: $(IMPORTER_VENV)/.stamp
 $(IMPORTER_VENV)/.stamp: tests/importer/requirements.txt scripts/python-for.sh
 	$(call locked_venv,$(IMPORTER_VENV),$(PRIMARY_PY),tests/importer/requirements.txt)
+
+# schemathesis, for make test-service: requests generated from the job service's OpenAPI document,
+# every answer checked against it. A venv of its own: its pins need not agree with the primary's.
+schemathesis-venv: $(SCHEMATHESIS_VENV)/.stamp
+$(SCHEMATHESIS_VENV)/.stamp: tests/schemathesis/requirements.txt scripts/python-for.sh
+	$(call locked_venv,$(SCHEMATHESIS_VENV),$(PRIMARY_PY),tests/schemathesis/requirements.txt)
 
 # The modules for every target platform, and the job service for this machine (own profile).
 build:
@@ -152,7 +159,8 @@ test-e2e: collection ssh-target
 # The job service's API against the real binary on loopback ports, with real ansible-playbook runs.
 # On the embedded store and on Redis (a redis-server per test), plus workers in network namespaces.
 # The matrix venvs too: extra vars are proven to stay data under ansible-core 2.15, 2.19 and 2.21.
-test-service: venv build matrix-venvs
+# schemathesis (tests/service/test_schemathesis.py) holds the service to its OpenAPI document.
+test-service: venv build matrix-venvs schemathesis-venv
 	tests/env/packages.sh
 	tests/env/packages.sh /usr/bin/chromium:chromium
 	$(PY) -m pytest -q -n 3 tests/service

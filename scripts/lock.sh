@@ -25,6 +25,7 @@ LOCKS=(
   tests/oci/requirements.in:3.11
   tests/importer/requirements.in:3.13
   bench/seed/requirements.in:3.13
+  tests/schemathesis/requirements.in:3.13
 )
 
 out=

@@ -24,6 +24,7 @@ VENVS = {
     'tests/oci/requirements.txt': '.venv-oci',
     'tests/importer/requirements.txt': '.venv-importer',
     'bench/seed/requirements.txt': '.venv-seed',
+    'tests/schemathesis/requirements.txt': '.venv-schemathesis',
 }
 PIN = re.compile(r'^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==(\S+?)\s*(?:\\|;|$)')
 

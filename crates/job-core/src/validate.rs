@@ -275,7 +275,17 @@ pub fn parse(
     };
     let timeout = match body.get("timeout") {
         None | Some(Value::Null) => None,
-        Some(v) => match v.as_u64() {
+        // JSON has one number type: `5.0` is the integer 5 to JSON Schema, and so to the document.
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "only a whole f64 within 1..=MAX_TIMEOUT_S is cast"
+        )]
+        Some(v) => match v.as_u64().or_else(|| {
+            v.as_f64()
+                .filter(|f| f.fract() == 0.0 && (1.0..=MAX_TIMEOUT_S as f64).contains(f))
+                .map(|f| f as u64)
+        }) {
             Some(t) if (1..=MAX_TIMEOUT_S).contains(&t) => Some(t),
             _ => {
                 return Err(refuse(
@@ -292,7 +302,12 @@ pub fn parse(
     };
     let tags = match body.get("tags") {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(tags(s.split(',').map(str::trim))?),
+        // Spaces around the commas only: the document's pattern says so, and a tab or a newline
+        // in a tag list is a client's mistake, not a separator.
+        Some(Value::String(s)) => Some(tags(s.split(',').map(|t| t.trim_matches(' ')))?),
+        // An empty list is no tags, as leaving the field out is: what a client building the list
+        // from a filter expects (issue 19, finding 12).
+        Some(Value::Array(items)) if items.is_empty() => None,
         Some(Value::Array(items)) => {
             let strs: Option<Vec<&str>> = items.iter().map(Value::as_str).collect();
             let strs =
@@ -687,9 +702,15 @@ mod tests {
             (json!({"playbook": "hello.yml", "timeout": 0}), "timeout"),
             (json!({"playbook": "hello.yml", "timeout": -1}), "timeout"),
             (json!({"playbook": "hello.yml", "timeout": 1.5}), "timeout"),
+            (
+                json!({"playbook": "hello.yml", "timeout": 604801.0}),
+                "timeout",
+            ),
             (json!({"playbook": "hello.yml", "limit": "a;rm"}), "limit"),
             (json!({"playbook": "hello.yml", "tags": ["a", 1]}), "tags"),
             (json!({"playbook": "hello.yml", "tags": "a,,b"}), "tags"),
+            (json!({"playbook": "hello.yml", "tags": "a,\tb"}), "tags"),
+            (json!({"playbook": "hello.yml", "tags": ""}), "tags"),
             (json!({"playbook": "hello.yml", "check": "yes"}), "check"),
         ];
         for (b, f) in cases {
@@ -703,6 +724,24 @@ mod tests {
         .unwrap();
         assert_eq!(spec.tags, Some(vec!["a".into(), "b".into()]));
         assert_eq!(spec.name.as_deref(), Some("k1"));
+        let other = parse(
+            &body(json!({"playbook": "hello.yml", "timeout": 5.0})),
+            None,
+            &p,
+        )
+        .unwrap();
+        assert_eq!(
+            other.timeout,
+            Some(5),
+            "5.0 is the integer 5 to JSON Schema"
+        );
+        let other = parse(
+            &body(json!({"playbook": "hello.yml", "tags": []})),
+            None,
+            &p,
+        )
+        .unwrap();
+        assert_eq!(other.tags, None, "an empty list is no tags");
         let err = parse(
             &body(json!({"playbook": "hello.yml", "name": "a"})),
             Some("b"),

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -18,7 +18,7 @@ use serde_json::Value;
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::error::ApiError;
-use super::jobs::job_id;
+use super::jobs::{bounded, job_id};
 use super::view::EventList;
 use crate::state::AppState;
 
@@ -35,13 +35,13 @@ fn flat(e: &Event) -> BTreeMap<String, Value> {
 
 #[utoipa::path(get, path = "/api/v1/jobs/{job_id}/events", tag = "jobs",
     params(
-        ("job_id" = String, Path, description = "The job's UUID."),
-        ("after" = Option<i64>, Query, description = "Only events with a greater `seq`."),
-        ("Last-Event-ID" = Option<String>, Header, description = "SSE: resume after this `seq`."),
+        ("job_id" = uuid::Uuid, Path, description = "The job's UUID (hyphenated)."),
+        ("after" = Option<i64>, Query, minimum = 0, maximum = 9223372036854775807_i64, description = "Only events with a greater `seq`."),
+        ("Last-Event-ID" = Option<i64>, Header, minimum = 0, maximum = 9223372036854775807_i64, description = "SSE: resume after this `seq` (`after` wins when both are sent; both are checked)."),
     ),
     responses(
-        (status = 200, description = "Events as JSON, or a live stream with `Accept: text/event-stream`", body = EventList,
-         content_type = "application/json"),
+        (status = 200, description = "Events as JSON, or a live stream with `Accept: text/event-stream`",
+         content((EventList = "application/json"), (String = "text/event-stream"))),
         (status = 400, description = "Not a job id", body = super::view::ErrorBody),
         (status = 401, description = "No valid token", body = super::view::ErrorBody),
         (status = 404, description = "No such job", body = super::view::ErrorBody),
@@ -55,21 +55,19 @@ pub async fn events(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let id = job_id(&raw)?;
-    let from_header = headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let after_raw = q.get("after").cloned().or(from_header);
-    let after = match after_raw {
-        None => 0,
-        Some(s) => s.trim().parse::<i64>().map_err(|_| {
-            ApiError::field(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "after",
-                format!("after={s:?} is not a whole number"),
-            )
-        })?,
+    // Both are checked when both are sent, though the query wins: each is what the document
+    // says it is, whichever is used.
+    let from_header = match headers.get("last-event-id") {
+        None => None,
+        Some(v) => bounded(
+            Some(v.to_str().unwrap_or("\u{fffd}")),
+            "Last-Event-ID",
+            0,
+            i64::MAX,
+        )?,
     };
+    let from_query = bounded(q.get("after").map(String::as_str), "after", 0, i64::MAX)?;
+    let after = from_query.or(from_header).unwrap_or(0);
     if state.store.get(id).await?.is_none() {
         return Err(ApiError::not_found());
     }

@@ -265,16 +265,6 @@ pub async fn check(
             return preflight(origin);
         }
     }
-    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) && !json(headers) {
-        Metrics::add(&refused.content_type);
-        tracing::warn!(content_type = ?headers.get(header::CONTENT_TYPE), method = %req.method(), path = %req.uri().path(), "refused: not application/json");
-        return ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "send `Content-Type: application/json` (with or without a body): \
-             a request that can change something must be JSON",
-        )
-        .into_response();
-    }
     let mut resp = next.run(req).await;
     if let Some(origin) = cors {
         if let Ok(v) = HeaderValue::from_str(&origin) {
@@ -285,6 +275,26 @@ pub async fn check(
         }
     }
     resp
+}
+
+/// A POST must say its body is JSON, else 415: no web page can send that to another origin
+/// without a CORS preflight, which this service grants only to an `--allowed-origin`. A layer of
+/// each method router (`api::router`), outside the bearer check: a method that no route serves
+/// reaches no handler and answers 405 with `Allow`, as the document's methods say; a 415 would
+/// tell that client the wrong fix.
+pub async fn json_posts(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let headers = req.headers();
+    if req.method() == Method::POST && !json(headers) {
+        Metrics::add(&state.metrics.http_refused.content_type);
+        tracing::warn!(content_type = ?headers.get(header::CONTENT_TYPE), method = %req.method(), path = %req.uri().path(), "refused: not application/json");
+        return ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send `Content-Type: application/json` (with or without a body): \
+             a request that can change something must be JSON",
+        )
+        .into_response();
+    }
+    next.run(req).await
 }
 
 /// The request's `Host`, when it names this service.
@@ -484,6 +494,50 @@ mod tests {
             .await;
         assert_eq!(ok.status(), StatusCode::ACCEPTED);
         assert_eq!(app.jobs().await, 1);
+    }
+
+    /// Methods no route serves reach no handler: 405 with `Allow`, as the document's methods say
+    /// (schemathesis's undeclared-method check), not a 415 telling the client to send JSON; a
+    /// POST without JSON to a route that takes none too.
+    #[tokio::test]
+    async fn other_methods_are_405_and_change_nothing() {
+        let app = app("127.0.0.1:8089", &[], &[]);
+        for method in ["PUT", "DELETE", "PATCH", "TRACE", "POST"] {
+            for (path, allow) in [
+                ("/api/v1/jobs", "GET,HEAD,POST"),
+                (
+                    "/api/v1/jobs/0193e7a1-2b3c-7d4e-8f90-a1b2c3d4e5f6",
+                    "GET,HEAD",
+                ),
+                (
+                    "/api/v1/jobs/0193e7a1-2b3c-7d4e-8f90-a1b2c3d4e5f6/cancel",
+                    "POST",
+                ),
+                ("/healthz", "GET,HEAD"),
+                ("/metrics", "GET,HEAD"),
+            ] {
+                if method == "POST" && allow.contains("POST") {
+                    continue;
+                }
+                let resp = app.call(method, path, &[HOST]).await;
+                assert_eq!(
+                    resp.status(),
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "{method} {path}"
+                );
+                let got = resp
+                    .headers()
+                    .get(header::ALLOW)
+                    .and_then(|v| v.to_str().ok());
+                let got: Option<String> = got.map(|v| {
+                    let mut m: Vec<_> = v.split(',').map(str::trim).collect();
+                    m.sort_unstable();
+                    m.join(",")
+                });
+                assert_eq!(got.as_deref(), Some(allow), "{method} {path}");
+            }
+        }
+        assert_eq!(app.jobs().await, 0);
     }
 
     #[tokio::test]

@@ -25,21 +25,32 @@ const MAX_STDOUT_READ: usize = 1024 * 1024;
 type Params = Query<HashMap<String, String>>;
 
 pub fn job_id(raw: &str) -> Result<JobId, ApiError> {
-    raw.parse::<JobId>().map_err(|_| {
-        ApiError::field(
-            StatusCode::BAD_REQUEST,
-            "job_id",
-            format!(
-                "{raw:?} is not a job id (a UUID such as 0193e7a1-2b3c-7d4e-8f90-a1b2c3d4e5f6)"
-            ),
-        )
-    })
+    // The hyphenated form only (36 characters), as the document's `format: uuid` says; the uuid
+    // crate would also take the simple, braced and URN forms.
+    let hyphenated = raw.len() == 36;
+    hyphenated
+        .then(|| raw.parse::<JobId>().ok())
+        .flatten()
+        .ok_or_else(|| {
+            ApiError::field(
+                StatusCode::BAD_REQUEST,
+                "job_id",
+                format!(
+                    "{raw:?} is not a job id (a UUID such as 0193e7a1-2b3c-7d4e-8f90-a1b2c3d4e5f6)"
+                ),
+            )
+        })
 }
 
+/// The longest `?wait=N` accepted, in seconds; the wait is then capped by `--sync-max`. A bound
+/// the document can state, so a client learns it from there and not from a 422.
+pub const MAX_WAIT_S: i64 = 86_400;
+
+/// `true` or `false`, nothing else: `?sync=` (empty) or `?sync=1` is a 422, not a guess.
 fn flag(q: &HashMap<String, String>, key: &str) -> Result<bool, ApiError> {
     match q.get(key).map(String::as_str) {
-        None | Some("false") | Some("0") => Ok(false),
-        Some("true") | Some("1") | Some("") => Ok(true),
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
         Some(v) => Err(ApiError::field(
             StatusCode::UNPROCESSABLE_ENTITY,
             key,
@@ -48,31 +59,48 @@ fn flag(q: &HashMap<String, String>, key: &str) -> Result<bool, ApiError> {
     }
 }
 
-fn number<T: std::str::FromStr>(
+/// A whole number from `min` to `max`, as the document states for `key`.
+pub fn bounded(raw: Option<&str>, key: &str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
+    let Some(v) = raw else { return Ok(None) };
+    // Digits with an optional minus only: Rust's parser also takes `+5`, which the document's
+    // integer does not.
+    let plain = v.strip_prefix('-').unwrap_or(v);
+    match v.parse::<i64>() {
+        Ok(n)
+            if !plain.is_empty()
+                && plain.bytes().all(|b| b.is_ascii_digit())
+                && (min..=max).contains(&n) =>
+        {
+            Ok(Some(n))
+        }
+        _ => Err(ApiError::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            key,
+            format!("{key}={v:?}: give a whole number from {min} to {max}"),
+        )),
+    }
+}
+
+fn number(
     q: &HashMap<String, String>,
     key: &str,
-) -> Result<Option<T>, ApiError> {
-    match q.get(key) {
-        None => Ok(None),
-        Some(v) => v.parse::<T>().map(Some).map_err(|_| {
-            ApiError::field(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                key,
-                format!("{key}={v:?} is not a non-negative whole number"),
-            )
-        }),
-    }
+    min: i64,
+    max: i64,
+) -> Result<Option<i64>, ApiError> {
+    bounded(q.get(key).map(String::as_str), key, min, max)
+}
+
+/// `?wait=N` as a duration capped by `--sync-max`.
+fn wait_param(q: &HashMap<String, String>, state: &AppState) -> Result<Option<Duration>, ApiError> {
+    Ok(number(q, "wait", 0, MAX_WAIT_S)?
+        .map(|n| Duration::from_secs(n.unsigned_abs()).min(state.sync_max)))
 }
 
 /// How long this request may hold: `?wait=N` capped by `--sync-max`; `sync=true` is the cap.
 fn wait_for(q: &HashMap<String, String>, state: &AppState) -> Result<Option<Duration>, ApiError> {
-    let wait: Option<u64> = number(q, "wait")?;
+    let wait = wait_param(q, state)?;
     let sync = flag(q, "sync")?;
-    Ok(match (sync, wait) {
-        (true, _) => Some(state.sync_max),
-        (false, Some(n)) => Some(Duration::from_secs(n).min(state.sync_max)),
-        (false, None) => None,
-    })
+    Ok(if sync { Some(state.sync_max) } else { wait })
 }
 
 const RECHECK: Duration = Duration::from_secs(2);
@@ -139,14 +167,16 @@ fn waited(job: &Job, sync: bool, attached: bool) -> Response {
 #[utoipa::path(post, path = "/api/v1/jobs", tag = "jobs",
     request_body = super::view::SubmitBody,
     params(
-        ("sync" = Option<bool>, Query, description = "Hold the request until the job ends (at most --sync-max)."),
-        ("wait" = Option<u64>, Query, description = "Hold the request at most this many seconds."),
-        ("Idempotency-Key" = Option<String>, Header, description = "The same as the `name` field."),
+        ("sync" = Option<bool>, Query, description = "Hold the request until the job ends (at most --sync-max). `true` or `false`; anything else is a 422."),
+        ("wait" = Option<i64>, Query, minimum = 0, maximum = 86400, description = "Hold the request at most this many seconds, capped by --sync-max."),
+        ("Idempotency-Key" = Option<String>, Header, pattern = r#"^(?:[A-Za-z0-9._:@-]{1,255}|"[A-Za-z0-9._:@-]{1,255}")$"#,
+         description = "The same as the `name` field (one pair of quotes allowed); when both are sent they must be equal (else 422)."),
     ),
     responses(
-        (status = 202, description = "Queued (or, after a wait, still pending or running: the job as GET shows it)", body = Accepted),
+        (status = 202, description = "Queued (or, after a wait, still pending or running: the job as GET shows it)", body = Accepted,
+         headers(("Location" = String, description = "/api/v1/jobs/{job_id}"))),
         (status = 200, description = "Ended within the wait, or the name's job (`attached`); with `sync=true` the seed's result", body = super::view::Finished),
-        (status = 400, description = "Malformed body", body = ErrorBody),
+        (status = 400, description = "Malformed body: not JSON, or not an object", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 409, description = "The name is held by a live job with another payload", body = ErrorBody),
         (status = 413, description = "Body too big", body = ErrorBody),
@@ -200,8 +230,13 @@ async fn submit_inner(
             )
         })?),
     };
-    // RFC draft-ietf-httpapi-idempotency-key-header sends the key as a quoted string.
-    let key = key.map(|k| k.trim().trim_matches('"'));
+    // RFC draft-ietf-httpapi-idempotency-key-header sends the key as a quoted string: one pair of
+    // quotes is taken off, as the document's pattern allows, no more.
+    let key = key.map(|k| {
+        k.strip_prefix('"')
+            .and_then(|k| k.strip_suffix('"'))
+            .unwrap_or(k)
+    });
     let spec = validate::parse(&obj, key, &state.project)?;
     match state.store.submit(spec).await? {
         Submitted::Created(job) => {
@@ -280,8 +315,8 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
 
 #[utoipa::path(get, path = "/api/v1/jobs/{job_id}", tag = "jobs",
     params(
-        ("job_id" = String, Path, description = "The job's UUID."),
-        ("wait" = Option<u64>, Query, description = "Hold the request until the job ends, at most this many seconds."),
+        ("job_id" = uuid::Uuid, Path, description = "The job's UUID (hyphenated)."),
+        ("wait" = Option<i64>, Query, minimum = 0, maximum = 86400, description = "Hold the request until the job ends, at most this many seconds, capped by --sync-max."),
     ),
     responses(
         (status = 200, description = "The job (ended, or no wait asked)", body = JobView),
@@ -290,6 +325,7 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 404, description = "No such job", body = ErrorBody),
         (status = 503, description = "Too many requests held open (`?wait`); retry after `Retry-After` seconds", body = ErrorBody),
+        (status = 422, description = "Bad parameter", body = ErrorBody),
     ))]
 pub async fn get_job(
     State(state): State<Arc<AppState>>,
@@ -297,10 +333,10 @@ pub async fn get_job(
     Query(q): Params,
 ) -> Result<Response, ApiError> {
     let id = job_id(&raw)?;
-    let wait: Option<u64> = number(&q, "wait")?;
-    let _held = hold(&state, wait.map(Duration::from_secs))?;
+    let wait = wait_param(&q, &state)?;
+    let _held = hold(&state, wait)?;
     let job = match wait {
-        Some(n) => wait_final(&state, id, Duration::from_secs(n).min(state.sync_max)).await?,
+        Some(limit) => wait_final(&state, id, limit).await?,
         None => state.store.get(id).await?,
     };
     let job = job.ok_or_else(ApiError::not_found)?;
@@ -313,9 +349,9 @@ pub async fn get_job(
 #[utoipa::path(get, path = "/api/v1/jobs", tag = "jobs",
     params(
         ("status" = Option<Status>, Query, description = "Only jobs in this state."),
-        ("name" = Option<String>, Query, description = "Only jobs of this name."),
-        ("limit" = Option<u32>, Query, description = "Page size, 1 to 500 (default 50)."),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
+        ("name" = Option<String>, Query, pattern = r"^[A-Za-z0-9._:@-]{1,255}$", description = "Only jobs of this name."),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 50)."),
+        ("cursor" = Option<i64>, Query, minimum = 0, maximum = 9223372036854775807_i64, description = "`next_cursor` of the previous page."),
     ),
     responses(
         (status = 200, description = "Newest first", body = JobList),
@@ -340,15 +376,8 @@ pub async fn list_jobs(
         None => None,
         Some(n) => Some(validate::name("name", n)?),
     };
-    let limit: u32 = number(&q, "limit")?.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::field(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "limit",
-            "limit must be 1 to 500",
-        ));
-    }
-    let cursor: Option<i64> = number(&q, "cursor")?;
+    let limit = u32::try_from(number(&q, "limit", 1, 500)?.unwrap_or(50)).unwrap_or(50);
+    let cursor = number(&q, "cursor", 0, i64::MAX)?;
     let page = state
         .store
         .list(ListQuery {
@@ -365,7 +394,8 @@ pub async fn list_jobs(
 }
 
 #[utoipa::path(post, path = "/api/v1/jobs/{job_id}/cancel", tag = "jobs",
-    params(("job_id" = String, Path, description = "The job's UUID.")),
+    params(("job_id" = uuid::Uuid, Path, description = "The job's UUID (hyphenated).")),
+    request_body(content = super::view::NoBody, description = "`{}`; an empty body is accepted too", content_type = "application/json"),
     responses(
         (status = 200, description = "It was pending: now canceled", body = JobView),
         (status = 202, description = "It runs: its process group gets TERM, then KILL after the grace", body = JobView),
@@ -373,12 +403,26 @@ pub async fn list_jobs(
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 404, description = "No such job", body = ErrorBody),
         (status = 409, description = "It had already ended", body = ErrorBody),
+        (status = 413, description = "Body too big", body = ErrorBody),
     ))]
 pub async fn cancel(
     State(state): State<Arc<AppState>>,
     Path(raw): Path<String>,
+    headers: HeaderMap,
+    body: Body,
 ) -> Result<Response, ApiError> {
     let id = job_id(&raw)?;
+    let bytes = read_body(&headers, body).await?;
+    // The call takes nothing: `{}` or no body. Anything else is a client that meant another call.
+    let empty = bytes.iter().all(u8::is_ascii_whitespace)
+        || serde_json::from_slice::<serde_json::Map<String, Value>>(&bytes)
+            .is_ok_and(|m| m.is_empty());
+    if !empty {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "the body of a cancel must be `{}` or empty",
+        ));
+    }
     match state.store.cancel(id).await? {
         Cancel::Canceled(job) => {
             state.changed();
@@ -402,15 +446,16 @@ pub async fn cancel(
 
 #[utoipa::path(get, path = "/api/v1/jobs/{job_id}/stdout", tag = "jobs",
     params(
-        ("job_id" = String, Path, description = "The job's UUID."),
-        ("offset" = Option<u64>, Query, description = "The first byte wanted; `X-Next-Offset` of the previous read."),
+        ("job_id" = uuid::Uuid, Path, description = "The job's UUID (hyphenated)."),
+        ("offset" = Option<i64>, Query, minimum = 0, maximum = 9223372036854775807_i64, description = "The first byte wanted; `X-Next-Offset` of the previous read."),
     ),
     responses(
         (status = 200, description = "Output from `offset` (or from the oldest byte kept)", content_type = "text/plain",
-         body = String, headers(("X-Next-Offset" = u64, description = "Where the next read starts"))),
+         body = String, headers(("X-Next-Offset" = u64, description = "Where the next read starts"), ("X-Offset" = u64, description = "Where this answer starts"))),
         (status = 400, description = "Not a job id", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 404, description = "No such job", body = ErrorBody),
+        (status = 422, description = "Bad parameter", body = ErrorBody),
     ))]
 pub async fn stdout(
     State(state): State<Arc<AppState>>,
@@ -418,7 +463,9 @@ pub async fn stdout(
     Query(q): Params,
 ) -> Result<Response, ApiError> {
     let id = job_id(&raw)?;
-    let offset: u64 = number(&q, "offset")?.unwrap_or(0);
+    let offset = number(&q, "offset", 0, i64::MAX)?
+        .unwrap_or(0)
+        .unsigned_abs();
     let slice = state
         .store
         .output(id, offset, MAX_STDOUT_READ)

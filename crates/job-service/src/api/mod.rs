@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use subtle::ConstantTimeEq;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -22,15 +22,29 @@ pub mod ops;
 pub mod view;
 
 pub fn router(state: Arc<AppState>, policy: guard::Policy) -> Router {
+    // Per method router, not per Router: a Router's route_layer also wraps the 405 a method no
+    // route serves gets, which must stay a 405 (with `Allow`) whatever the body or the token.
+    // The JSON check runs first (the later layer is the outer one): no web page's POST reaches
+    // even the bearer check.
+    let guarded = |routes: MethodRouter<Arc<AppState>>| {
+        routes
+            .route_layer(middleware::from_fn_with_state(state.clone(), bearer))
+            .route_layer(middleware::from_fn_with_state(
+                state.clone(),
+                guard::json_posts,
+            ))
+    };
     let api = Router::new()
-        .route("/api/v1/jobs", post(jobs::submit).get(jobs::list_jobs))
-        .route("/api/v1/jobs/{job_id}", get(jobs::get_job))
-        .route("/api/v1/jobs/{job_id}/cancel", post(jobs::cancel))
-        .route("/api/v1/jobs/{job_id}/stdout", get(jobs::stdout))
-        .route("/api/v1/jobs/{job_id}/events", get(events::events))
-        .route("/api/v1/openapi.json", get(ops::openapi_json))
-        .route("/metrics", get(ops::metrics))
-        .route_layer(middleware::from_fn_with_state(state.clone(), bearer));
+        .route(
+            "/api/v1/jobs",
+            guarded(post(jobs::submit).get(jobs::list_jobs)),
+        )
+        .route("/api/v1/jobs/{job_id}", guarded(get(jobs::get_job)))
+        .route("/api/v1/jobs/{job_id}/cancel", guarded(post(jobs::cancel)))
+        .route("/api/v1/jobs/{job_id}/stdout", guarded(get(jobs::stdout)))
+        .route("/api/v1/jobs/{job_id}/events", guarded(get(events::events)))
+        .route("/api/v1/openapi.json", guarded(get(ops::openapi_json)))
+        .route("/metrics", guarded(get(ops::metrics)));
     Router::new()
         .merge(api)
         .route("/healthz", get(ops::healthz))

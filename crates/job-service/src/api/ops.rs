@@ -104,7 +104,7 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Result<Response, Api
         super::jobs::submit, super::jobs::get_job, super::jobs::list_jobs, super::jobs::cancel,
         super::jobs::stdout, super::events::events, healthz, metrics, openapi_json,
     ),
-    modifiers(&Bearer, &StoreDown, &Guarded),
+    modifiers(&Bearer, &StoreDown, &Guarded, &ParamsNotNull),
 )]
 pub struct ApiDoc;
 
@@ -182,16 +182,83 @@ impl utoipa::Modify for Guarded {
     }
 }
 
+/// The bearer check (`super::bearer`) guards every route but `/healthz`: the document says so
+/// per operation, with its 401, so a client (and schemathesis's ignored-auth check) knows which.
 struct Bearer;
+
+/// A query or header parameter is left out by not sending it: its schema never says `null`
+/// (utoipa writes `Option<T>` as `[T, "null"]`, and `?wait=null` would be a 422).
+struct ParamsNotNull;
+
+impl utoipa::Modify for ParamsNotNull {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{SchemaType, Type};
+        use utoipa::openapi::{RefOr, Schema};
+        for item in doc.paths.paths.values_mut() {
+            for op in [&mut item.get, &mut item.post].into_iter().flatten() {
+                for p in op.parameters.iter_mut().flatten() {
+                    if let Some(RefOr::T(Schema::Object(o))) = p.schema.as_mut() {
+                        if let SchemaType::Array(types) = &o.schema_type {
+                            let rest: Vec<Type> = types
+                                .iter()
+                                .filter(|t| **t != Type::Null)
+                                .cloned()
+                                .collect();
+                            if let [only] = rest.as_slice() {
+                                o.schema_type = SchemaType::Type(only.clone());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
 
 impl utoipa::Modify for Bearer {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        use utoipa::openapi::security::{
+            HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+        };
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
         let components = doc.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        let unauthorized = ResponseBuilder::new()
+            .description("No valid token (`Authorization: Bearer <token>`)")
+            .header(
+                "WWW-Authenticate",
+                utoipa::openapi::HeaderBuilder::new()
+                    .schema(
+                        utoipa::openapi::ObjectBuilder::new()
+                            .schema_type(utoipa::openapi::Type::String),
+                    )
+                    .build(),
+            )
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build();
+        for (path, item) in doc.paths.paths.iter_mut() {
+            for op in [&mut item.get, &mut item.post].into_iter().flatten() {
+                if path == "/healthz" {
+                    op.security = Some(vec![]);
+                    continue;
+                }
+                op.security = Some(vec![SecurityRequirement::new(
+                    "bearer",
+                    Vec::<String>::new(),
+                )]);
+                op.responses
+                    .responses
+                    .insert("401".to_string(), RefOr::T(unauthorized.clone()));
+            }
+        }
     }
 }
 

@@ -8,37 +8,117 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
+// The patterns here and in the fields' attributes are what `job_core::validate` accepts: a value
+// they refuse is refused by the handler, and (but for the file checks: the playbook and an
+// inventory file must exist) a value they accept is accepted. `inventory` is a file (no comma) or
+// a comma list of host names, empty items skipped. schemathesis holds the document and the
+// handler together (tests/service/test_schemathesis.py).
+const TAG_PATTERN: &str = r"^[A-Za-z0-9._-]{1,255}$";
+const TAGS_PATTERN: &str = r"^ *[A-Za-z0-9._-]{1,255} *(?:, *[A-Za-z0-9._-]{1,255} *){0,99}$";
+
 /// The body of `POST /api/v1/jobs` (for the document: the handler validates field by field).
 #[allow(dead_code)]
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubmitBody {
-    /// A `.yml`/`.yaml` file inside the project dir, relative to it.
-    #[schema(example = "hello.yml")]
+    /// A `.yml`/`.yaml` regular file inside the project dir, relative to it (no `..`, no
+    /// component starting with `-`), after resolving symlinks.
+    #[schema(
+        example = "hello.yml",
+        pattern = r"^[^/\x00-][^\x00]*\.ya?ml$",
+        min_length = 5,
+        max_length = 4096
+    )]
     pub playbook: String,
-    /// Variables for the play; `ansible_*` keys are refused.
+    /// Variables for the play: at most 64 KiB as JSON and 8 levels deep; keys are identifiers,
+    /// `ansible_*` and the names ansible-core reserves are refused.
+    #[schema(schema_with = extra_vars_schema)]
     pub extra_vars: Option<BTreeMap<String, Value>>,
-    /// `localhost,`, `h1,h2`, or a file under `inventories/`.
-    #[schema(example = "localhost,")]
+    /// `localhost,`, `h1,h2`, or a file under `inventories/` without an execute bit.
+    #[schema(
+        example = "localhost,",
+        pattern = r"^(?:[^,\x00]{1,4096}|,*[A-Za-z0-9._:][A-Za-z0-9._:-]{0,252}(?:,+[A-Za-z0-9._:][A-Za-z0-9._:-]{0,252})*,*)$"
+    )]
     pub inventory: Option<String>,
     /// A named job: one run per name at a time (also the `Idempotency-Key` header).
+    #[schema(pattern = r"^[A-Za-z0-9._:@-]{1,255}$")]
     pub name: Option<String>,
     pub restart: Option<job_core::Restart>,
     /// Seconds.
     #[schema(minimum = 1, maximum = 604800)]
     pub timeout: Option<u64>,
+    /// `--limit`: host pattern characters only.
+    #[schema(pattern = r"^[A-Za-z0-9._:,!&*?\[\]-]{1,4096}$")]
     pub limit: Option<String>,
+    /// `--tags`: a comma list, or a list (an empty list is no tags).
+    #[schema(schema_with = tags_schema)]
     pub tags: Option<Tags>,
     pub check: Option<bool>,
 }
 
+fn nullable(s: utoipa::openapi::Schema) -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    use utoipa::openapi::schema::{OneOfBuilder, Type};
+    use utoipa::openapi::ObjectBuilder;
+    OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .item(s)
+        .into()
+}
+
+/// Top-level keys as `validate::extra_vars` takes them, in one pattern (a lookahead each for
+/// `ansible_*`, any case, and the reserved names).
+fn extra_vars_schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    use utoipa::openapi::schema::{AdditionalProperties, Type};
+    use utoipa::openapi::ObjectBuilder;
+    let key = format!(
+        "^(?![Aa][Nn][Ss][Ii][Bb][Ll][Ee]_)(?!(?:{})$)[A-Za-z_][A-Za-z0-9_]{{0,254}}$",
+        job_core::validate::RESERVED_NAMES.join("|")
+    );
+    let obj = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property_names(Some(ObjectBuilder::new().schema_type(Type::String).pattern(Some(key))))
+        .additional_properties(Some(AdditionalProperties::FreeForm(true)))
+        .description(Some(
+            "Variables for the play: at most 64 KiB as JSON and 8 levels deep (the object is level 1); \
+             keys are identifiers, `ansible_*` and the names ansible-core reserves are refused; \
+             every value is data, never a template.",
+        ))
+        .build();
+    nullable(obj.into())
+}
+
+fn tags_schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    use utoipa::openapi::schema::{ArrayBuilder, OneOfBuilder, Type};
+    use utoipa::openapi::ObjectBuilder;
+    let one = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(TAGS_PATTERN))
+        .description(Some("A comma list, spaces around the commas allowed"));
+    let many = ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(TAG_PATTERN)),
+        )
+        .max_items(Some(100))
+        .description(Some("Up to 100 tags; an empty list is no tags"));
+    nullable(OneOfBuilder::new().item(one).item(many).build().into())
+}
+
+/// Tags as a comma list or a list.
 #[allow(dead_code)]
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize)]
 #[serde(untagged)]
 pub enum Tags {
     One(String),
     Many(Vec<String>),
 }
+
+/// The body of a cancel: `{}` (an empty body is accepted too).
+#[allow(dead_code)]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoBody {}
 
 /// The seed's 202 answer. A 202 after `?wait` or `?sync` is the whole job (as GET), which has
 /// these fields too.
@@ -47,6 +127,7 @@ pub struct Accepted {
     #[schema(format = Uuid)]
     pub job_id: String,
     pub status: Status,
+    #[schema(format = DateTime)]
     pub created_at: String,
     pub name: Option<String>,
     /// Always `false` here: a POST that found its name's job answers 200.
@@ -78,8 +159,11 @@ pub struct JobView {
     pub status: Status,
     pub playbook: String,
     pub inventory: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub started_at: Option<String>,
+    #[schema(format = DateTime)]
     pub finished_at: Option<String>,
     /// `null` until the job ended.
     pub result: Option<JobResult>,
@@ -131,6 +215,7 @@ pub struct EventList {
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {
+    #[schema(pattern = "^ok$")]
     pub status: String,
 }
 
