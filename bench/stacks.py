@@ -48,11 +48,12 @@ def rss_mb(pids):
     return total / 1024
 
 
-def wait_http(port, proc, what, timeout=60):
+def wait_http(port, proc, what, timeout=60, log=None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            sys.exit(f'{what} exited at start (rc {proc.returncode})')
+            tail = pathlib.Path(log).read_text(errors='replace')[-2000:] if log else ''
+            sys.exit(f'{what} exited at start (rc {proc.returncode})\n{tail}')
         try:
             with socket.create_connection(('127.0.0.1', port), timeout=1):
                 return
@@ -66,9 +67,11 @@ class Redis:
         self.port = free_port()
         self.dir = tmp / f'redis-{self.port}'
         self.dir.mkdir()
+        # Persistent, as ansible-job-service requires (it refuses a Redis that loses its data on
+        # a restart) and as production runs it: both stacks write the same append-only file.
         self.proc = subprocess.Popen(
             ['redis-server', '--port', str(self.port), '--bind', '127.0.0.1', '--dir', str(self.dir),
-             '--save', '', '--appendonly', 'no'], stdout=subprocess.DEVNULL)
+             '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec'], stdout=subprocess.DEVNULL)
         wait_http(self.port, self.proc, 'redis-server')
         self.url = f'redis://127.0.0.1:{self.port}'
 
@@ -180,10 +183,11 @@ class Ours(Stack):
         log = (tmp / f'ours-api-{self.port}.log').open('wb')
         self.api = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
         log.close()
+        self.log = log.name
         # The default, as users run it: a generated token, checked on every request (the seed
         # checks none, so ours does a little more work per request).
+        wait_http(self.port, self.api, 'ansible-job-service serve', log=self.log)
         self.token = read_token(data, self.api)
-        wait_http(self.port, self.api, 'ansible-job-service serve')
 
     def start_workers(self, n=WORKERS):
         if self.redis is None:
