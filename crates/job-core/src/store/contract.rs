@@ -199,6 +199,13 @@ pub async fn events_are_numbered_per_job(s: Shared) {
     assert_eq!(evs[1].data["event"], "c");
     assert_eq!(s.events(j.id, 0, 1).await.unwrap().len(), 1);
     assert_eq!(s.events(other.id, 0, 10).await.unwrap()[0].seq, 1);
+    // `after` comes from the client: the largest one reads nothing, it does not overflow.
+    assert!(s.events(j.id, i64::MAX, 500).await.unwrap().is_empty());
+    assert!(s
+        .events(j.id, i64::MAX - 1, usize::MAX)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 pub async fn cancel_pending_running_and_ended(s: Shared) {

@@ -664,15 +664,18 @@ impl Store for SqliteStore {
             let mut stmt = conn.prepare(
                 "SELECT seq, data FROM events WHERE job_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
             )?;
-            let rows = stmt.query_map(params![id.to_string(), after, limit as i64], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let rows = stmt.query_map(params![id.to_string(), after, limit], |r| {
+                // Data that is not text reads as "" and is skipped like any non-JSON item.
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    text(r, 1, "data").ok().flatten().unwrap_or_default(),
+                ))
             })?;
             let mut out = Vec::new();
             for row in rows {
                 let (seq, data) = row?;
-                let data =
-                    serde_json::from_str(&data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                out.push(Event { seq, data });
+                out.extend(super::event(id, seq, &data));
             }
             Ok(out)
         })

@@ -172,3 +172,25 @@ async fn reopening_makes_running_jobs_lost_and_keeps_the_rest() {
         Status::Successful
     );
 }
+
+#[tokio::test]
+async fn an_event_that_is_not_json_is_skipped_and_the_rest_read() {
+    let (dir, s) = store(1024).await;
+    let j = created(s.submit(spec(None, "a")).await.unwrap());
+    s.append_events(j.id, vec![serde_json::json!({"n": 1})])
+        .await
+        .unwrap();
+    {
+        let conn = Connection::open(dir.path().join("jobs.sqlite3")).unwrap();
+        conn.execute(
+            "INSERT INTO events (job_id, seq, data) VALUES (?1, 2, '{not json'), (?1, 3, x'ff')",
+            [j.id.to_string()],
+        )
+        .unwrap();
+    }
+    s.append_events(j.id, vec![serde_json::json!({"n": 4})])
+        .await
+        .unwrap();
+    let evs = s.events(j.id, 0, 10).await.unwrap();
+    assert_eq!(evs.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 4]);
+}
