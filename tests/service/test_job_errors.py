@@ -11,6 +11,8 @@ import re
 import shutil
 import sqlite3
 
+import pytest
+
 from conftest import STUB
 
 
@@ -60,6 +62,57 @@ def test_a_corrupt_pending_job_ends_corrupt_and_the_queue_goes_on(service, backe
     assert listed[bad]['reason'] == 'corrupt' and listed[good]['status'] == 'successful', listed
     failed = [j['job_id'] for j in c.jobs(status='failed')]
     assert failed == [bad], failed
+
+
+# A row damaged below JSON (another SQLite type, bytes that are not UTF-8, a time that is text)
+# reads as a rusqlite error, not as a spec that does not parse: it must end the same way.
+DAMAGE = {
+    'spec stored as a BLOB': "spec = CAST(spec AS BLOB)",
+    'spec text that is not UTF-8': "spec = CAST(x'7bff7d' AS TEXT)",
+    'created_at as text': "created_at = 'yesterday'",
+}
+
+
+@pytest.mark.backends('embedded')
+def test_rows_damaged_below_json_end_corrupt_and_block_nothing(service, uname):
+    svc = service(workers=1, stub=True)
+    c = svc.client
+    bad = {kind: c.submit('hello.yml', query='?sync=true', expect=200).json()['job_id'] for kind in DAMAGE}
+    holder = c.submit('hello.yml', query='?sync=true', expect=200, name=uname).json()['job_id']
+    running = c.submit('hello.yml', query='?sync=true', expect=200).json()['job_id']
+    svc.stop()
+    with sqlite3.connect(svc.data_dir / 'jobs.sqlite3') as db:
+        for kind, how in DAMAGE.items():
+            n = db.execute(f"UPDATE jobs SET status = 'pending', reason = NULL, finished_at = NULL, {how} "
+                           "WHERE id = ?", (bad[kind],)).rowcount
+            assert n == 1, kind
+        # The name's holder, live and damaged: the name's next POST must not answer 500 forever.
+        assert db.execute("UPDATE jobs SET status = 'running', reason = NULL, finished_at = NULL, "
+                          "spec = CAST(spec AS BLOB) WHERE id = ?", (holder,)).rowcount == 1
+        # A running row whose id does not parse: recovery at start must not stop the service.
+        assert db.execute("UPDATE jobs SET status = 'running', reason = NULL, finished_at = NULL, "
+                          "id = 'not-a-job-id' WHERE id = ?", (running,)).rowcount == 1
+    svc.start()
+    listed = {j['job_id']: j for j in c.jobs()}
+    for kind, job_id in bad.items():
+        job = c.wait_for(job_id, timeout=30)
+        assert (job['status'], job['reason']) == ('failed', 'corrupt'), (kind, job)
+        assert 'does not parse' in job['error'], (kind, job)
+        assert job_id in listed, (kind, listed)
+    # Nothing pending stays behind the damaged rows: the next job runs.
+    good = c.submit('hello.yml', extra_vars={'greeting': 'after the damaged ones'}).json()['job_id']
+    assert c.wait_for(good, timeout=90)['status'] == 'successful'
+    # The damaged holder ended: restart decides, as for any ended job.
+    again = c.submit('hello.yml', expect=200, name=uname).json()
+    assert (again['job_id'], again['reason']) == (holder, 'corrupt'), again
+    fresh = c.submit('hello.yml', name=uname, restart='on_failure').json()['job_id']
+    assert fresh != holder
+    assert c.wait_for(fresh, timeout=90)['status'] == 'successful'
+    assert [j['job_id'] for j in c.jobs(status='pending')] == []
+    svc.stop()
+    with sqlite3.connect(svc.data_dir / 'jobs.sqlite3') as db:
+        row = db.execute("SELECT status, reason FROM jobs WHERE id = 'not-a-job-id'").fetchone()
+    assert row == ('failed', 'corrupt'), row
 
 
 # --------------------------------------------------------------------------------- finding 10

@@ -199,6 +199,13 @@ pub async fn events_are_numbered_per_job(s: Shared) {
     assert_eq!(evs[1].data["event"], "c");
     assert_eq!(s.events(j.id, 0, 1).await.unwrap().len(), 1);
     assert_eq!(s.events(other.id, 0, 10).await.unwrap()[0].seq, 1);
+    // `after` comes from the client: the largest one reads nothing, it does not overflow.
+    assert!(s.events(j.id, i64::MAX, 500).await.unwrap().is_empty());
+    assert!(s
+        .events(j.id, i64::MAX - 1, usize::MAX)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 pub async fn cancel_pending_running_and_ended(s: Shared) {
@@ -308,9 +315,12 @@ pub async fn finish_keeps_the_error_and_the_dropped_events(s: Shared) {
 
 /// A job whose stored form is damaged (`corrupt` spoils its spec in the store's own way) must not
 /// block the queue nor the list: the claim ends it `failed`/`corrupt` and takes the next one;
-/// get and list show it.
-pub async fn a_damaged_pending_job_ends_corrupt_and_the_queue_goes_on<F, Fut>(s: Shared, corrupt: F)
-where
+/// get and list show it. Its error names `what` (the part `corrupt` spoiled).
+pub async fn a_damaged_pending_job_ends_corrupt_and_the_queue_goes_on<F, Fut>(
+    s: Shared,
+    corrupt: F,
+    what: &str,
+) where
     F: Fn(JobId) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
@@ -348,11 +358,54 @@ where
         (Status::Failed, Some(Reason::Corrupt))
     );
     let error = ended.error.unwrap_or_default();
-    assert!(error.contains("spec"), "{error}");
+    assert!(error.contains(what), "{error}");
     assert!(ended.finished_at.is_some());
     let counts = s.counts().await.unwrap();
     assert!(counts.contains(&(Status::Pending, 0)), "{counts:?}");
     assert!(counts.contains(&(Status::Failed, 1)), "{counts:?}");
+}
+
+/// A damaged job's stand-in is `failed`/`corrupt`: a list filtered by status shows it only under
+/// that status, whatever status its record holds (before and after a claim ends it).
+pub async fn a_damaged_job_is_listed_only_under_the_status_it_shows<F, Fut>(s: Shared, corrupt: F)
+where
+    F: Fn(JobId) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let bad = created(s.submit(spec(None, "bad")).await.unwrap());
+    let good = created(s.submit(spec(None, "good")).await.unwrap());
+    corrupt(bad.id).await;
+    let listed = |status: Option<Status>| {
+        let s = s.clone();
+        async move {
+            let q = ListQuery {
+                status,
+                limit: 10,
+                ..Default::default()
+            };
+            let page = s.list(q).await.unwrap();
+            for j in &page.jobs {
+                assert!(
+                    status.is_none_or(|st| st == j.status),
+                    "{j:?} under {status:?}"
+                );
+            }
+            page.jobs.iter().map(|j| j.id).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(listed(Some(Status::Pending)).await, vec![good.id]);
+    assert_eq!(listed(None).await, vec![good.id, bad.id]);
+    let mut claimed = None;
+    for _ in 0..3 {
+        claimed = s.claim("w").await.unwrap();
+        if claimed.is_some() {
+            break;
+        }
+    }
+    assert_eq!(claimed.map(|j| j.id), Some(good.id));
+    assert_eq!(listed(Some(Status::Pending)).await, Vec::<JobId>::new());
+    assert_eq!(listed(Some(Status::Failed)).await, vec![bad.id]);
+    assert_eq!(listed(Some(Status::Running)).await, vec![good.id]);
 }
 
 /// `contract_tests!(make)`: `make(cap)` is an async fn giving `(guard, Shared)`.
@@ -373,6 +426,16 @@ macro_rules! contract_tests {
         async fn a_damaged_pending_job_ends_corrupt_and_the_queue_goes_on() {
             let (guard, store) = $make(1024).await;
             $crate::store::contract::a_damaged_pending_job_ends_corrupt_and_the_queue_goes_on(
+                store,
+                |id| $corrupt(&guard, id),
+                "spec",
+            )
+            .await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn a_damaged_job_is_listed_only_under_the_status_it_shows() {
+            let (guard, store) = $make(1024).await;
+            $crate::store::contract::a_damaged_job_is_listed_only_under_the_status_it_shows(
                 store,
                 |id| $corrupt(&guard, id),
             )

@@ -245,6 +245,19 @@ pub trait Store: Send + Sync + 'static {
     fn watch_changes(&self, _changed: ChangeFn) {}
 }
 
+/// One stored event, or `None` (logged) when it is not JSON: one damaged item must not fail the
+/// whole read (a 500, and the end of an event stream); its number stays taken, so the ones
+/// after it keep theirs.
+fn event(id: JobId, seq: i64, data: &str) -> Option<Event> {
+    match serde_json::from_str(data) {
+        Ok(data) => Some(Event { seq, data }),
+        Err(e) => {
+            tracing::warn!(job = %id, seq, error = %e, "a stored event is not JSON: skipped");
+            None
+        }
+    }
+}
+
 /// Called with the job that changed. The nil id means "anything may have changed" (the Redis
 /// store sends it each time it subscribes again after a lost connection).
 pub type ChangeFn = std::sync::Arc<dyn Fn(JobId) + Send + Sync>;

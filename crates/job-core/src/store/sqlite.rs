@@ -9,6 +9,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, Weak};
 
 use async_trait::async_trait;
+use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
 use std::sync::mpsc;
@@ -201,68 +202,117 @@ struct Damaged {
     shown: Option<Job>,
 }
 
+/// Column `i` as text, or `None` for NULL. Read as a `ValueRef`: a value of another SQLite type
+/// or text that is not UTF-8 is a reason the row is damaged, never a rusqlite error that would
+/// fail the whole call (and with it the claim loop, the list, a name's submissions).
+fn text(row: &Row, i: usize, what: &str) -> std::result::Result<Option<String>, String> {
+    match row
+        .get_ref(i)
+        .map_err(|e| format!("its {what} cannot be read: {e}"))?
+    {
+        ValueRef::Null => Ok(None),
+        ValueRef::Text(b) => std::str::from_utf8(b)
+            .map(|s| Some(s.to_string()))
+            .map_err(|e| format!("its {what} is not UTF-8: {e}")),
+        other => Err(format!("its {what} is {:?}, not text", other.data_type())),
+    }
+}
+
+/// Column `i` as an integer, or `None` for NULL; see [`text`].
+fn int(row: &Row, i: usize, what: &str) -> std::result::Result<Option<i64>, String> {
+    match row
+        .get_ref(i)
+        .map_err(|e| format!("its {what} cannot be read: {e}"))?
+    {
+        ValueRef::Null => Ok(None),
+        ValueRef::Integer(n) => Ok(Some(n)),
+        other => Err(format!(
+            "its {what} is {:?}, not an integer",
+            other.data_type()
+        )),
+    }
+}
+
+fn required<T>(v: Option<T>, what: &str) -> std::result::Result<T, String> {
+    v.ok_or_else(|| format!("its {what} is NULL"))
+}
+
+/// The row's job id, when it is there and parses.
+fn row_id(row: &Row) -> std::result::Result<JobId, String> {
+    row_id_at(row, 1)
+}
+
+fn row_id_at(row: &Row, i: usize) -> std::result::Result<JobId, String> {
+    let id = required(text(row, i, "id")?, "id")?;
+    id.parse::<JobId>()
+        .map_err(|e| format!("id {id:?} does not parse: {e}"))
+}
+
 fn job_from_row(row: &Row) -> rusqlite::Result<std::result::Result<Job, Damaged>> {
+    // `seq` is the rowid (INTEGER PRIMARY KEY): SQLite stores nothing else there.
     let seq: i64 = row.get(0)?;
-    let id: String = row.get(1)?;
-    let spec: String = row.get(3)?;
-    let status: String = row.get(4)?;
-    let reason: Option<String> = row.get(5)?;
-    let stats: Option<String> = row.get(13)?;
-    let created_at: i64 = row.get(6)?;
-    let parsed_id = id.parse::<JobId>();
-    let parsed = (|| -> std::result::Result<_, String> {
-        let id = parsed_id
-            .clone()
-            .map_err(|e| format!("id {id:?} does not parse: {e}"))?;
+    let parsed = (|| -> std::result::Result<Job, String> {
+        let id = row_id(row)?;
+        let spec = required(text(row, 3, "spec")?, "spec")?;
         let spec: JobSpec =
             serde_json::from_str(&spec).map_err(|e| format!("its spec does not parse: {e}"))?;
+        let status = required(text(row, 4, "status")?, "status")?;
         let status =
             Status::parse(&status).ok_or_else(|| format!("its status {status:?} is unknown"))?;
-        let reason = match reason {
+        let reason = match text(row, 5, "reason")? {
             Some(r) => {
                 Some(Reason::parse(&r).ok_or_else(|| format!("its reason {r:?} is unknown"))?)
             }
             None => None,
         };
-        let stats: Option<Stats> = match stats {
+        let stats: Option<Stats> = match text(row, 13, "stats")? {
             Some(s) => {
                 Some(serde_json::from_str(&s).map_err(|e| format!("its stats do not parse: {e}"))?)
             }
             None => None,
         };
-        Ok((id, spec, status, reason, stats))
+        let small = |i: usize, what: &str| -> std::result::Result<Option<i32>, String> {
+            int(row, i, what)?
+                .map(|n| i32::try_from(n).map_err(|_| format!("its {what} {n} is out of range")))
+                .transpose()
+        };
+        Ok(Job {
+            id,
+            seq,
+            fingerprint: required(text(row, 2, "fingerprint")?, "fingerprint")?,
+            spec,
+            status,
+            reason,
+            created_at: required(int(row, 6, "created_at")?, "created_at")?,
+            started_at: int(row, 7, "started_at")?,
+            finished_at: int(row, 8, "finished_at")?,
+            worker: text(row, 9, "worker")?,
+            attempt: u32::try_from(int(row, 10, "attempt")?.unwrap_or(0))
+                .map_err(|_| "its attempt is out of range".to_string())?,
+            cancel_requested: int(row, 11, "cancel_requested")?.unwrap_or(0) != 0,
+            rc: small(12, "rc")?,
+            stats,
+            stdout: None,
+            error: text(row, 14, "error")?,
+            dropped_events: u64::try_from(int(row, 15, "dropped_events")?.unwrap_or(0))
+                .unwrap_or(0),
+        })
     })();
-    let (id, spec, status, reason, stats) = match parsed {
-        Ok(p) => p,
+    match parsed {
+        Ok(job) => Ok(Ok(job)),
         Err(why) => {
             let why = format!("the stored job does not parse: {why}");
-            let shown = parsed_id.ok().map(|id| {
+            // What is shown keeps the times that still read; an unreadable creation time shows
+            // as 0 (the epoch), which no real job has.
+            let shown = row_id(row).ok().map(|id| {
+                let created_at = int(row, 6, "created_at").ok().flatten().unwrap_or(0);
                 let mut job = Job::corrupt(id, seq, created_at, &why);
-                job.finished_at = row.get(8).ok().flatten();
+                job.finished_at = int(row, 8, "finished_at").ok().flatten();
                 job
             });
-            return Ok(Err(Damaged { seq, why, shown }));
+            Ok(Err(Damaged { seq, why, shown }))
         }
-    };
-    Ok(Ok(Job {
-        id,
-        seq,
-        fingerprint: row.get(2)?,
-        spec,
-        status,
-        reason,
-        created_at,
-        started_at: row.get(7)?,
-        finished_at: row.get(8)?,
-        worker: row.get(9)?,
-        attempt: row.get(10)?,
-        cancel_requested: row.get::<_, i64>(11)? != 0,
-        rc: row.get(12)?,
-        stats,
-        stdout: None,
-        error: row.get(14)?,
-        dropped_events: u64::try_from(row.get::<_, i64>(15)?).unwrap_or(0),
-    }))
+    }
 }
 
 /// A damaged row is shown as its corrupt stand-in; one whose id does not parse cannot be.
@@ -301,11 +351,15 @@ fn get_job(conn: &Connection, id: &str) -> Result<Option<Job>> {
 
 fn with_stdout(conn: &Connection, mut job: Job) -> Result<Job> {
     if job.status.is_final() {
-        let bytes: Option<Vec<u8>> =
+        // Blob as written, or text in a row damaged by hand: either shows; nothing else does.
+        let bytes: Vec<u8> =
             conn.query_row("SELECT stdout FROM jobs WHERE seq = ?1", [job.seq], |r| {
-                r.get(0)
+                Ok(match r.get_ref(0)? {
+                    ValueRef::Blob(b) | ValueRef::Text(b) => b.to_vec(),
+                    _ => Vec::new(),
+                })
             })?;
-        job.stdout = Some(String::from_utf8_lossy(&bytes.unwrap_or_default()).into_owned());
+        job.stdout = Some(String::from_utf8_lossy(&bytes).into_owned());
     }
     Ok(job)
 }
@@ -361,7 +415,21 @@ impl Store for SqliteStore {
                     let sql = format!(
                         "SELECT {COLS} FROM jobs WHERE name = ?1 ORDER BY seq DESC LIMIT 1"
                     );
-                    if let Some(holder) = one(conn, &sql, [name])? {
+                    let holder = match conn.query_row(&sql, [name], job_from_row).optional()? {
+                        None => None,
+                        Some(Ok(job)) => Some(job),
+                        // A damaged holder is ended here, in the same step, so that it holds
+                        // its name no longer than an ended job does (restart decides, purge
+                        // removes it); without an id it cannot be shown, and the name is free.
+                        Some(Err(Damaged { seq, why, shown })) => {
+                            end_corrupt(conn, seq, &why)?;
+                            shown.map(|mut job| {
+                                job.finished_at = job.finished_at.or(Some(now_micros()));
+                                job
+                            })
+                        }
+                    };
+                    if let Some(holder) = holder {
                         if holder.status.is_live() {
                             break 'decided if holder.fingerprint == fingerprint::of(&spec) {
                                 Submitted::Attached(holder)
@@ -407,12 +475,16 @@ impl Store for SqliteStore {
                 job_from_row,
             )?;
             // Without an id a damaged row has nothing to link to: it is left out of the page,
-            // which still pages on past it.
+            // which still pages on past it. Its stand-in (failed/corrupt) is shown only when
+            // that status is the one asked for, as the Redis store does.
             let mut seen: Vec<(i64, Option<Job>)> = Vec::new();
             for row in rows {
                 seen.push(match row? {
                     Ok(job) => (job.seq, Some(job)),
-                    Err(Damaged { seq, shown, .. }) => (seq, shown),
+                    Err(Damaged { seq, shown, .. }) => (
+                        seq,
+                        shown.filter(|j| q.status.is_none_or(|s| s == j.status)),
+                    ),
                 });
             }
             let next_cursor = if seen.len() as i64 > limit {
@@ -504,7 +576,20 @@ impl Store for SqliteStore {
                 .query_row(
                     "SELECT status, out_total, out_start, stdout FROM jobs WHERE id = ?1",
                     [&id],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                    // Read leniently: a damaged row shows what can be read (its stand-in
+                    // is failed/corrupt with no output) instead of failing the call.
+                    |r| {
+                        let sealed = match r.get_ref(3)? {
+                            ValueRef::Blob(b) | ValueRef::Text(b) => Some(b.to_vec()),
+                            _ => None,
+                        };
+                        Ok((
+                            text(r, 0, "status").ok().flatten().unwrap_or_default(),
+                            int(r, 1, "out_total").ok().flatten().unwrap_or(0).max(0),
+                            int(r, 2, "out_start").ok().flatten().unwrap_or(0).max(0),
+                            sealed,
+                        ))
+                    },
                 )
                 .optional()?;
             let Some((status, total, out_start, sealed)) = row else {
@@ -579,15 +664,18 @@ impl Store for SqliteStore {
             let mut stmt = conn.prepare(
                 "SELECT seq, data FROM events WHERE job_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
             )?;
-            let rows = stmt.query_map(params![id.to_string(), after, limit as i64], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let rows = stmt.query_map(params![id.to_string(), after, limit], |r| {
+                // Data that is not text reads as "" and is skipped like any non-JSON item.
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    text(r, 1, "data").ok().flatten().unwrap_or_default(),
+                ))
             })?;
             let mut out = Vec::new();
             for row in rows {
                 let (seq, data) = row?;
-                let data =
-                    serde_json::from_str(&data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                out.push(Event { seq, data });
+                out.extend(super::event(id, seq, &data));
             }
             Ok(out)
         })
@@ -659,18 +747,28 @@ impl Store for SqliteStore {
 
     async fn recover(&self) -> Result<Vec<Lost>> {
         self.write(move |conn, cap| {
-                        let mut lost = Vec::new();
+            let mut lost = Vec::new();
+            // Running rows whose id does not read: nothing to report or kill by, but they must
+            // not stop the start; they end failed/corrupt.
+            let mut damaged = Vec::new();
             {
-                let mut stmt = conn.prepare("SELECT id, pid, pid_start FROM jobs WHERE status = 'running'")?;
+                let mut stmt = conn.prepare("SELECT seq, id, pid, pid_start FROM jobs WHERE status = 'running'")?;
                 let rows = stmt.query_map([], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, Option<u32>>(1)?, r.get::<_, Option<i64>>(2)?))
+                    let seq: i64 = r.get(0)?;
+                    let id = row_id_at(r, 1);
+                    let pid = int(r, 2, "pid").ok().flatten().and_then(|p| u32::try_from(p).ok());
+                    let start = int(r, 3, "pid_start").ok().flatten().and_then(|s| u64::try_from(s).ok());
+                    Ok((seq, id, pid.zip(start)))
                 })?;
                 for row in rows {
-                    let (id, pid, start) = row?;
-                    let id = id.parse::<JobId>().map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                    let pid = pid.zip(start.map(|s| s as u64));
-                    lost.push(Lost { id, pid });
+                    match row? {
+                        (_, Ok(id), pid) => lost.push(Lost { id, pid }),
+                        (seq, Err(why), _) => damaged.push((seq, format!("the stored job does not parse: {why}"))),
+                    }
                 }
+            }
+            for (seq, why) in &damaged {
+                end_corrupt(conn, *seq, why)?;
             }
             for l in &lost {
                 let id = l.id.to_string();
@@ -706,11 +804,18 @@ impl Store for SqliteStore {
     async fn counts(&self) -> Result<Vec<(Status, u64)>> {
         self.read(move |conn, _| {
             let mut stmt = conn.prepare("SELECT status, COUNT(*) FROM jobs GROUP BY status")?;
-            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+            // A status that does not read as text (a damaged row) matches no slot, as an
+            // unknown one does.
+            let rows = stmt.query_map([], |r| {
+                Ok((text(r, 0, "status").ok().flatten(), r.get::<_, i64>(1)?))
+            })?;
             let mut out: Vec<(Status, u64)> = Status::ALL.iter().map(|s| (*s, 0)).collect();
             for row in rows {
                 let (s, n) = row?;
-                if let Some(slot) = out.iter_mut().find(|(st, _)| st.as_str() == s) {
+                if let Some(slot) = out
+                    .iter_mut()
+                    .find(|(st, _)| Some(st.as_str()) == s.as_deref())
+                {
                     slot.1 = n as u64;
                 }
             }

@@ -64,7 +64,17 @@ pub struct RedisStore {
     epoch: Mutex<Option<String>>,
     /// The jobs this process claimed and has not recorded the end of: what it can write again,
     /// failed/lost, when Redis loses them.
-    inflight: Mutex<HashMap<JobId, Job>>,
+    inflight: Mutex<HashMap<JobId, Inflight>>,
+}
+
+/// A job of [`RedisStore::inflight`].
+struct Inflight {
+    job: Job,
+    /// When a finish of it first failed. Its worker retries for a while, then gives up; from
+    /// then on the job's record ends by the reaper and is purged a TTL later. Past that TTL
+    /// the entry is dropped: written back after a loss, it would bring back a job (and take
+    /// its name) that had long been purged.
+    failing_since: Option<std::time::Instant>,
 }
 
 /// Whether a call may be sent once more after it failed on the connection.
@@ -169,35 +179,41 @@ impl RedisStore {
             }
             pipe.query_async(&mut self.conn()).await
         };
-        match config {
+        let config = match config {
             Ok(maps) => {
                 let all: HashMap<String, String> = maps.into_iter().flatten().collect();
-                Settings::from_config(&all).ok_or_else(|| {
-                    StoreError::Corrupt(format!("CONFIG GET answered without a setting: {all:?}"))
-                })
+                if let Some(s) = Settings::from_config(&all) {
+                    return Ok(s);
+                }
+                // A Redis-compatible server may leave a parameter out of its answer: INFO
+                // may tell what it did not.
+                tracing::debug!(answered = ?all.keys().collect::<Vec<_>>(), "CONFIG GET left settings out; reading INFO for them");
+                all
             }
-            Err(e) if e.is_io_error() || e.is_timeout() => Err(e.into()),
+            Err(e) if e.is_io_error() || e.is_timeout() => return Err(e.into()),
             Err(e) => {
                 tracing::debug!(error = %e, "CONFIG GET refused; reading INFO instead");
-                let texts: Vec<String> = self
-                    .call(Again::Idempotent, |mut c| async move {
-                        redis::pipe()
-                            .cmd("INFO")
-                            .arg("memory")
-                            .cmd("INFO")
-                            .arg("persistence")
-                            .query_async(&mut c)
-                            .await
-                    })
-                    .await?;
-                Settings::from_info(&texts.concat()).ok_or_else(|| {
-                    StoreError::Corrupt(
-                        "INFO memory/persistence lacks maxmemory, maxmemory_policy or aof_enabled"
-                            .into(),
-                    )
-                })
+                HashMap::new()
             }
-        }
+        };
+        let texts: Vec<String> = self
+            .call(Again::Idempotent, |mut c| async move {
+                redis::pipe()
+                    .cmd("INFO")
+                    .arg("memory")
+                    .cmd("INFO")
+                    .arg("persistence")
+                    .query_async(&mut c)
+                    .await
+            })
+            .await?;
+        Settings::from_config_and_info(&config, &texts.concat()).ok_or_else(|| {
+            StoreError::Corrupt(
+                "neither CONFIG GET nor INFO memory/persistence tells maxmemory, \
+                 maxmemory-policy and appendonly: cannot tell whether this Redis can lose data"
+                    .into(),
+            )
+        })
     }
 
     /// At start and at every interval: refuses work while Redis can lose data (or works again
@@ -218,63 +234,22 @@ impl RedisStore {
     /// from a restart without persistence, or lost keys). Then the jobs this process was running
     /// are written again as failed/lost and a new epoch is set.
     async fn check_epoch(&self) -> Result<Option<String>> {
-        let key = format!("{P}epoch");
-        let key = &key;
         let seen = lock(&self.epoch).clone();
-        let now: Option<String> = self
+        let fresh = &JobId::new().to_string();
+        // One script (epoch.lua): the epoch and the jobs it guards are read in one step.
+        // Sent twice it answers `seen` the second time, with the value the first one set.
+        let (found, now): (String, String) = self
             .call(Again::Idempotent, |mut c| async move {
-                redis::cmd("GET").arg(key).query_async(&mut c).await
+                self.scripts.epoch.arg(fresh).invoke_async(&mut c).await
             })
             .await?;
-        let why = match (&now, &seen) {
-            (Some(n), Some(s)) if n == s => None,
-            (Some(_), None) => None,
-            (Some(_), Some(_)) => Some(
-                "the store's epoch changed: another process found that Redis had lost its data",
-            ),
-            (None, Some(_)) => {
-                Some("the store's epoch key vanished: Redis came back empty, or lost keys")
-            }
-            (None, None) => {
-                let jobs: u64 = self
-                    .call(Again::Idempotent, |mut c| async move {
-                        redis::cmd("ZCARD")
-                            .arg(format!("{P}jobs"))
-                            .query_async(&mut c)
-                            .await
-                    })
-                    .await?;
-                (jobs > 0).then_some(
-                    "the store holds jobs but no epoch key: Redis lost keys (or the jobs were \
-                     written by a version before 1.2, which set none)",
-                )
-            }
-        };
-        let now = match now {
-            Some(n) => n,
-            None => {
-                let fresh = JobId::new().to_string();
-                let fresh = &fresh;
-                let set: Option<String> = self
-                    .call(Again::Idempotent, |mut c| async move {
-                        // NX: of two processes that find it missing, one sets it.
-                        let _: Option<String> = redis::cmd("SET")
-                            .arg(key)
-                            .arg(fresh)
-                            .arg("NX")
-                            .query_async(&mut c)
-                            .await?;
-                        redis::cmd("GET").arg(key).query_async(&mut c).await
-                    })
-                    .await?;
-                set.unwrap_or_else(|| fresh.clone())
-            }
-        };
+        let why = epoch_verdict(&found, &now, seen.as_deref());
         *lock(&self.epoch) = Some(now);
+        // Pruned at every check, loss or not, so a failed finish leaks nothing for long.
+        let jobs: Vec<Job> = self.still_inflight();
         let Some(why) = why else {
             return Ok(None);
         };
-        let jobs: Vec<Job> = lock(&self.inflight).values().cloned().collect();
         tracing::error!(
             running_here = jobs.len(),
             "Redis lost data: {why}. The jobs this process was running are recorded failed, \
@@ -284,6 +259,15 @@ impl RedisStore {
             self.write_lost(job).await?;
         }
         Ok(Some(why.to_string()))
+    }
+
+    /// The jobs of [`RedisStore::inflight`] that may be written back after a loss; those whose
+    /// finish failed more than a TTL ago are dropped (see [`Inflight::failing_since`]).
+    fn still_inflight(&self) -> Vec<Job> {
+        let ttl = self.opts.ttl;
+        let mut inflight = lock(&self.inflight);
+        inflight.retain(|_, i| i.failing_since.is_none_or(|t| t.elapsed() <= ttl));
+        inflight.values().map(|i| i.job.clone()).collect()
     }
 
     /// Writes a job of this process whose record Redis lost back as failed/lost (lost.lua).
@@ -351,6 +335,25 @@ impl RedisStore {
             self.claimers_map().remove(worker);
         }
         Ok(moved?)
+    }
+}
+
+/// What epoch.lua answered (`found`, the epoch `now`), against the epoch this process had
+/// `seen`: why Redis lost data, or `None`.
+fn epoch_verdict(found: &str, now: &str, seen: Option<&str>) -> Option<&'static str> {
+    match (found, seen) {
+        ("seen", Some(s)) if s == now => None,
+        ("seen", Some(_)) => {
+            Some("the store's epoch changed: another process found that Redis had lost its data")
+        }
+        ("seen" | "set", None) => None,
+        ("set", Some(_)) => {
+            Some("the store's epoch key vanished: Redis came back empty, or lost keys")
+        }
+        _ => Some(
+            "the store holds jobs but no epoch key: Redis lost keys (or the jobs were written \
+             by a version before 1.2, which set none)",
+        ),
     }
 }
 
@@ -550,7 +553,13 @@ impl Store for RedisStore {
                 Ok(None)
             }
             Some(Ok(job)) => {
-                lock(&self.inflight).insert(job.id, job.clone());
+                lock(&self.inflight).insert(
+                    job.id,
+                    Inflight {
+                        job: job.clone(),
+                        failing_since: None,
+                    },
+                );
                 Ok(Some(job))
             }
             None => Ok(None),
@@ -637,7 +646,10 @@ impl Store for RedisStore {
     async fn events(&self, id: JobId, after: i64, limit: usize) -> Result<Vec<Event>> {
         self.gate()?;
         let after = after.max(0);
-        let last = after + i64::try_from(limit).unwrap_or(i64::MAX / 2) - 1;
+        // Saturating: `after` comes from the client and may be i64::MAX.
+        let last = after
+            .saturating_add(i64::try_from(limit).unwrap_or(i64::MAX))
+            .saturating_sub(1);
         let items: Vec<String> = self
             .call(Again::Idempotent, |mut c| async move {
                 redis::cmd("LRANGE")
@@ -648,18 +660,11 @@ impl Store for RedisStore {
                     .await
             })
             .await?;
-        items
+        Ok(items
             .into_iter()
-            .enumerate()
-            .map(|(i, data)| {
-                let data = serde_json::from_str(&data)
-                    .map_err(|e| StoreError::Corrupt(format!("job {id}: event: {e}")))?;
-                Ok(Event {
-                    seq: after + 1 + i as i64,
-                    data,
-                })
-            })
-            .collect()
+            .zip(1i64..)
+            .filter_map(|(data, i)| super::event(id, after.saturating_add(i), &data))
+            .collect())
     }
 
     async fn finish(&self, id: JobId, finish: Finish) -> Result<Option<Job>> {
@@ -668,7 +673,7 @@ impl Store for RedisStore {
             None => String::new(),
         };
         let (id_s, stats, finish) = (&id.to_string(), &stats, &finish);
-        let v: Value = self
+        let v: Result<Value> = self
             .call(Again::IfUnsent, |mut c| async move {
                 self.scripts
                     .finish
@@ -688,9 +693,19 @@ impl Store for RedisStore {
                     .invoke_async(&mut c)
                     .await
             })
-            .await?;
-        let ended = reply::job(&v)?;
-        let ours = lock(&self.inflight).remove(&id);
+            .await;
+        // Whatever the outcome, the job leaves `inflight`: at once when Redis answered, a TTL
+        // after the first failure when it did not (the worker may still retry meanwhile).
+        let ours = match &v {
+            Ok(_) => lock(&self.inflight).remove(&id).map(|i| i.job),
+            Err(_) => {
+                if let Some(i) = lock(&self.inflight).get_mut(&id) {
+                    i.failing_since.get_or_insert_with(std::time::Instant::now);
+                }
+                None
+            }
+        };
+        let ended = reply::job(&v?)?;
         if let (None, Some(job)) = (&ended, ours) {
             // Not running: reaped or canceled (its record says so), or its record is gone while
             // it ran, which only a Redis that lost data does (an ended job is purged, never a

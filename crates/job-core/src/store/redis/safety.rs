@@ -46,19 +46,33 @@ impl Settings {
         })
     }
 
+    /// From `CONFIG GET`'s answers, each setting it left out read from `INFO` (`text`, as for
+    /// [`Settings::from_info`]); `save` only from `CONFIG GET`. `None` when neither tells one of
+    /// maxmemory, the policy and appendonly.
+    pub fn from_config_and_info(pairs: &HashMap<String, String>, text: &str) -> Option<Self> {
+        let info = info_fields(text);
+        let pick = |config: &str, info_name: &str| {
+            pairs
+                .get(config)
+                .map(String::as_str)
+                .or_else(|| info.get(info_name).copied())
+                .map(str::trim)
+        };
+        Some(Self {
+            maxmemory: pick("maxmemory", "maxmemory")?.parse().ok()?,
+            policy: pick("maxmemory-policy", "maxmemory_policy")?.to_string(),
+            appendonly: match pairs.get("appendonly") {
+                Some(v) => v.trim() == "yes",
+                None => info.get("aof_enabled")?.trim() == "1",
+            },
+            save: pairs.get("save").map(|s| s.trim().to_string()),
+        })
+    }
+
     /// From the text of `INFO memory` and `INFO persistence` (`key:value` lines). `save` is not
     /// in INFO: it stays `None`. `None` when a field is missing.
     pub fn from_info(text: &str) -> Option<Self> {
-        let fields: HashMap<&str, &str> = text
-            .lines()
-            .filter_map(|l| l.trim_end_matches('\r').split_once(':'))
-            .collect();
-        Some(Self {
-            maxmemory: fields.get("maxmemory")?.trim().parse().ok()?,
-            policy: fields.get("maxmemory_policy")?.trim().to_string(),
-            appendonly: fields.get("aof_enabled")?.trim() == "1",
-            save: None,
-        })
+        Self::from_config_and_info(&HashMap::new(), text)
     }
 
     /// `volatile_ok`: the operator acknowledged a Redis without persistence (`--redis-volatile`).
@@ -100,6 +114,13 @@ impl Settings {
     }
 }
 
+/// `key:value` lines of INFO's answer.
+fn info_fields(text: &str) -> HashMap<&str, &str> {
+    text.lines()
+        .filter_map(|l| l.trim_end_matches('\r').split_once(':'))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,6 +160,30 @@ mod tests {
         assert!(s.appendonly);
         assert_eq!(s.save, None);
         assert_eq!(Settings::from_info("# Memory\r\nused_memory:1\r\n"), None);
+    }
+
+    #[test]
+    fn what_config_get_leaves_out_is_read_from_info() {
+        let info = "# Memory\r\nmaxmemory:0\r\nmaxmemory_policy:noeviction\r\n\
+                    # Persistence\r\naof_enabled:1\r\n";
+        // A Redis-compatible server that answers only some parameters.
+        let some: HashMap<String, String> = [
+            ("maxmemory".to_string(), "4194304".to_string()),
+            ("save".to_string(), String::new()),
+        ]
+        .into();
+        assert_eq!(Settings::from_config(&some), None);
+        let s = Settings::from_config_and_info(&some, info).unwrap();
+        assert_eq!(s.maxmemory, 4_194_304, "CONFIG GET's answer wins");
+        assert_eq!(s.policy, "noeviction");
+        assert!(s.appendonly);
+        assert_eq!(s.save.as_deref(), Some(""));
+        // Neither tells the policy: refused.
+        let no_policy = "# Persistence\r\naof_enabled:0\r\n";
+        assert_eq!(Settings::from_config_and_info(&some, no_policy), None);
+        // INFO alone, as under an ACL without CONFIG: `save` cannot be known.
+        let s = Settings::from_config_and_info(&HashMap::new(), info).unwrap();
+        assert_eq!(s.save, None);
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub struct Scripts {
     pub set_pid: Script,
     pub purge: Script,
     pub lost: Script,
+    pub epoch: Script,
 }
 
 impl Scripts {
@@ -46,10 +47,11 @@ impl Scripts {
             set_pid: script(include_str!("lua/set_pid.lua")),
             purge: script(include_str!("lua/purge.lua")),
             lost: script(include_str!("lua/lost.lua")),
+            epoch: script(include_str!("lua/epoch.lua")),
         }
     }
 
-    fn all(&self) -> [&Script; 14] {
+    fn all(&self) -> [&Script; 15] {
         [
             &self.submit,
             &self.touch,
@@ -65,6 +67,7 @@ impl Scripts {
             &self.set_pid,
             &self.purge,
             &self.lost,
+            &self.epoch,
         ]
     }
 

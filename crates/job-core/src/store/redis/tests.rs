@@ -506,3 +506,139 @@ async fn a_store_with_jobs_but_no_epoch_is_a_loss_and_a_fresh_one_is_not() {
     // The first process had seen another epoch: it hears of the loss too.
     assert!(s.check(false).await.unwrap().data_lost.is_some());
 }
+
+#[tokio::test]
+async fn a_job_whose_finish_failed_is_not_written_back_once_its_ttl_is_over() {
+    let server = Server::start();
+    let opts = RedisOptions {
+        ttl: Duration::from_secs(1),
+        ..options(1024, Duration::from_secs(30))
+    };
+    let s = RedisStore::connect(&server.url(), opts).await.unwrap();
+    s.check(false).await.unwrap();
+    let mut named = spec(None, "a");
+    named.name = Some("nightly".into());
+    let j = created(s.submit(named.clone()).await.unwrap());
+    assert_eq!(s.claim("w").await.unwrap().unwrap().id, j.id);
+    // The record turns into a string: finish.lua fails on it (WRONGTYPE), as a finish that
+    // never gets through would; the worker gives up.
+    let mut c = raw(&server).await;
+    let _: () = redis::cmd("SET")
+        .arg(format!("{P}job:{}", j.id))
+        .arg("x")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert!(s.finish(j.id, ok(Status::Successful, 0)).await.is_err());
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    // Long after (a TTL: the job would have been purged), Redis loses its data.
+    let _: () = redis::cmd("FLUSHALL").query_async(&mut c).await.unwrap();
+    assert!(s.check(false).await.unwrap().data_lost.is_some());
+    assert!(s.get(j.id).await.unwrap().is_none(), "written back");
+    assert!(lock(&s.inflight).is_empty());
+    // Its name is free: not taken back by a job purged long ago.
+    assert!(matches!(
+        s.submit(named).await.unwrap(),
+        Submitted::Created(_)
+    ));
+}
+
+#[tokio::test]
+async fn a_job_whose_finish_failed_is_still_written_back_within_its_ttl() {
+    let server = Server::start();
+    let s = open(&server, 1024, Duration::from_secs(30)).await;
+    s.check(false).await.unwrap();
+    let j = created(s.submit(spec(None, "a")).await.unwrap());
+    s.claim("w").await.unwrap().unwrap();
+    let mut c = raw(&server).await;
+    let key = format!("{P}job:{}", j.id);
+    let _: () = redis::cmd("SET")
+        .arg(&key)
+        .arg("x")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert!(s.finish(j.id, ok(Status::Successful, 0)).await.is_err());
+    let _: () = redis::cmd("FLUSHALL").query_async(&mut c).await.unwrap();
+    assert!(s.check(false).await.unwrap().data_lost.is_some());
+    let lost = s.get(j.id).await.unwrap().unwrap();
+    assert_eq!(
+        (lost.status, lost.reason),
+        (Status::Failed, Some(Reason::Lost))
+    );
+}
+
+/// A process starting on an empty Redis while another sets the epoch and takes a job must not
+/// report a loss. Read apart, the epoch and the jobs could be seen as "no epoch", then "jobs".
+/// Another client cycles the store through what such a start goes through (empty, epoch, epoch
+/// and a job), never "jobs without an epoch"; a starting process (no epoch seen yet) checks it
+/// again and again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_process_starting_beside_another_on_a_fresh_redis_reports_no_loss() {
+    let server = Server::start();
+    let s = open(&server, 10, Duration::from_secs(30)).await;
+    let mut c = raw(&server).await;
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let cycler = tokio::spawn({
+        let stop = stop.clone();
+        async move {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let _: () = redis::cmd("FLUSHALL").query_async(&mut c).await.unwrap();
+                let _: () = redis::cmd("SET")
+                    .arg(format!("{P}epoch"))
+                    .arg("theirs")
+                    .query_async(&mut c)
+                    .await
+                    .unwrap();
+                let _: i64 = redis::cmd("ZADD")
+                    .arg(format!("{P}jobs"))
+                    .arg(1)
+                    .arg("x")
+                    .query_async(&mut c)
+                    .await
+                    .unwrap();
+            }
+        }
+    });
+    let mut lost = 0;
+    for _ in 0..3000 {
+        *lock(&s.epoch) = None;
+        if s.check_epoch().await.unwrap().is_some() {
+            lost += 1;
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    cycler.await.unwrap();
+    assert_eq!(lost, 0, "false reports of a loss");
+}
+
+#[test]
+fn the_epoch_verdicts() {
+    assert_eq!(epoch_verdict("set", "e", None), None);
+    assert_eq!(epoch_verdict("seen", "e", None), None);
+    assert_eq!(epoch_verdict("seen", "e", Some("e")), None);
+    assert!(epoch_verdict("seen", "f", Some("e")).is_some_and(|w| w.contains("changed")));
+    assert!(epoch_verdict("set", "f", Some("e")).is_some_and(|w| w.contains("vanished")));
+    assert!(epoch_verdict("jobs", "f", None).is_some_and(|w| w.contains("no epoch")));
+}
+
+#[tokio::test]
+async fn an_event_that_is_not_json_is_skipped_and_the_rest_read() {
+    let (server, s) = store(1024).await;
+    let j = created(s.submit(spec(None, "a")).await.unwrap());
+    s.append_events(j.id, vec![serde_json::json!({"n": 1})])
+        .await
+        .unwrap();
+    let _: i64 = redis::cmd("RPUSH")
+        .arg(format!("{P}ev:{}", j.id))
+        .arg("{not json")
+        .query_async(&mut raw(&server).await)
+        .await
+        .unwrap();
+    s.append_events(j.id, vec![serde_json::json!({"n": 3})])
+        .await
+        .unwrap();
+    let evs = s.events(j.id, 0, 10).await.unwrap();
+    assert_eq!(evs.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 3]);
+    assert_eq!(evs[1].data["n"], 3);
+}
