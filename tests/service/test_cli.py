@@ -34,6 +34,9 @@ def test_help(args):
     (['serve', '--project-dir', '.', '--ansible-playbook', '/nonexistent/ansible-playbook'], '--ansible-playbook'),
     (['serve', '--project-dir', '.', '--workers', '0'], '--workers 0'),
     (['serve', '--project-dir', '.', '--lease', '1s'], '--lease'),
+    # Beyond 365d a duration would overflow the clock on every connection (a panic).
+    (['serve', '--project-dir', '.', '--idle-timeout', '200000000000000d'], '--idle-timeout'),
+    (['serve', '--project-dir', '.', '--sync-max', '366d'], '--sync-max'),
     (['serve', '--project-dir', '.', '--redis-url', 'redis://127.0.0.1:1'], '--redis-url'),
     (['serve', '--project-dir', '.', '--redis-url', 'redis://:s3cret@127.0.0.1:1'], '--redis-url redis://***@'),
     (['serve', '--project-dir', '.', '--redis-url', 'not a url'], '--redis-url'),

@@ -108,6 +108,43 @@ def test_token_files_others_can_read_are_refused(tmp_path):
     assert str(data / 'token') in err and 'chmod 600' in err, err
 
 
+def test_a_fifo_token_file_is_refused_without_blocking(tmp_path):
+    """A FIFO in the token's place (or the Redis URL file's) would block an open without
+    O_NONBLOCK until some writer came: the start hung forever. It is refused at once."""
+    fifo = tmp_path / 'tok'
+    os.mkfifo(fifo, 0o600)
+    err = refused_at_start(tmp_path, '--token-file', str(fifo))
+    assert str(fifo) in err and 'not a regular file' in err, err
+    data = tmp_path / 'data'
+    data.mkdir(mode=0o700)
+    os.mkfifo(data / 'token', 0o600)
+    err = refused_at_start(tmp_path, data_dir=data)
+    assert 'not a regular file' in err, err
+    url = tmp_path / 'redis-url'
+    os.mkfifo(url, 0o600)
+    err = refused_at_start(tmp_path, '--redis-url-file', str(url))
+    assert '--redis-url-file' in err and 'not a regular file' in err, err
+
+
+def test_a_token_that_cannot_be_sent_is_refused(tmp_path):
+    tf = tmp_path / 'tok'
+    tf.write_text('0123456789abcdef\u00e90123\n', encoding='utf-8')
+    tf.chmod(0o600)
+    err = refused_at_start(tmp_path, '--token-file', str(tf))
+    assert 'visible ASCII' in err, err
+
+
+def test_no_token_is_generated_in_a_data_dir_others_can_write(tmp_path):
+    """Whoever may write in the data dir could plant a token of theirs (or the temporary file)."""
+    for mode in (0o770, 0o703, 0o1777):
+        data = tmp_path / f'data-{mode:o}'
+        data.mkdir()
+        data.chmod(mode)
+        err = refused_at_start(tmp_path, data_dir=data)
+        assert str(data) in err and 'chmod go-w' in err, (oct(mode), err)
+        assert not (data / 'token').exists()
+
+
 def test_token_files_of_another_user_are_refused(tmp_path):
     """A token another user could have planted (or can rewrite) is known to them."""
     if os.geteuid() != 0:

@@ -10,11 +10,14 @@ from __future__ import annotations
 import http.client
 import resource
 import selectors
+import signal
 import socket
 import threading
 import time
 
 import pytest
+
+from conftest import OpenAPI, Response, check
 
 pytestmark = pytest.mark.backends('embedded')  # the HTTP layer is the same on every store
 
@@ -197,3 +200,178 @@ def test_held_requests_have_their_own_cap(service):
         t.join(30)
     r = c.get(f'/api/v1/jobs/{job}?wait=1')
     assert r.status == 200, r
+
+
+def raw_post(port, token, body_start, length=100):
+    """A socket that sent a POST's headers (declaring `length` body bytes) and `body_start`."""
+    s = socket.create_connection(('127.0.0.1', port))
+    s.sendall(b'POST /api/v1/jobs HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAuthorization: Bearer %s\r\n'
+              b'Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s'
+              % (port, token.encode(), length, body_start))
+    return s
+
+
+def answer(sock, limit):
+    """The service's answer on `sock` (status, headers, body) and the seconds it took."""
+    t0 = time.monotonic()
+    sock.settimeout(limit)
+    resp = http.client.HTTPResponse(sock)
+    resp.begin()
+    body = resp.read()
+    return Response('POST', '/api/v1/jobs', resp.status, {k.lower(): v for k, v in resp.getheaders()}, body), \
+        time.monotonic() - t0
+
+
+def test_a_stalled_or_trickled_body_is_answered_408(service):
+    """A body that stops, or comes one byte every half second, held the connection (and SIGTERM)
+    for as long as the client liked: now the whole body must arrive within --body-timeout."""
+    svc = service(stub=True, extra_args=['--header-timeout', '3s', '--idle-timeout', '5s', '--body-timeout', '4s'])
+    c = svc.client
+    OpenAPI.load(c)
+    # 7 bytes of 100, then silence.
+    with raw_post(svc.port, c.token, b'{"play"') as s:
+        r, took = answer(s, 15)
+        assert r.status == 408 and 'body-timeout' in r.json()['detail'], r
+        check(r, '/api/v1/jobs', 'POST')
+        assert 3.5 <= took < 8, took
+        assert read_until_closed(s, 5) is not None, 'the connection stayed open after the 408'
+    # One byte every half second: bytes move, but the whole body is late.
+    s = raw_post(svc.port, c.token, b'')
+    stop = threading.Event()
+
+    def trickle():
+        for b in b'{"playbook": "hello.yml", "extra_vars": {"a": "' + b'x' * 60:
+            if stop.wait(0.5):
+                return
+            try:
+                s.send(bytes([b]))
+            except OSError:
+                return
+    t = threading.Thread(target=trickle, daemon=True)
+    t.start()
+    try:
+        r, took = answer(s, 15)
+        assert r.status == 408, r
+        assert took < 8, took
+    finally:
+        stop.set()
+        t.join(5)
+        s.close()
+    assert not (svc.project / '.stub-calls').exists(), 'a job ran from a partial body'
+    # SIGTERM during a trickle: the service ends within the body timeout, not when the client
+    # gives up.
+    s = raw_post(svc.port, c.token, b'{')
+    stop.clear()
+    t = threading.Thread(target=trickle, daemon=True)
+    t.start()
+    try:
+        time.sleep(1)
+        t0 = time.monotonic()
+        svc.proc.send_signal(signal.SIGTERM)
+        svc.proc.wait(15)
+        assert time.monotonic() - t0 < 7, time.monotonic() - t0
+    finally:
+        stop.set()
+        t.join(5)
+        s.close()
+
+
+class KeepAlive:
+    """`n` kept-alive connections that each send `GET /healthz` every `every` seconds, each
+    request resetting the service's idle clock; one the service closes is opened again."""
+
+    def __init__(self, port, n, every):
+        self.port, self.n, self.every = port, n, every
+        self.stop = threading.Event()
+        self.answered = 0
+        self.reopened = 0
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(30)
+
+    def run(self):
+        conns = [http.client.HTTPConnection('127.0.0.1', self.port, timeout=30) for dummy in range(self.n)]
+        while not self.stop.is_set():
+            for i, conn in enumerate(conns):
+                try:
+                    conn.request('GET', '/healthz')
+                    conn.getresponse().read()
+                    self.answered += 1
+                except (OSError, http.client.HTTPException):
+                    conn.close()
+                    conns[i] = http.client.HTTPConnection('127.0.0.1', self.port, timeout=30)
+                    self.reopened += 1
+            self.stop.wait(self.every)
+        for conn in conns:
+            conn.close()
+
+
+def test_kept_alive_connections_cannot_lock_out_new_ones(service):
+    """5 connections sending /healthz every 4 s under --idle-timeout 5s and --max-connections 5
+    kept every other client out for good; at the cap the connection idle the longest is closed."""
+    svc = service(stub=True, extra_args=['--max-connections', '5', '--idle-timeout', '5s'])
+    c = svc.client
+    with KeepAlive(svc.port, 5, every=4) as keep:
+        time.sleep(2)  # every slot is taken
+        assert keep.answered >= 5, keep.answered
+        for dummy in range(3):
+            r, took = timed(c.get, '/healthz', timeout=10)
+            assert r.status == 200 and took < 3, (took, r)
+        r, took = timed(c.get, '/api/v1/jobs', timeout=10)
+        assert r.status == 200 and took < 3, (took, r)
+        answered = keep.answered
+        time.sleep(5)
+        assert keep.answered > answered, 'the kept-alive clients were locked out instead'
+    assert 'every connection slot is taken' in svc.output()
+
+
+def test_sigterm_ends_event_streams_and_waits_at_once(service):
+    """An SSE client following a long job, or a ?wait, made SIGTERM wait for the job's end, and
+    the job ran on instead of being given --grace: they now end at once."""
+    svc = service(stub=True, grace='2s')
+    c = svc.client
+    job = c.submit('hello.yml', extra_vars={'stub_sleep': 60}).json()['job_id']
+    c.wait_for(job, statuses=('running',), timeout=20)
+    stream = http.client.HTTPConnection('127.0.0.1', svc.port, timeout=30)
+    stream.request('GET', f'/api/v1/jobs/{job}/events',
+                   headers={'Accept': 'text/event-stream', 'Authorization': f'Bearer {c.token}'})
+    sse = stream.getresponse()
+    assert sse.status == 200, sse.status
+    waited = {}
+    t = threading.Thread(target=lambda: waited.update(r=c.get(f'/api/v1/jobs/{job}?wait=50', timeout=30)),
+                         daemon=True)
+    t.start()
+    time.sleep(1)
+    t0 = time.monotonic()
+    svc.proc.send_signal(signal.SIGTERM)
+    t.join(10)
+    r = waited.get('r')
+    assert r is not None and time.monotonic() - t0 < 5, 'the ?wait was held through SIGTERM'
+    assert r.status == 202 and r.json()['status'] == 'running', r
+    sse.read()  # the stream ends
+    assert time.monotonic() - t0 < 5, time.monotonic() - t0
+    svc.proc.wait(15)
+    took = time.monotonic() - t0
+    # The grace (2 s), then TERM and the stub's end: far from the 60 s the job would take.
+    assert took < 2 + 5, took
+    stream.close()
+
+
+def test_playbooks_get_the_services_original_open_file_limit(service):
+    """The service raises its soft open-file limit for connections; ansible-playbook (and every
+    module it forks) must not inherit a million descriptors."""
+    def soft_512():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (512, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+    svc = service(stub=True, preexec=soft_512)
+    assert resource.getrlimit(resource.RLIMIT_NOFILE)[1] > 512, 'the hard limit leaves nothing to raise: no test'
+    c = svc.client
+    job = c.submit('hello.yml').json()['job_id']
+    assert c.wait_for(job)['status'] == 'successful'
+    r = c.get(f'/api/v1/jobs/{job}/stdout')
+    assert 'stub: open files: 512\n' in r.text, r.text

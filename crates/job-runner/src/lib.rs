@@ -25,6 +25,7 @@
 //!     grace: Duration::from_secs(10),
 //!     events_fd: false,
 //!     max_event_line: job_runner::MAX_EVENT_LINE,
+//!     open_files: None,
 //! };
 //! let (tx, mut rx) = tokio::sync::mpsc::channel(64);
 //! let (outcome, ()) = tokio::join!(run(spec, tx, CancellationToken::new()), async {
@@ -82,6 +83,9 @@ pub struct Spec {
     /// counted in [`Outcome::bad_event_lines`]; [`MAX_EVENT_LINE`] fits any line of the job_events
     /// callback but the stats of tens of thousands of hosts.
     pub max_event_line: usize,
+    /// The child's soft open-file limit (at most the hard one), when the caller raised its own
+    /// and the child should not inherit that: `None` leaves the limit as it is.
+    pub open_files: Option<u64>,
 }
 
 /// What the caller hears while the program runs, in this order: `Started` first, then `Output`

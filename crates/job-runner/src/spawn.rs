@@ -63,7 +63,22 @@ fn above_3(fd: OwnedFd) -> io::Result<OwnedFd> {
 }
 
 /// In the child between fork and exec: async-signal-safe calls only.
-fn child_fds(events: Option<RawFd>) -> io::Result<()> {
+fn child_fds(events: Option<RawFd>, open_files: Option<u64>) -> io::Result<()> {
+    if let Some(soft) = open_files {
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit and setrlimit are plain system calls on a local struct.
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 {
+                lim.rlim_cur = soft.min(lim.rlim_max);
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
+                    return Err(io::Error::last_os_error());
+                }
+            }
+        }
+    }
     // Whatever the service left inheritable (a library's fd without O_CLOEXEC) is marked
     // close-on-exec rather than closed: std's own error pipe must stay open until the exec.
     // Kernels before 5.11 refuse the flag; then only what was close-on-exec already is closed.
@@ -128,9 +143,10 @@ pub(crate) fn spawn(spec: &Spec) -> Result<Spawned, SpawnError> {
         .stderr(Stdio::from(out_w2))
         .process_group(0);
     let events_raw = events_w.as_ref().map(AsRawFd::as_raw_fd);
-    // SAFETY: child_fds makes only async-signal-safe calls (close_range, dup2).
+    let open_files = spec.open_files;
+    // SAFETY: child_fds makes only async-signal-safe calls (setrlimit, close_range, dup2).
     unsafe {
-        cmd.pre_exec(move || child_fds(events_raw));
+        cmd.pre_exec(move || child_fds(events_raw, open_files));
     }
     let mut cmd = tokio::process::Command::from(cmd);
     let child = cmd.spawn();

@@ -52,6 +52,7 @@ fn sh(dir: &TempDir, script: &str) -> Spec {
         grace: Duration::from_secs(2),
         events_fd: false,
         max_event_line: job_runner::MAX_EVENT_LINE,
+        open_files: None,
     }
 }
 
@@ -248,6 +249,18 @@ async fn environment_is_exactly_the_given_one() {
     let (o, msgs) = run_sh(&dir, spec).await;
     assert_eq!(o.end, End::Exited(0));
     assert_eq!(text(&msgs), "FOO=bar baz\nZED=1\n");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_child_gets_the_open_file_limit_asked_for() {
+    let dir = TempDir::new();
+    let spec = Spec {
+        open_files: Some(200),
+        ..sh(&dir, "ulimit -Sn")
+    };
+    let (o, msgs) = run_sh(&dir, spec).await;
+    assert_eq!(o.end, End::Exited(0));
+    assert_eq!(text(&msgs), "200\n");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

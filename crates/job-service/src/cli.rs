@@ -137,6 +137,10 @@ pub struct LimitArgs {
     /// their first byte on a kept-alive connection.
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration)]
     pub header_timeout: Duration,
+    /// A request's body must have arrived whole this long after its headers, or it is answered
+    /// 408 and the connection closed.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = duration)]
+    pub body_timeout: Duration,
     /// A kept-alive connection with no request for this long is closed.
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = duration)]
     pub idle_timeout: Duration,
@@ -186,7 +190,11 @@ pub struct WorkerArgs {
     pub trust: TrustArgs,
 }
 
-/// `90`, `90s`, `15m`, `24h`, `7d`.
+/// The longest duration any flag takes: far beyond any sensible timeout, and far below what
+/// `Instant + d` can hold (an overflow there panics on every connection).
+pub const MAX_DURATION: Duration = Duration::from_secs(365 * 86_400);
+
+/// `90`, `90s`, `15m`, `24h`, `7d`; at most 365d.
 pub fn duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
@@ -205,7 +213,8 @@ pub fn duration(s: &str) -> Result<Duration, String> {
     };
     n.checked_mul(mult)
         .map(Duration::from_secs)
-        .ok_or_else(|| format!("{s:?} is too long"))
+        .filter(|d| *d <= MAX_DURATION)
+        .ok_or_else(|| format!("{s:?} is too long: give at most 365d"))
 }
 
 #[cfg(test)]
@@ -220,5 +229,28 @@ mod tests {
         assert!(duration("1w").is_err());
         assert!(duration("h").is_err());
         assert!(duration("").is_err());
+        assert_eq!(duration("365d"), Ok(MAX_DURATION));
+        assert!(duration("366d").is_err());
+        assert!(duration("31536001").is_err());
+        assert!(duration("200000000000000d").is_err());
+    }
+
+    #[test]
+    fn a_duration_flag_too_long_is_a_usage_error_naming_the_flag() {
+        let e = Cli::try_parse_from([
+            "ansible-job-service",
+            "serve",
+            "--project-dir",
+            "/p",
+            "--idle-timeout",
+            "200000000000000d",
+        ])
+        .unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        let text = e.to_string();
+        assert!(
+            text.contains("--idle-timeout") && text.contains("at most 365d"),
+            "{text}"
+        );
     }
 }

@@ -42,28 +42,48 @@ const MAX_DERIVED_CONNECTIONS: u64 = 65_536;
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub header_timeout: Duration,
+    pub body_timeout: Duration,
     pub idle_timeout: Duration,
     pub max_connections: usize,
     pub max_long_polls: usize,
 }
 
+/// The soft open-file limit before and after [`raise_fd_limit`].
+#[derive(Debug, Clone, Copy)]
+pub struct FdLimit {
+    /// What the service was started with; its playbooks get this back (`None`: unknown).
+    pub original: Option<u64>,
+    /// In force now.
+    pub now: u64,
+}
+
 /// Raises the soft open-file limit to the hard one (a unit file's `LimitNOFILE=` often sets a
-/// low soft limit) and returns the limit in force.
-pub fn raise_fd_limit() -> u64 {
+/// low soft limit) and returns the limit in force and the one it replaced.
+pub fn raise_fd_limit() -> FdLimit {
     use nix::sys::resource::{getrlimit, setrlimit, Resource};
     let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else {
-        return 1024;
+        return FdLimit {
+            original: None,
+            now: 1024,
+        };
+    };
+    let unchanged = FdLimit {
+        original: Some(soft),
+        now: soft,
     };
     // An unlimited hard limit cannot be the soft one for files (the kernel's nr_open caps it).
     let want = hard.min(1 << 20);
     if soft >= want {
-        return soft;
+        return unchanged;
     }
     match setrlimit(Resource::RLIMIT_NOFILE, want, hard) {
-        Ok(()) => want,
+        Ok(()) => FdLimit {
+            original: Some(soft),
+            now: want,
+        },
         Err(e) => {
             tracing::warn!(soft, hard, error = %e, "could not raise the open-file limit");
-            soft
+            unchanged
         }
     }
 }
@@ -114,6 +134,7 @@ pub fn limits(
     };
     for (flag, d) in [
         ("--header-timeout", args.header_timeout),
+        ("--body-timeout", args.body_timeout),
         ("--idle-timeout", args.idle_timeout),
     ] {
         if d.is_zero() {
@@ -122,6 +143,7 @@ pub fn limits(
     }
     Ok(Limits {
         header_timeout: args.header_timeout,
+        body_timeout: args.body_timeout,
         idle_timeout: args.idle_timeout,
         max_connections,
         max_long_polls,
@@ -137,33 +159,12 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let open = Arc::new(Open::default());
     let stop = CancellationToken::new();
     tokio::pin!(shutdown);
     // Said once a minute at most: under a flood the cap is reached on every accept.
     let mut warned: Option<Instant> = None;
-    loop {
-        // A connection beyond the cap is not accepted: it waits in the listen backlog, where it
-        // costs no descriptor, and is taken as soon as a slot frees (a slow client's within
-        // --header-timeout).
-        let permit = match slots.clone().try_acquire_owned() {
-            Ok(p) => p,
-            Err(_) => {
-                if warned.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
-                    warned = Some(Instant::now());
-                    tracing::warn!(
-                        max = limits.max_connections,
-                        "every connection slot is taken (--max-connections): new connections wait in the backlog"
-                    );
-                }
-                tokio::select! {
-                    p = slots.clone().acquire_owned() => match p {
-                        Ok(p) => p,
-                        Err(_) => break,
-                    },
-                    () = &mut shutdown => break,
-                }
-            }
-        };
+    'accept: loop {
         let (stream, peer) = tokio::select! {
             r = listener.accept() => match r {
                 Ok(c) => c,
@@ -174,13 +175,47 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        // At the cap, the connection just accepted (one descriptor over the cap, within the
+        // reserve) waits for a slot, and the rest wait in the listen backlog, where they cost no
+        // descriptor. A slot is made by closing the connection idle the longest between two
+        // requests: clients that merely keep connections alive must not lock out new ones,
+        // while a slow client's slot frees within --header-timeout anyway.
+        let permit = match slots.clone().try_acquire_owned() {
+            Ok(p) => p,
+            Err(_) => {
+                if warned.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
+                    warned = Some(Instant::now());
+                    tracing::warn!(
+                        max = limits.max_connections,
+                        "every connection slot is taken (--max-connections): closing idle kept-alive connections first; new connections wait in the backlog"
+                    );
+                }
+                loop {
+                    open.evict_oldest_idle();
+                    tokio::select! {
+                        p = slots.clone().acquire_owned() => match p {
+                            Ok(p) => break p,
+                            Err(_) => break 'accept,
+                        },
+                        // A connection went idle, or one asked to close was busy again.
+                        () = open.idle.notified() => {}
+                        () = &mut shutdown => break 'accept,
+                    }
+                }
+            }
+        };
+        let clock = open.add();
         tokio::spawn(connection(
             stream,
             peer,
             router.clone(),
             limits,
             stop.clone(),
-            permit,
+            Registered {
+                open: open.clone(),
+                clock,
+                _slot: permit,
+            },
         ));
     }
     drop(listener);
@@ -188,6 +223,76 @@ pub async fn serve(
     // Every connection holds a slot until it ended: all slots back means all ended.
     let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
     let _ = slots.acquire_many(all).await;
+}
+
+/// The open connections' clocks, so that a full cap can close the one idle the longest.
+#[derive(Default)]
+struct Open {
+    conns: std::sync::Mutex<std::collections::HashMap<u64, Arc<Clock>>>,
+    next: AtomicU64,
+    epoch: std::sync::OnceLock<Instant>,
+    /// A connection went idle between requests (or refused to be closed): an accept waiting
+    /// for a slot looks again.
+    idle: Arc<Notify>,
+}
+
+impl Open {
+    fn add(&self) -> Arc<Clock> {
+        let epoch = *self.epoch.get_or_init(Instant::now);
+        let clock = Arc::new(Clock::new(
+            epoch,
+            self.next.fetch_add(1, Ordering::Relaxed),
+            self.idle.clone(),
+        ));
+        self.lock().insert(clock.id, clock.clone());
+        clock
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<u64, Arc<Clock>>> {
+        self.conns.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Asks the connection idle the longest to close, unless one asked already has not yet.
+    fn evict_oldest_idle(&self) {
+        let conns = self.lock();
+        if conns.values().any(|c| c.evict.load(Ordering::SeqCst)) {
+            return;
+        }
+        let oldest = conns
+            .values()
+            .filter(|c| c.idle())
+            .min_by_key(|c| c.waiting_since.load(Ordering::SeqCst));
+        if let Some(c) = oldest {
+            c.evict.store(true, Ordering::SeqCst);
+            c.wake.notify_one();
+        }
+    }
+}
+
+/// A connection's slot and its entry in [`Open`], both given back when it ends.
+struct Registered {
+    open: Arc<Open>,
+    clock: Arc<Clock>,
+    _slot: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        self.open.lock().remove(&self.clock.id);
+    }
+}
+
+/// Dead peers (a client that vanished without a FIN, a NAT that dropped the flow) are found by
+/// the kernel within about two minutes rather than never.
+fn keepalive(stream: &TcpStream) {
+    use nix::sys::socket::{setsockopt, sockopt};
+    let set = setsockopt(stream, sockopt::KeepAlive, &true)
+        .and_then(|()| setsockopt(stream, sockopt::TcpKeepIdle, &60))
+        .and_then(|()| setsockopt(stream, sockopt::TcpKeepInterval, &10))
+        .and_then(|()| setsockopt(stream, sockopt::TcpKeepCount, &6));
+    if let Err(e) = set {
+        tracing::debug!(error = %e, "cannot set TCP keepalive on a connection");
+    }
 }
 
 async fn accept_error(e: &std::io::Error) {
@@ -210,10 +315,11 @@ async fn connection(
     router: Router,
     limits: Limits,
     stop: CancellationToken,
-    _slot: tokio::sync::OwnedSemaphorePermit,
+    registered: Registered,
 ) {
     let _ = stream.set_nodelay(true);
-    let clock = Arc::new(Clock::new());
+    keepalive(&stream);
+    let clock = registered.clock.clone();
     let io = TokioIo::new(Watched {
         inner: stream,
         clock: clock.clone(),
@@ -248,7 +354,19 @@ async fn connection(
                     }
                 }
             }
-            () = clock.wake.notified() => {}
+            () = clock.wake.notified() => {
+                if clock.evict.load(Ordering::SeqCst) && !stopping {
+                    if clock.idle() {
+                        tracing::debug!(%peer, "closing an idle kept-alive connection: every slot is taken");
+                        stopping = true;
+                        // Graceful: an answer still being written goes out whole first.
+                        conn.as_mut().graceful_shutdown();
+                    } else {
+                        clock.evict.store(false, Ordering::SeqCst);
+                        clock.idle_notify.notify_one();
+                    }
+                }
+            }
             () = stop.cancelled(), if !stopping => {
                 stopping = true;
                 conn.as_mut().graceful_shutdown();
@@ -257,8 +375,10 @@ async fn connection(
     }
 }
 
-/// What a connection's timeouts are measured from. Times are milliseconds since `epoch`.
+/// What a connection's timeouts are measured from. Times are milliseconds since `epoch`, which
+/// all connections share, so that their idle times compare.
 struct Clock {
+    id: u64,
     epoch: Instant,
     /// When the connection began to wait for a request: the accept, or its last answer's end.
     waiting_since: AtomicU64,
@@ -268,22 +388,38 @@ struct Clock {
     in_flight: AtomicUsize,
     /// It has answered a request, so it is a kept-alive connection now.
     kept_alive: AtomicBool,
-    /// The deadline may have moved: a request ended, or a first byte arrived.
+    /// The deadline may have moved: a request ended, or a first byte arrived; or it is asked
+    /// to close (`evict`).
     wake: Notify,
+    /// Every slot is taken and this connection idles the longest: close it if still idle.
+    evict: AtomicBool,
+    /// [`Open::idle`]: told when this connection goes idle.
+    idle_notify: Arc<Notify>,
 }
 
 const NONE: u64 = u64::MAX;
 
 impl Clock {
-    fn new() -> Self {
+    fn new(epoch: Instant, id: u64, idle_notify: Arc<Notify>) -> Self {
+        let since = u64::try_from(epoch.elapsed().as_millis()).unwrap_or(NONE - 1);
         Self {
-            epoch: Instant::now(),
-            waiting_since: AtomicU64::new(0),
+            id,
+            epoch,
+            waiting_since: AtomicU64::new(since),
             first_byte: AtomicU64::new(NONE),
             in_flight: AtomicUsize::new(0),
             kept_alive: AtomicBool::new(false),
             wake: Notify::new(),
+            evict: AtomicBool::new(false),
+            idle_notify,
         }
+    }
+
+    /// Between two requests of a kept-alive connection, no byte of the next one read yet.
+    fn idle(&self) -> bool {
+        self.kept_alive.load(Ordering::SeqCst)
+            && self.in_flight.load(Ordering::SeqCst) == 0
+            && self.first_byte.load(Ordering::SeqCst) == NONE
     }
 
     fn now(&self) -> u64 {
@@ -347,6 +483,7 @@ impl Drop for InFlight {
         c.kept_alive.store(true, Ordering::SeqCst);
         c.in_flight.fetch_sub(1, Ordering::SeqCst);
         c.wake.notify_one();
+        c.idle_notify.notify_one();
     }
 }
 
@@ -465,6 +602,7 @@ mod tests {
     fn args(max_connections: Option<usize>, max_long_polls: Option<usize>) -> LimitArgs {
         LimitArgs {
             header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(60),
             max_connections,
             max_long_polls,

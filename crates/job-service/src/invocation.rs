@@ -92,6 +92,7 @@ pub fn prepare(
         grace: state.grace,
         events_fd: true,
         max_event_line: state.event_line_max,
+        open_files: state.child_open_files,
     };
     Ok((run, claim))
 }

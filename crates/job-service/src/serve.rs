@@ -29,13 +29,15 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         args.trust,
     )?;
     let token = token::resolve(args.token_file.as_deref(), args.no_token, &common.data_dir)?;
-    let fd_limit = http::raise_fd_limit();
+    let raised = http::raise_fd_limit();
+    let fd_limit = raised.now;
     let limits = http::limits(&args.limits, fd_limit, args.workers)?;
     tracing::info!(
         fd_limit,
         max_connections = limits.max_connections,
         max_long_polls = limits.max_long_polls,
         header_timeout = ?limits.header_timeout,
+        body_timeout = ?limits.body_timeout,
         idle_timeout = ?limits.idle_timeout,
         "connection limits"
     );
@@ -86,10 +88,13 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         allow_templates_in_extra_vars: args.trust.allow_templates_in_extra_vars,
         grace: args.grace,
         event_line_max: usize::try_from(args.event_line_max).unwrap_or(usize::MAX),
+        // The raised limit is for the service's connections; playbooks get the one it was given.
+        child_open_files: raised.original.filter(|&o| o != raised.now),
     };
     let state = Arc::new(
         AppState::new(setup, token.map(|t| t.secret), args.sync_max)
-            .with_long_polls(limits.max_long_polls),
+            .with_long_polls(limits.max_long_polls)
+            .with_body_timeout(limits.body_timeout),
     );
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -134,7 +139,10 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         listener,
         api::router(state.clone(), policy),
         limits,
-        pool::shutdown_signal(),
+        async {
+            pool::shutdown_signal().await;
+            state.closing.cancel();
+        },
     )
     .await;
     pool.drain(&state, args.grace).await;

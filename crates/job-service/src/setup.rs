@@ -124,7 +124,8 @@ pub fn redis_url(args: &RedisArgs) -> Result<Option<String>, Failure> {
 /// The first line of a file only its owner (and group) may read: it may hold a password.
 fn read_redis_url(path: &Path) -> Result<String, Failure> {
     let bad = |why: String| Failure::Usage(format!("--redis-url-file {}: {why}", path.display()));
-    let mut f = File::open(path).map_err(|e| bad(e.to_string()))?;
+    // Symlinks are followed (secrets are often mounted as links); a FIFO is refused unread.
+    let mut f = crate::token::open_regular(path, false).map_err(|e| bad(e.to_string()))?;
     let mode = f.metadata().map_err(|e| bad(e.to_string()))?.mode();
     if mode & 0o004 != 0 {
         return Err(bad(format!(

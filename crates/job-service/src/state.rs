@@ -23,9 +23,13 @@ pub struct AppState {
     /// The bearer token, when one is required.
     pub token: Option<Vec<u8>>,
     pub sync_max: Duration,
+    /// A request body must have arrived whole within this (`--body-timeout`).
+    pub body_timeout: Duration,
     pub grace: Duration,
     /// The longest event line a run's reader keeps (`--event-line-max`).
     pub event_line_max: usize,
+    /// The soft open-file limit a run starts with, when the process raised its own.
+    pub child_open_files: Option<u64>,
     /// Requests held open at once (`?wait`, `?sync`, event streams): their own cap, below the
     /// connection cap, so that they cannot take every connection.
     pub long_polls: Arc<Semaphore>,
@@ -35,6 +39,9 @@ pub struct AppState {
     pub changes: watch::Sender<u64>,
     /// The runs of this process, to cancel them.
     pub runs: Mutex<HashMap<JobId, RunHandle>>,
+    /// The shutdown signal arrived: requests held open (`?wait`, `?sync`, event streams) answer
+    /// at once, so that the HTTP side can close and the runs get their grace.
+    pub closing: CancellationToken,
     /// Workers stop claiming once this is canceled.
     pub stopping: CancellationToken,
     /// The workers have drained: heartbeats and the reaper of this process end.
@@ -44,6 +51,7 @@ pub struct AppState {
 
 /// `serve` sets the cap from its flags; this is for processes without HTTP and for tests.
 const DEFAULT_LONG_POLLS: usize = 64;
+const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How to stop one run of this process.
 #[derive(Clone, Default)]
@@ -82,6 +90,7 @@ pub struct Setup {
     pub allow_templates_in_extra_vars: bool,
     pub grace: Duration,
     pub event_line_max: usize,
+    pub child_open_files: Option<u64>,
 }
 
 impl AppState {
@@ -94,12 +103,15 @@ impl AppState {
             allow_templates_in_extra_vars: setup.allow_templates_in_extra_vars,
             token,
             sync_max,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
             grace: setup.grace,
             event_line_max: setup.event_line_max,
+            child_open_files: setup.child_open_files,
             long_polls: Arc::new(Semaphore::new(DEFAULT_LONG_POLLS)),
             wake: Notify::new(),
             changes: watch::channel(0).0,
             runs: Mutex::default(),
+            closing: CancellationToken::new(),
             stopping: CancellationToken::new(),
             stopped: CancellationToken::new(),
             metrics: Metrics::default(),
@@ -108,6 +120,11 @@ impl AppState {
 
     pub fn with_long_polls(mut self, n: usize) -> Self {
         self.long_polls = Arc::new(Semaphore::new(n));
+        self
+    }
+
+    pub fn with_body_timeout(mut self, d: Duration) -> Self {
+        self.body_timeout = d;
         self
     }
 

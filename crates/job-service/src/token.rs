@@ -53,6 +53,15 @@ pub fn resolve(
             nix::unistd::geteuid()
         )));
     }
+    // Others who may write in it could plant their own token, or the temporary file, or swap
+    // either between our checks.
+    let mode = meta.mode() & 0o777;
+    if mode & 0o022 != 0 {
+        return Err(Failure::Usage(format!(
+            "{flag} {}: mode {mode:o}, writable by group or others, who could plant a token of theirs: run chmod go-w on it",
+            data_dir.display()
+        )));
+    }
     let path = data_dir.join(FILE_NAME);
     if !path.exists() {
         create(&path)?;
@@ -96,15 +105,32 @@ fn create(path: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Opens a secret file without waiting on it: `O_NONBLOCK` so that a FIFO (or a device) put in
+/// its place cannot hold the start forever, then refuses anything but a regular file, checked on
+/// the open descriptor so that nothing can be swapped in between. `nofollow` refuses a symlink.
+pub fn open_regular(path: &Path, nofollow: bool) -> std::io::Result<File> {
+    use nix::fcntl::OFlag;
+    let mut flags = OFlag::O_NONBLOCK;
+    if nofollow {
+        flags |= OFlag::O_NOFOLLOW;
+    }
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags.bits())
+        .open(path)?;
+    if !f.metadata()?.is_file() {
+        return Err(std::io::Error::other(
+            "not a regular file (a FIFO, device or directory); write the secret to a plain file",
+        ));
+    }
+    Ok(f)
+}
+
 /// A token file must be this user's (or root's) and readable by nobody else: a file another
 /// user can read or could have written gives them the service.
 pub fn read(path: &Path, what: &str) -> Result<Vec<u8>, Failure> {
     let bad = |why: String| Failure::Usage(format!("{what} {}: {why}", path.display()));
-    let mut f = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
-        .open(path)
-        .map_err(|e| bad(e.to_string()))?;
+    let mut f = open_regular(path, true).map_err(|e| bad(e.to_string()))?;
     check_file(&f, &bad)?;
     let mut s = String::new();
     f.read_to_string(&mut s).map_err(|e| bad(e.to_string()))?;
@@ -112,6 +138,12 @@ pub fn read(path: &Path, what: &str) -> Result<Vec<u8>, Failure> {
     if token.len() < 16 || token.contains(char::is_whitespace) {
         return Err(bad(
             "the token must be one word of at least 16 characters".into()
+        ));
+    }
+    // A header value can carry only visible ASCII reliably; any other token could never be sent.
+    if !token.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+        return Err(bad(
+            "the token must be visible ASCII (letters, digits, punctuation); write a new one, e.g. openssl rand -hex 32".into(),
         ));
     }
     Ok(token.as_bytes().to_vec())
@@ -171,6 +203,31 @@ mod tests {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         let t = resolve(Some(&path), false, dir.path()).unwrap().unwrap();
         assert_eq!(t.secret, b"0123456789abcdef0123");
+    }
+
+    #[test]
+    fn non_ascii_tokens_fifos_and_writable_data_dirs_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t");
+        std::fs::write(&path, "0123456789abcdef\u{e9}0123\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        match resolve(Some(&path), false, dir.path()) {
+            Err(Failure::Usage(m)) => assert!(m.contains("visible ASCII"), "{m}"),
+            _ => panic!("a non-ASCII token accepted"),
+        }
+        let fifo = dir.path().join("fifo");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        match resolve(Some(&fifo), false, dir.path()) {
+            Err(Failure::Usage(m)) => assert!(m.contains("not a regular file"), "{m}"),
+            _ => panic!("a FIFO accepted"),
+        }
+        let open = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(open.path(), std::fs::Permissions::from_mode(0o770)).unwrap();
+        match resolve(None, false, open.path()) {
+            Err(Failure::Usage(m)) => assert!(m.contains("chmod go-w"), "{m}"),
+            _ => panic!("a group-writable data dir accepted"),
+        }
+        assert!(!open.path().join(FILE_NAME).exists());
     }
 
     #[test]

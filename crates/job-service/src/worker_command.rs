@@ -57,6 +57,7 @@ pub async fn worker(args: WorkerArgs) -> Result<(), Failure> {
         allow_templates_in_extra_vars: args.trust.allow_templates_in_extra_vars,
         grace,
         event_line_max: usize::try_from(args.event_line_max).unwrap_or(usize::MAX),
+        child_open_files: None,
     };
     let state = Arc::new(AppState::new(setup, None, Duration::from_secs(1)));
     fleet::watch_redis(

@@ -131,7 +131,7 @@ fn live(
                     .data(data);
                 return Some((Ok(ev), cur));
             }
-            if cur.done {
+            if cur.done || cur.state.closing.is_cancelled() {
                 return None;
             }
             let mut changes = cur.state.changes.subscribe();
@@ -157,6 +157,8 @@ fn live(
             tokio::select! {
                 _ = changes.changed() => {},
                 _ = tokio::time::sleep(Duration::from_secs(5)) => {},
+                // Stopping: the stream ends (a client resumes with Last-Event-ID elsewhere).
+                () = cur.state.closing.cancelled() => return None,
             }
         }
     })

@@ -404,6 +404,7 @@ mod tests {
             allow_templates_in_extra_vars: false,
             grace: Duration::from_secs(1),
             event_line_max: job_runner::MAX_EVENT_LINE,
+            child_open_files: None,
         };
         let state = Arc::new(AppState::new(setup, None, Duration::from_secs(1)));
         let policy = Policy::new(

@@ -134,6 +134,9 @@ pub async fn wait_final(
         tokio::select! {
             r = changes.changed() => if r.is_err() { return Ok(job) },
             _ = tokio::time::sleep_until(deadline) => return Ok(job),
+            // Stopping: the job as it is now (a 202 while it runs), not a wait that would hold
+            // the shutdown and deny the run its grace.
+            () = state.closing.cancelled() => return Ok(job),
             // With Redis a change is told by pub/sub, which a link blip can drop: look anyway.
             _ = tokio::time::sleep(RECHECK) => {},
         }
@@ -179,6 +182,7 @@ fn waited(job: &Job, sync: bool, attached: bool) -> Response {
         (status = 400, description = "Malformed body: not JSON, or not an object", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 409, description = "The name is held by a live job with another payload", body = ErrorBody),
+        (status = 408, description = "The body did not arrive whole within --body-timeout", body = ErrorBody),
         (status = 413, description = "Body too big", body = ErrorBody),
         (status = 422, description = "Invalid field", body = ErrorBody),
         (status = 503, description = "Too many requests held open (`?wait`, `?sync`); retry after `Retry-After` seconds", body = ErrorBody),
@@ -207,7 +211,7 @@ async fn submit_inner(
     let wait = wait_for(q, state)?;
     let sync = flag(q, "sync")?;
     let _held = hold(state, wait)?;
-    let bytes = read_body(headers, body).await?;
+    let bytes = read_body(state, headers, body).await?;
     let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -294,7 +298,9 @@ async fn submit_inner(
     }
 }
 
-async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
+/// The whole body within `--body-timeout`: a client that stalls or trickles it would otherwise
+/// hold its connection, and the shutdown, for as long as it likes.
+async fn read_body(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
     let too_big = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -308,9 +314,17 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
     if declared.is_some_and(|n| n > MAX_BODY as u64) {
         return Err(too_big());
     }
-    axum::body::to_bytes(body, MAX_BODY)
-        .await
-        .map_err(|_| too_big())
+    let limit = state.body_timeout;
+    match tokio::time::timeout(limit, axum::body::to_bytes(body, MAX_BODY)).await {
+        Ok(read) => read.map_err(|_| too_big()),
+        Err(_) => Err(ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "the body did not arrive whole within {}s of the headers (--body-timeout); send it at once",
+                limit.as_secs()
+            ),
+        )),
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/jobs/{job_id}", tag = "jobs",
@@ -402,6 +416,7 @@ pub async fn list_jobs(
         (status = 400, description = "Not a job id", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 404, description = "No such job", body = ErrorBody),
+        (status = 408, description = "The body did not arrive whole within --body-timeout", body = ErrorBody),
         (status = 409, description = "It had already ended", body = ErrorBody),
         (status = 413, description = "Body too big", body = ErrorBody),
     ))]
@@ -412,7 +427,7 @@ pub async fn cancel(
     body: Body,
 ) -> Result<Response, ApiError> {
     let id = job_id(&raw)?;
-    let bytes = read_body(&headers, body).await?;
+    let bytes = read_body(&state, &headers, body).await?;
     // The call takes nothing: `{}` or no body. Anything else is a client that meant another call.
     let empty = bytes.iter().all(u8::is_ascii_whitespace)
         || serde_json::from_slice::<serde_json::Map<String, Value>>(&bytes)
