@@ -85,7 +85,12 @@ fn create(path: &Path) -> Result<(), Failure> {
     getrandom::fill(&mut raw)
         .map_err(|e| Failure::Runtime(format!("cannot read random bytes for the token: {e}")))?;
     let text: String = raw.iter().map(|b| format!("{b:02x}")).collect();
-    let tmp = path.with_file_name(format!(".{FILE_NAME}.{}.tmp", std::process::id()));
+    // Unique per call, not only per process: two creators never share a temporary file.
+    let mut salt = [0u8; 4];
+    getrandom::fill(&mut salt)
+        .map_err(|e| Failure::Runtime(format!("cannot read random bytes for the token: {e}")))?;
+    let salt: String = salt.iter().map(|b| format!("{b:02x}")).collect();
+    let tmp = path.with_file_name(format!(".{FILE_NAME}.{}.{salt}.tmp", std::process::id()));
     let written = (|| {
         let mut f = std::fs::OpenOptions::new()
             .write(true)
@@ -186,6 +191,35 @@ mod tests {
         assert_eq!(first.secret, again.secret);
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+    }
+
+    #[test]
+    fn twenty_first_starts_at_once_agree_on_one_token() {
+        // API processes on Redis may share a data dir and start together: whoever links first
+        // wins, and every other one reads that token, never a partial file or its own.
+        for _ in 0..5 {
+            let dir = tempfile::tempdir().unwrap();
+            let gate = std::sync::Arc::new(std::sync::Barrier::new(20));
+            let secrets: Vec<Vec<u8>> = std::thread::scope(|s| {
+                let handles: Vec<_> = (0..20)
+                    .map(|_| {
+                        let gate = gate.clone();
+                        let dir = dir.path();
+                        s.spawn(move || {
+                            gate.wait();
+                            resolve(None, false, dir).unwrap().unwrap().secret
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            assert!(secrets.iter().all(|s| s == &secrets[0] && s.len() == 64));
+            let names: Vec<_> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            assert_eq!(names, [FILE_NAME], "temporary files left: {names:?}");
+        }
     }
 
     #[test]
