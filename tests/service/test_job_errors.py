@@ -196,5 +196,5 @@ def test_event_line_max_is_checked(tmp_path):
 
     from conftest import service_bin
     r = subprocess.run([str(service_bin()), 'serve', '--project-dir', str(tmp_path), '--event-line-max', '10'],
-                       capture_output=True, text=True, timeout=30)
+                       capture_output=True, text=True, timeout=30, check=False)
     assert r.returncode == 2 and '--event-line-max' in r.stderr, r
