@@ -72,7 +72,7 @@ def test_the_service_keeps_its_openapi_document(service, tmp_path):
     ]
     env = dict(os.environ, SCHEMATHESIS_HOOKS='hooks', PYTHONPATH=str(HOOKS))
     # Room for the phases that do not count against --max-time (examples, coverage) on a busy machine.
-    r = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=MAX_TIME + 400)
+    r = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=MAX_TIME + 400, check=False)
     report = r.stdout + r.stderr
     print(report[-4000:])
     assert r.returncode == 0, f'schemathesis found the document and the service apart:\n{report[-25000:]}'
