@@ -65,7 +65,12 @@ class Client:
             code, text = e.code, e.read().decode()
         answer = json.loads(text) if text.startswith('{') else text
         if show:
-            shown = {k: v for k, v in answer.items() if k != 'stdout'} if isinstance(answer, dict) else answer
+            shown = answer
+            if isinstance(answer, dict):
+                # What each step is about first (a line is cut at 400 characters), stdout never.
+                first = [k for k in ('job_id', 'status', 'attached', 'name', 'reason', 'error') if k in answer]
+                rest = [k for k in answer if k not in first and k != 'stdout']
+                shown = {k: answer[k] for k in first + rest}
             print(f'  -> {code} {json.dumps(shown)[:400]}')
         return code, answer
 
