@@ -26,16 +26,16 @@ def fd_limit_256():
     resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
 
 
-class Slowloris:
-    """`n` connections that each send one header byte every `every` seconds and never finish
-    their headers; a connection the service closes is opened again, as an attacker would."""
+class Background:
+    """A client that runs in a thread of its own for the duration of a `with` block."""
 
-    def __init__(self, port, n, every=1.0):
+    def __init__(self, port, n, every):
         self.port, self.n, self.every = port, n, every
         self.stop = threading.Event()
-        self.opened = 0
-        self.closed_by_service = 0
         self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self):
+        raise NotImplementedError
 
     def __enter__(self):
         self.thread.start()
@@ -44,6 +44,16 @@ class Slowloris:
     def __exit__(self, *exc):
         self.stop.set()
         self.thread.join(30)
+
+
+class Slowloris(Background):
+    """`n` connections that each send one header byte every `every` seconds and never finish
+    their headers; a connection the service closes is opened again, as an attacker would."""
+
+    def __init__(self, port, n, every=1.0):
+        super().__init__(port, n, every)
+        self.opened = 0
+        self.closed_by_service = 0
 
     def connect(self, sel):
         s = socket.socket()
@@ -276,24 +286,14 @@ def test_a_stalled_or_trickled_body_is_answered_408(service):
         s.close()
 
 
-class KeepAlive:
+class KeepAlive(Background):
     """`n` kept-alive connections that each send `GET /healthz` every `every` seconds, each
     request resetting the service's idle clock; one the service closes is opened again."""
 
     def __init__(self, port, n, every):
-        self.port, self.n, self.every = port, n, every
-        self.stop = threading.Event()
+        super().__init__(port, n, every)
         self.answered = 0
         self.reopened = 0
-        self.thread = threading.Thread(target=self.run, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join(30)
 
     def run(self):
         conns = [http.client.HTTPConnection('127.0.0.1', self.port, timeout=30) for dummy in range(self.n)]

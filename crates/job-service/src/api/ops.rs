@@ -108,21 +108,28 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Result<Response, Api
 )]
 pub struct ApiDoc;
 
+/// A response whose body is the service's JSON error (`ErrorBody`), for the codes the
+/// document's modifiers add to every operation.
+fn error_response(description: &str) -> utoipa::openapi::ResponseBuilder {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new().description(description).content(
+        "application/json",
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("ErrorBody")))
+            .build(),
+    )
+}
+
 /// Every call reads or writes the store: while Redis is away any of them may answer 503.
 struct StoreDown;
 
 impl utoipa::Modify for StoreDown {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
-        let down = ResponseBuilder::new()
-            .description("The store (Redis) is unavailable for the moment; retry (`Retry-After`)")
-            .content(
-                "application/json",
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("ErrorBody")))
-                    .build(),
-            )
-            .build();
+        use utoipa::openapi::RefOr;
+        let down = error_response(
+            "The store (Redis) is unavailable for the moment; retry (`Retry-After`)",
+        )
+        .build();
         for (path, item) in doc.paths.paths.iter_mut() {
             if path == "/api/v1/openapi.json" {
                 continue;
@@ -142,20 +149,8 @@ struct Guarded;
 
 impl utoipa::Modify for Guarded {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
-        let refusal = |description: &str| {
-            RefOr::T(
-                ResponseBuilder::new()
-                    .description(description)
-                    .content(
-                        "application/json",
-                        ContentBuilder::new()
-                            .schema(Some(Ref::from_schema_name("ErrorBody")))
-                            .build(),
-                    )
-                    .build(),
-            )
-        };
+        use utoipa::openapi::RefOr;
+        let refusal = |description: &str| RefOr::T(error_response(description).build());
         for (path, item) in doc.paths.paths.iter_mut() {
             let gets = item.get.iter_mut().map(|op| (op, false));
             let posts = item.post.iter_mut().map(|op| (op, true));
@@ -220,14 +215,13 @@ impl utoipa::Modify for Bearer {
         use utoipa::openapi::security::{
             HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
         };
-        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        use utoipa::openapi::RefOr;
         let components = doc.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
-        let unauthorized = ResponseBuilder::new()
-            .description("No valid token (`Authorization: Bearer <token>`)")
+        let unauthorized = error_response("No valid token (`Authorization: Bearer <token>`)")
             .header(
                 "WWW-Authenticate",
                 utoipa::openapi::HeaderBuilder::new()
@@ -235,12 +229,6 @@ impl utoipa::Modify for Bearer {
                         utoipa::openapi::ObjectBuilder::new()
                             .schema_type(utoipa::openapi::Type::String),
                     )
-                    .build(),
-            )
-            .content(
-                "application/json",
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("ErrorBody")))
                     .build(),
             )
             .build();
