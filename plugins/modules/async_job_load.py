@@ -50,6 +50,17 @@ author:
 """
 
 EXAMPLES = r"""
+- name: Start a long job
+  ansible.builtin.command: /opt/db/migrate.sh
+  async: 43200
+  poll: 0
+  register: started
+
+- name: Record it by name (an earlier run, or another controller, did this)
+  rstyczynski.ansible.async_job_save:
+    job_name: db_migration_v3
+    ansible_job_id: "{{ started.ansible_job_id }}"
+
 - name: Find the migration by name
   rstyczynski.ansible.async_job_load:
     job_name: db_migration_v3

@@ -102,6 +102,11 @@ EXAMPLES = r"""
     metadata:
       ticket: OPS-1234
 
+- name: Forget the job (its record; the job runs on)
+  rstyczynski.ansible.async_job_save:
+    job_name: db_migration_v3
+    state: absent
+
 # Race-free: claim the name first, start only if this run got it, then record the id.
 - name: Claim the job name
   rstyczynski.ansible.async_job_save:
@@ -121,11 +126,6 @@ EXAMPLES = r"""
     job_name: db_migration_v3
     ansible_job_id: "{{ migration.ansible_job_id }}"
   when: claim.claimed
-
-- name: Forget the job
-  rstyczynski.ansible.async_job_save:
-    job_name: db_migration_v3
-    state: absent
 """
 
 RETURN = r"""

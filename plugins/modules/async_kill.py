@@ -58,9 +58,26 @@ author:
 """
 
 EXAMPLES = r"""
+- name: Start the nightly backup
+  ansible.builtin.command: /opt/backup.sh
+  async: 3600
+  poll: 0
+  register: backup
+
+- name: Name it
+  rstyczynski.ansible.async_alias:
+    job: backup
+    alias: nightly_backup
+
 - name: Stop the nightly backup
   rstyczynski.ansible.async_kill:
     alias: nightly_backup
+
+- name: Start it again
+  ansible.builtin.command: /opt/backup.sh
+  async: 3600
+  poll: 0
+  register: backup
 
 - name: Interrupt a job, give it 30 seconds to clean up
   rstyczynski.ansible.async_kill:
