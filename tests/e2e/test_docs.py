@@ -59,3 +59,12 @@ def test_role_list_has_every_role():
     assert r.returncode == 0 and our_warnings(r.stderr) == [], r.stderr
     for role in ROLES:
         assert f'rstyczynski.ansible.{role}' in r.stdout
+
+
+@pytest.mark.parametrize('module', MODULES)
+def test_module_doc_says_how_short_names_resolve(module):
+    # The seed's examples call `async_status_id: alias=blah`; that resolves only in a play with
+    # `collections: [rstyczynski.ansible]`, and every module's notes must say so.
+    r = ansible_doc('--json', f'rstyczynski.ansible.{module}')
+    notes = ' '.join(json.loads(r.stdout)[f'rstyczynski.ansible.{module}']['doc'].get('notes', []))
+    assert 'collections: [rstyczynski.ansible]' in notes and "couldn't resolve module/action" in notes, notes
