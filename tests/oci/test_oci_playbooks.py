@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import re
+import shutil
 import subprocess
 import uuid
 
@@ -34,11 +36,14 @@ def play(fake, tmp_path):
                OCI_CLI_CONFIG_FILE=str(fake.keys.config), OCI_CLI_ENDPOINT=fake.endpoint,
                PATH=f"{MAIN_VENV}/bin:{OCI_VENV}/bin:{os.environ['PATH']}")
 
-    def run(book, **extra):
+    def run(book, cli=True, **extra):
         out = tmp_path / f'out-{uuid.uuid4().hex[:6]}.json'
+        # cli=False: a PATH without the OCI CLI, as on a controller that never installed it.
+        run_env = env if cli else dict(env, PATH=f"{MAIN_VENV}/bin:{os.environ['PATH']}")
+        assert cli or shutil.which('oci', path=run_env['PATH']) is None, 'an oci CLI is on the PATH'
         r = subprocess.run([str(MAIN_VENV / 'bin' / 'ansible-playbook'), '-i', str(inventory), str(book),
                             '-e', json.dumps(dict(extra, out_file=str(out)))],
-                           capture_output=True, text=True, env=env, cwd=str(tmp_path), timeout=300, check=False)
+                           capture_output=True, text=True, env=run_env, cwd=str(tmp_path), timeout=300, check=False)
         return r, (json.loads(out.read_text()) if out.exists() else {})
     return run
 
@@ -55,6 +60,26 @@ def test_spec_oci_save_then_load(fake, play):
     loaded = play(SPEC_COPIES / 'load_oci_backend_usage.yml')[0]
     assert loaded.returncode == 0, loaded.stdout + loaded.stderr
     assert all(e['verified'] for e in fake.log() if not e['path'].startswith('/_fake'))
+
+
+def readme_oci_block(role):
+    text = (REPO / 'roles' / role / 'README.md').read_text(encoding='utf-8')
+    section = text.split('### OCI Backend Usage', 1)[1]
+    return re.search(r'```yaml\n(.*?)```', section, re.S).group(1)
+
+
+def test_role_readme_oci_examples_need_no_cli(fake, play, tmp_path):
+    """The roles' README OCI examples, as pasted, on a controller without the OCI CLI: the save
+    stores the record, the load reads it back through the service without error."""
+    for role in ('async_job_save', 'async_job_load'):
+        block = readme_oci_block(role)
+        assert 'oci os' not in block, f'{role} README still calls the OCI CLI'
+        book = tmp_path / f'{role}_readme_oci.yml'
+        book.write_text(block, encoding='utf-8')
+        r = play(book, cli=False)[0]
+        assert r.returncode == 0, f'{role}: ' + r.stdout + r.stderr
+    names = [o['name'] for o in fake.objects()]
+    assert len(names) == 1 and names[0].startswith('localtarget/production_deployment/prod_deploy_'), names
 
 
 def test_idempotent_pattern_with_oci_starts_once(fake, play):
