@@ -207,9 +207,11 @@ stop() {
     if [ -e "/run/netns/$ns" ]; then
       mapfile -t pids < <(ip netns pids "$ns" 2>/dev/null || true)
       [ ${#pids[@]} -eq 0 ] || kill -KILL "${pids[@]}" 2>/dev/null || true
-      ip netns del "$ns"
     fi
-    ! ip link show "$(link_of "$i")" >/dev/null 2>&1 || ip link del "$(link_of "$i")"
+    # The link first: deleting the namespace deletes its end, and the pair with it, but not at
+    # once, so a link seen just after could be gone by the time it is deleted.
+    if ip link show "$(link_of "$i")" >/dev/null 2>&1; then ip link del "$(link_of "$i")"; fi
+    if [ -e "/run/netns/$ns" ]; then ip netns del "$ns"; fi
   done
 }
 

@@ -45,7 +45,7 @@ def test_a_named_job_on_every_host(fleet, name, marker, control_dir, tmp_path):
     named = {h: fleet.jid_named(h, name) for h in fleet.names}
     assert all(named.values()) and len(set(named.values())) == 3, named
     # Sampled while the jobs run: exactly one job process per host (no second start, no stray).
-    for _ in range(3):
+    for _sample in range(3):
         assert {h: len(job_processes(fleet, marker, h)) for h in fleet.names} == dict.fromkeys(fleet.names, 1)
         time.sleep(1)
     run = finish(*running)
@@ -60,8 +60,8 @@ def test_a_named_job_on_every_host(fleet, name, marker, control_dir, tmp_path):
         assert fleet.jid_named(h, name) is None
 
 
-def test_a_cut_link_is_unreachable_the_others_finish_and_a_rerun_attaches(fleet, name, marker, control_dir,
-                                                                         tmp_path):
+def test_a_cut_link_is_unreachable_the_others_finish_and_a_rerun_attaches(
+        fleet, name, marker, control_dir, tmp_path):
     """host2's link goes down while async_task waits on all three: host2 is reported unreachable within
     UNREACHABLE_WITHIN s, host1 and host3 finish. The job on host2 runs on; once the link is back, a
     re-run attaches to it (same jid, same process, nothing started anywhere)."""
