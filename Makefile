@@ -26,7 +26,7 @@ export ANSIBLE_NOCOWS := 1
 export ANSIBLE_RETRY_FILES_ENABLED := 0
 export PATH := $(VENV)/bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help lock venv oci-venv seed-venv importer-venv schemathesis-venv build collection install demo bench test test-rust test-aarch64 test-lint test-sanity test-integration test-e2e test-service test-oci test-unit test-tarball test-matrix matrix-venvs fuzz ssh-target clean
+.PHONY: help lock venv oci-venv seed-venv importer-venv schemathesis-venv build collection install demo bench test test-rust test-aarch64 test-lint test-sanity test-integration test-e2e test-fleet test-service test-oci test-unit test-tarball test-matrix matrix-venvs fuzz ssh-target clean
 
 help:
 	@echo "make demo   - set up, build, install the collection and run the named-job demo"
@@ -116,7 +116,7 @@ bench: collection ssh-target oci-venv seed-venv
 	cargo build --profile service --locked --bin ansible-job-service --bin loadgen
 	$(PY) bench/run_all.py
 
-test: test-rust collection test-unit test-aarch64 test-lint test-sanity test-tarball test-integration test-oci test-e2e test-service test-matrix
+test: test-rust collection test-unit test-aarch64 test-lint test-sanity test-tarball test-integration test-oci test-e2e test-fleet test-service test-matrix
 
 test-rust:
 	rustup component add clippy rustfmt >/dev/null 2>&1 || true
@@ -155,6 +155,13 @@ ssh-target:
 # 7 min with -n 2 on the 2-core CI machine). Every test works in its own tmp_path.
 test-e2e: collection ssh-target
 	$(PY) -m pytest -q -n 2 tests/e2e
+
+# A fleet of three hosts in network namespaces, each with its own link and sshd (tests/env/fleet.sh):
+# named jobs on every host, one host's link cut mid-wait, a job killed on one host. Needs root. One
+# at a time: the tests share the fleet and cut its links; the session removes the fleet at the end.
+test-fleet: collection
+	tests/env/fleet.sh start
+	$(PY) -m pytest -q tests/fleet
 
 # The job service's API against the real binary on loopback ports, with real ansible-playbook runs.
 # On the embedded store and on Redis (a redis-server per test), plus workers in network namespaces.

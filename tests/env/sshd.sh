@@ -5,6 +5,7 @@
 # ansible_ssh, become (sudo) the unprivileged user ansible_become. Run as root (it adds users and a
 # sudoers rule). Idempotent: on a machine where it already ran, `start` only checks and is fast.
 #   tests/env/sshd.sh start|stop|env      (SSHD_PORT, default 2222; WORK, default <repo>/tests/.work)
+#   tests/env/sshd.sh prepare             users, sudoers rule and keys only, no sshd (tests/env/fleet.sh)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -176,13 +177,22 @@ stop() {
   rm -f "$state/sshd.pid"
 }
 
+# What every sshd of the tests needs, for tests/env/fleet.sh, which runs its own sshds.
+prepare() {
+  [ "$(id -u)" = 0 ] || die "prepare needs root (it adds users, a sudoers rule and maybe packages)"
+  need_packages
+  make_users
+  make_keys
+}
+
 case "${1:-}" in
   start) start ;;
+  prepare) prepare ;;
   stop) stop ;;
   env)
     printf 'export SSHD_INVENTORY=%q\n' "$state/inventory.ini"
     printf 'export SSHD_KEY=%q\n' "$state/id_ed25519"
     printf 'export SSHD_PORT=%q\n' "$port"
     ;;
-  *) echo "usage: $0 start|stop|env" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|env|prepare" >&2; exit 2 ;;
 esac
