@@ -3,11 +3,11 @@
 //! Removing a job's files.
 
 use crate::alias;
+use crate::claim;
 use crate::dir::AsyncDir;
 use crate::error::{write_err, Result};
-use crate::locate::Located;
-use crate::claim;
 use crate::inventory::claim_removable;
+use crate::locate::Located;
 use crate::names::{AliasName, Jid, ALIAS_PREFIX};
 use crate::prune::STALE_CLAIM;
 use safe_fs::sync_dir;
@@ -53,12 +53,7 @@ pub fn plan(dir: &AsyncDir, found: &Located, scope: Scope) -> Result<Vec<PathBuf
 /// The `.jid_<alias>.claim` files of the job's names (and of the alias asked for) that go with
 /// it: a released claim that names this job, or one no run can hold any more. A run starting a new
 /// job under one of the names keeps its claim.
-fn claims(
-    dir: &AsyncDir,
-    found: &Located,
-    names: &[PathBuf],
-    jid: &Jid,
-) -> Result<Vec<PathBuf>> {
+fn claims(dir: &AsyncDir, found: &Located, names: &[PathBuf], jid: &Jid) -> Result<Vec<PathBuf>> {
     let mut aliases: Vec<AliasName> = names
         .iter()
         .filter_map(|p| p.file_name()?.to_str()?.strip_prefix(ALIAS_PREFIX))
@@ -176,12 +171,21 @@ mod tests {
         );
         assert_eq!(
             names(plan(&dir, &found(Some("a"), None), Scope::Full).unwrap()),
-            [".jid_a.claim", "j3.3", "j3.3.kill", "jid_a", "jid_b", "jid_c"]
+            [
+                ".jid_a.claim",
+                "j3.3",
+                "j3.3.kill",
+                "jid_a",
+                "jid_b",
+                "jid_c"
+            ]
         );
         // Cleanup (not full) keeps every claim.
-        assert!(!names(plan(&dir, &found(Some("a"), None), Scope::Cleanup).unwrap())
-            .iter()
-            .any(|n| n.ends_with(".claim")));
+        assert!(
+            !names(plan(&dir, &found(Some("a"), None), Scope::Cleanup).unwrap())
+                .iter()
+                .any(|n| n.ends_with(".claim"))
+        );
         assert!(plan(&dir, &found(Some("nobody"), None), Scope::Full)
             .unwrap()
             .is_empty());

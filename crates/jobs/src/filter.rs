@@ -67,7 +67,9 @@ pub enum BadFilter {
     )]
     Duration(String),
     /// A `state` that is not one of the states.
-    #[error("state {0:?} is not one of running, finished, failed, timed_out, killed, dead, corrupt")]
+    #[error(
+        "state {0:?} is not one of running, finished, failed, timed_out, killed, dead, corrupt"
+    )]
     State(String),
 }
 
@@ -253,9 +255,22 @@ mod tests {
             ("1h30m", 5400),
             (" 5m ", 300),
         ] {
-            assert_eq!(parse_duration(text), Ok(Duration::from_secs(secs)), "{text}");
+            assert_eq!(
+                parse_duration(text),
+                Ok(Duration::from_secs(secs)),
+                "{text}"
+            );
         }
-        for bad in ["", "-1", "1.5h", "h", "2x", "1h30", "99999999999999999999", "2 h"] {
+        for bad in [
+            "",
+            "-1",
+            "1.5h",
+            "h",
+            "2x",
+            "1h30",
+            "99999999999999999999",
+            "2 h",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
         let max = format!("{}w", u64::MAX / 2);

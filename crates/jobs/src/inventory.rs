@@ -12,14 +12,15 @@ use crate::alias::confined_jid;
 use crate::claim::{self, Claim, Held};
 use crate::dir::AsyncDir;
 use crate::error::{read_err, Result};
+use crate::facts::{read_at, Facts, Opened, Said};
 use crate::filter::JobState;
-use crate::jobfile::{truthy, JobFile};
 use crate::liveness::{all_wrappers, runner_pid, WrapperProcess};
 use crate::names::{AliasName, Jid, ALIAS_PREFIX};
-use safe_fs::open_regular;
-use serde_json::{Map, Value};
+use nix::fcntl::OFlag;
+use nix::sys::stat::Mode;
 use std::collections::HashMap;
 use std::io::ErrorKind;
+use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
@@ -175,7 +176,7 @@ pub fn scan(dir: &AsyncDir) -> Result<Inventory> {
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Inventory::default()),
         Err(e) => return Err(read_err(dir.path())(e)),
     };
-    let mut jids: Vec<(Jid, Option<std::fs::FileType>)> = Vec::new();
+    let mut jids: Vec<Jid> = Vec::new();
     let mut aliases: Vec<(String, PathBuf)> = Vec::new();
     let mut claim_names: Vec<String> = Vec::new();
     let mut leftovers: HashMap<String, Vec<PathBuf>> = HashMap::new();
@@ -186,7 +187,7 @@ pub fn scan(dir: &AsyncDir) -> Result<Inventory> {
             continue;
         };
         match classify_name(name) {
-            Seen::Job(jid) => jids.push((jid, entry.file_type().ok())),
+            Seen::Job(jid) => jids.push(jid),
             Seen::Alias(alias) => aliases.push((alias, entry.path())),
             Seen::Claim(alias) => claim_names.push(alias),
             Seen::Leftover(jid) => leftovers
@@ -211,18 +212,18 @@ pub fn scan(dir: &AsyncDir) -> Result<Inventory> {
         }
     }
 
-    let mut files: Vec<(Jid, PathBuf, Option<SystemTime>, JobFile, bool)> = Vec::new();
-    for (jid, kind) in jids {
-        let path = dir.job_file(&jid);
-        let (file, modified, unlinkable) = read_job(&path, kind)?;
-        files.push((jid, path, modified, file, unlinkable));
-    }
+    let files = read_all(dir, jids)?;
     // One scan of /proc for every job, and only when some job may be running; done after the
     // files were read, so a job whose runner is gone by now is re-read below, never guessed.
-    let may_run = files.iter().any(|f| {
-        matches!(f.3, JobFile::Running(_) | JobFile::Unreadable(_))
-    }) || !leftovers.is_empty();
-    let wrappers = if may_run { all_wrappers() } else { HashMap::new() };
+    let may_run = files
+        .iter()
+        .any(|f| matches!(f.1.facts.said, Said::Running | Said::Unreadable(_)))
+        || !leftovers.is_empty();
+    let wrappers = if may_run {
+        all_wrappers()
+    } else {
+        HashMap::new()
+    };
     let runner = |jid: &Jid| -> Option<i32> {
         wrappers
             .get(jid.prefix())
@@ -251,13 +252,17 @@ pub fn scan(dir: &AsyncDir) -> Result<Inventory> {
         }
     }
 
-    for (jid, path, modified, mut file, unlinkable) in files {
+    for (jid, mut opened) in files {
         let pid = runner(&jid);
-        if pid.is_none() && matches!(file, JobFile::Running(_)) {
+        if pid.is_none() && opened.facts.said == Said::Running {
             // It may have ended between the read and the scan: its file says so now.
-            let (again, _, _) = read_job(&path, None)?;
-            file = again;
+            if let Some(again) =
+                read_at(&dir_fd(dir)?, jid.as_str()).map_err(read_err(dir.path()))?
+            {
+                opened = again;
+            }
         }
+        let path = dir.job_file(&jid);
         let mut names = names_of.remove(jid.as_str()).unwrap_or_default();
         names.sort();
         let mut left = leftovers.remove(jid.as_str()).unwrap_or_default();
@@ -266,11 +271,11 @@ pub fn scan(dir: &AsyncDir) -> Result<Inventory> {
             jid,
             path,
             names,
-            modified.unwrap_or(SystemTime::UNIX_EPOCH),
-            file,
+            opened.modified.unwrap_or(SystemTime::UNIX_EPOCH),
+            opened.facts,
             pid,
             left,
-            unlinkable,
+            opened.unlinkable,
         ));
     }
     inv.jobs.sort_by(|a, b| a.jid.as_str().cmp(b.jid.as_str()));
@@ -312,38 +317,52 @@ pub fn scan(dir: &AsyncDir) -> Result<Inventory> {
     Ok(inv)
 }
 
-/// The job file's contents, its mtime, and whether it may be unlinked (a regular file or a
-/// symlink; a directory in its place is left alone). Never follows a link.
-fn read_job(
-    path: &std::path::Path,
-    kind: Option<std::fs::FileType>,
-) -> Result<(JobFile, Option<SystemTime>, bool)> {
-    let lstat = || path.symlink_metadata().ok();
-    match open_regular(path) {
-        Ok(f) => {
-            let modified = f.metadata().and_then(|m| m.modified()).ok();
-            let file = JobFile::read(f).map_err(read_err(path))?;
-            Ok((file, modified, true))
+fn dir_fd(dir: &AsyncDir) -> Result<OwnedFd> {
+    let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+    nix::fcntl::open(dir.path(), flags, Mode::empty()).map_err(|e| read_err(dir.path())(e.into()))
+}
+
+/// Reads every job file, on as many threads as there are CPUs (at most 4): the reads are
+/// independent, and on a cold cache each waits on the disk.
+fn read_all(dir: &AsyncDir, jids: Vec<Jid>) -> Result<Vec<(Jid, Opened)>> {
+    let fd = dir_fd(dir)?;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, 4);
+    let per = jids.len().div_ceil(threads).max(256);
+    let chunks: Vec<Vec<Jid>> = jids.chunks(per).map(<[Jid]>::to_vec).collect();
+    let read_chunk = |chunk: Vec<Jid>| -> std::io::Result<Vec<(Jid, Opened)>> {
+        let mut out = Vec::with_capacity(chunk.len());
+        for jid in chunk {
+            // Gone since the listing: it ended and was cleaned up meanwhile.
+            if let Some(opened) = read_at(&fd, jid.as_str())? {
+                out.push((jid, opened));
+            }
         }
-        Err(e) if e.kind() == ErrorKind::InvalidData => {
-            let meta = lstat();
-            let unlinkable = kind
-                .or_else(|| meta.as_ref().map(std::fs::Metadata::file_type))
-                .is_some_and(|k| k.is_symlink() || k.is_file());
-            Ok((
-                JobFile::Unreadable(e.to_string()),
-                meta.and_then(|m| m.modified().ok()),
-                unlinkable,
-            ))
-        }
-        // Gone since the listing: it ended and was cleaned up meanwhile.
-        Err(e) if e.kind() == ErrorKind::NotFound => Ok((
-            JobFile::Unreadable("the job file disappeared while it was read".into()),
-            None,
-            false,
-        )),
-        Err(e) => Err(read_err(path)(e)),
+        Ok(out)
+    };
+    let results: Vec<std::io::Result<Vec<(Jid, Opened)>>> = if chunks.len() <= 1 {
+        chunks.into_iter().map(read_chunk).collect()
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = chunks
+                .into_iter()
+                .map(|c| s.spawn(|| read_chunk(c)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(std::io::Error::other("a reader thread failed")))
+                })
+                .collect()
+        })
+    };
+    let mut files = Vec::new();
+    for r in results {
+        files.extend(r.map_err(read_err(dir.path()))?);
     }
+    Ok(files)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -352,34 +371,32 @@ fn entry(
     path: PathBuf,
     names: Vec<String>,
     modified: SystemTime,
-    file: JobFile,
+    facts: Facts,
     runner: Option<i32>,
     leftovers: Vec<PathBuf>,
     unlinkable: bool,
 ) -> Entry {
-    let empty = Map::new();
-    let (state, data, why) = match &file {
-        JobFile::Running(d) if runner.is_some() => (JobState::Running, d, None),
-        JobFile::Running(d) => (JobState::Dead, d, None),
-        JobFile::Killed(d) => (JobState::Killed, d, None),
-        JobFile::Finished(d) if timed_out(d) => (
-            JobState::TimedOut,
-            d,
-            d.get("msg").and_then(Value::as_str).map(str::to_string),
-        ),
-        JobFile::Finished(d) if truthy(d.get("failed")) => (JobState::Failed, d, None),
-        JobFile::Finished(d) => (JobState::Finished, d, None),
-        JobFile::Unreadable(why) => (JobState::Corrupt, &empty, Some(why.clone())),
+    let timed_out = facts.failed
+        && facts.child_pid.is_some()
+        && facts.msg.as_deref() == Some("Timeout exceeded");
+    let (state, why) = match &facts.said {
+        Said::Running if runner.is_some() => (JobState::Running, None),
+        Said::Running => (JobState::Dead, None),
+        Said::Killed => (JobState::Killed, None),
+        // The wrapper's own time limit: it kills the module and writes exactly this.
+        Said::Finished if timed_out => (JobState::TimedOut, facts.msg.clone()),
+        Said::Finished if facts.failed => (JobState::Failed, None),
+        Said::Finished => (JobState::Finished, None),
+        Said::Unreadable(why) => (JobState::Corrupt, Some(why.clone())),
     };
     let ended = !matches!(state, JobState::Running | JobState::Dead);
-    let text = |k: &str| data.get(k).and_then(Value::as_str).map(str::to_string);
-    let (start, end, times_from) = match (text("start"), text("end")) {
+    let (start, end, times_from) = match (facts.start, facts.end) {
         (Some(s), e) if ended || e.is_none() => (Some(s), e.filter(|_| ended), TimesFrom::Job),
         _ if ended => (None, Some(utc(modified)), TimesFrom::File),
         _ => (Some(utc(modified)), None, TimesFrom::File),
     };
     let pid = match state {
-        JobState::TimedOut => data.get("child_pid").and_then(Value::as_i64),
+        JobState::TimedOut => facts.child_pid,
         _ => runner.map(i64::from),
     };
     Entry {
@@ -394,41 +411,11 @@ fn entry(
         end,
         times_from,
         pid,
-        rc: data.get("rc").and_then(Value::as_i64),
-        command: command(data),
+        rc: facts.rc,
+        command: facts.command,
         leftovers,
         unlinkable,
     }
-}
-
-/// The wrapper's own time limit: it kills the module and writes exactly this.
-fn timed_out(d: &Map<String, Value>) -> bool {
-    d.get("msg").and_then(Value::as_str) == Some("Timeout exceeded")
-        && d.contains_key("child_pid")
-        && truthy(d.get("failed"))
-}
-
-fn command(d: &Map<String, Value>) -> Option<String> {
-    let words = |v: &Value| -> Option<String> {
-        match v {
-            Value::String(s) => Some(s.clone()),
-            Value::Array(a) => Some(
-                a.iter()
-                    .map(|w| w.as_str().map_or_else(|| w.to_string(), str::to_string))
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            ),
-            _ => None,
-        }
-    };
-    if let Some(c) = d.get("cmd").and_then(words) {
-        return Some(c);
-    }
-    let args = d.get("invocation")?.get("module_args")?;
-    args.get("_raw_params")
-        .and_then(words)
-        .or_else(|| args.get("argv").and_then(words))
-        .or_else(|| args.get("cmd").and_then(words))
 }
 
 /// `2026-12-07T10:00:00Z`: what a file time is reported as.
@@ -489,8 +476,14 @@ mod tests {
         let w = |n: &str, t: &str| fs::write(d.join(n), t).unwrap();
         w("j1.1", include_str!("../fixtures/finished_2.19.json"));
         w("j2.2", include_str!("../fixtures/timeout_2.18.json"));
-        w("j3.3", r#"{"failed": true, "rc": 2, "cmd": ["false", "x"]}"#);
-        w("j4.4", r#"{"started": 1, "finished": 0, "ansible_job_id": "j4.4"}"#);
+        w(
+            "j3.3",
+            r#"{"failed": true, "rc": 2, "cmd": ["false", "x"]}"#,
+        );
+        w(
+            "j4.4",
+            r#"{"started": 1, "finished": 0, "ansible_job_id": "j4.4"}"#,
+        );
         w("j5.5", r#"{"started": 1, "finished": 1, "killed": true}"#);
         w("j6.6", "{\"started\": 1, \"fin");
         w("j6.6.kill", "");
@@ -511,7 +504,10 @@ mod tests {
         assert_eq!(state("j1.1"), JobState::Finished);
         assert_eq!(by["j1.1"].names, ["one", "uno"]);
         assert_eq!(by["j1.1"].times_from, TimesFrom::Job);
-        assert_eq!(by["j1.1"].start.as_deref(), Some("2026-11-23 06:04:45.017876"));
+        assert_eq!(
+            by["j1.1"].start.as_deref(),
+            Some("2026-11-23 06:04:45.017876")
+        );
         assert_eq!(by["j1.1"].command.as_deref(), Some("echo hi; echo err >&2"));
         assert_eq!(by["j1.1"].rc, Some(0));
         assert_eq!(state("j2.2"), JobState::TimedOut);

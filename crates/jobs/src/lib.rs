@@ -30,6 +30,7 @@ mod claim;
 pub mod cleanup;
 mod dir;
 mod error;
+mod facts;
 mod filter;
 pub mod inventory;
 mod jobfile;

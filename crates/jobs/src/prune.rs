@@ -69,7 +69,8 @@ pub fn plan(inv: &Inventory, filter: &Filter, now: SystemTime) -> Plan {
             continue;
         }
         for name in &job.names {
-            out.paths.push(job.path.with_file_name(format!("jid_{name}")));
+            out.paths
+                .push(job.path.with_file_name(format!("jid_{name}")));
             gone_names.insert(name);
         }
         out.paths.push(job.path.clone());
@@ -118,11 +119,7 @@ pub fn plan(inv: &Inventory, filter: &Filter, now: SystemTime) -> Plan {
 
 /// Plans under the dir's lock and, unless `check_mode`, removes. Returns the plan and what was
 /// removed (in check mode: what would be).
-pub fn prune(
-    dir: &AsyncDir,
-    filter: &Filter,
-    check_mode: bool,
-) -> Result<(Plan, Vec<PathBuf>)> {
+pub fn prune(dir: &AsyncDir, filter: &Filter, check_mode: bool) -> Result<(Plan, Vec<PathBuf>)> {
     // No lock in check mode, nor when the dir is missing: locking would create it.
     let _lock = if !check_mode && dir.path().is_dir() {
         Some(dir.lock()?)
@@ -189,7 +186,10 @@ mod tests {
         let claim = |a: &str, c: Claim| {
             fs::write(claim_file(&dir, &AliasName::parse(a).unwrap()), c.format()).unwrap()
         };
-        claim("done", Claim::Started(t.clone(), Jid::parse("j1.1").unwrap()));
+        claim(
+            "done",
+            Claim::Started(t.clone(), Jid::parse("j1.1").unwrap()),
+        );
         claim("dead", Claim::Claimed(t.clone()));
         claim("running", Claim::Started(t.clone(), jid.clone()));
         // Outside the dir, behind links: must survive.
@@ -205,12 +205,28 @@ mod tests {
         assert_eq!(names(&removed), names(&would.paths));
         assert_eq!(
             names(&removed),
-            [".jid_done.claim", "j1.1", "j1.1.kill", "j2.2", "j3.3", "jid_dead", "jid_done", "jid_gone"]
+            [
+                ".jid_done.claim",
+                "j1.1",
+                "j1.1.kill",
+                "j2.2",
+                "j3.3",
+                "jid_dead",
+                "jid_done",
+                "jid_gone"
+            ]
         );
         let mut jids: Vec<&str> = plan.jobs.iter().map(|j| j.jid.as_str()).collect();
         jids.sort_unstable();
         assert_eq!(jids, ["j1.1", "j2.2", "j3.3"]);
-        for kept in [jid.as_str(), "jid_running", ".jid_running.claim", ".jid_dead.claim", "j4.4", "jid_evil"] {
+        for kept in [
+            jid.as_str(),
+            "jid_running",
+            ".jid_running.claim",
+            ".jid_dead.claim",
+            "j4.4",
+            "jid_evil",
+        ] {
             assert!(d.join(kept).symlink_metadata().is_ok(), "{kept} went");
         }
         assert_eq!(fs::read_to_string(&victim).unwrap(), "keep");
@@ -250,7 +266,10 @@ mod tests {
             name: Some("nightly-*".into()),
             ..Filter::default()
         };
-        assert_eq!(names(&plan(&inv, &named, now).paths), ["j1.1", "jid_nightly-db"]);
+        assert_eq!(
+            names(&plan(&inv, &named, now).paths),
+            ["j1.1", "jid_nightly-db"]
+        );
         let unnamed = Filter {
             name: Some(String::new()),
             ..Filter::default()
