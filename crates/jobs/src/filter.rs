@@ -214,8 +214,8 @@ impl Filter {
             Some(glob) => names.iter().any(|n| glob_match(glob, n)),
         };
         name_ok
-            && self.states.as_ref().map_or(true, |s| s.contains(&state))
-            && self.older_than.map_or(true, |min| age >= min)
+            && self.states.as_ref().is_none_or(|s| s.contains(&state))
+            && self.older_than.is_none_or(|min| age >= min)
     }
 
     /// Whether a name with no job behind it, of this age, is selected: by the glob and the age
@@ -226,7 +226,7 @@ impl Filter {
             Some("") => false,
             Some(glob) => glob_match(glob, name),
         };
-        name_ok && self.older_than.map_or(true, |min| age >= min)
+        name_ok && self.older_than.is_none_or(|min| age >= min)
     }
 
     /// Parses the `state` option's values.

@@ -202,13 +202,12 @@ pub fn scan(dir: &AsyncDir) -> Result<Inventory> {
     let mut names_of: HashMap<String, Vec<String>> = HashMap::new();
     let mut alias_links: Vec<(String, PathBuf, Jid)> = Vec::new();
     for (alias, path) in aliases {
-        match std::fs::read_link(&path) {
-            Ok(target) => match confined_jid(dir, &target) {
+        // A regular file named jid_* is not ours to list or remove: read_link fails on it.
+        if let Ok(target) = std::fs::read_link(&path) {
+            match confined_jid(dir, &target) {
                 Some(jid) => alias_links.push((alias, path, jid)),
                 None => inv.broken.push(path),
-            },
-            // A regular file named jid_*: not ours to list or remove.
-            Err(_) => {}
+            }
         }
     }
 
