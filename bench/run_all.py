@@ -15,6 +15,7 @@ import sys
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import job_inventory  # noqa: E402  pylint: disable=wrong-import-position
 import module_alone  # noqa: E402  pylint: disable=wrong-import-position
 import oci  # noqa: E402  pylint: disable=wrong-import-position
 import poll_cost  # noqa: E402  pylint: disable=wrong-import-position
@@ -49,6 +50,7 @@ def main():
     rows += poll_cost.measure(reps=1 if q else 3)
     rows += module_alone.measure(reps=50 if q else 1000, anchor_reps=5 if q else 30)
     rows += records.measure(reps=1 if q else 3, n=10)
+    rows += job_inventory.measure(reps=2 if q else 7)
     rows += oci.measure(reps=3 if q else 10)
     seed_rows, seed = versus_seed.measure(quick=q)
     rows += service.measure(reps=1 if q else 5, quick=q, seed=seed)

@@ -38,8 +38,10 @@ options:
       - V(status) reports the job.
       - V(cleanup) removes the alias when the job was named by O(alias), and the job file when it
         was named by O(jid).
-      - V(full_cleanup) removes the job file, every alias that points to it, and the wrapper's
-        C(.tmp)/C(.kill) leftovers.
+      - V(full_cleanup) removes the job file, every alias that points to it, the claim files of
+        those aliases (C(.jid_<alias>.claim), left by M(rstyczynski.ansible.async_task)), and the
+        wrapper's C(.tmp)/C(.kill) leftovers. A claim stays while it is fresh and not a released
+        claim of this job (a run is starting a new job under that name).
       - A job whose wrapper still runs is never removed; the result says so and changes nothing.
         A job whose wrapper is gone (RV(pid_missing)) can be removed.
     type: str

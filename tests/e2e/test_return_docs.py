@@ -42,6 +42,7 @@ def runs(tmp_path, target, name, marker):
     return [
         ('lifecycle.yml', {'name': f'{name}_life'}),
         ('kill.yml', {'name': f'{name}_kill', 'marker': marker}),
+        ('inventory.yml', {'name': f'{name}_inv', 'marker': str(uuid.uuid4().int % 10**9)}),
         ('wait.yml', {'name': f'{name}_wait'}),
         ('check_mode.yml', {'name': f'{name}_check'}),
         ('bad_input.yml', {'name': f'{name}_bad', 'corrupt_job_file': f'~/.ansible_async/j{uuid.uuid4().int % 10**12}.1'}),

@@ -15,7 +15,8 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 INTERNAL = {
     '_async_dir': ("the shell's async_dir option (plugin_utils' DEFAULT_ASYNC_DIR when unset), "
                    'or the directory of a given results_file',
-                   {'async_status_id', 'async_alias', 'async_kill', 'async_task'}),
+                   {'async_status_id', 'async_alias', 'async_kill', 'async_task', 'async_job_info',
+                    'async_prune'}),
     '_claim_ttl': ("CLAIM_TTL in plugins/action/async_task.py", {'async_task'}),
     '_token': ('a random token per async_task run', {'async_task'}),
     '_mode': ("async_task's step: claim, then release", {'async_task'}),

@@ -17,7 +17,8 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 # Modules whose action plugin runs one binary with the task's own options. async_task's binary is
 # only its host side (the action owns shell, command, record, ...); async_wait has no binary of
 # its own (it loops over async_status_id).
-PLAIN = ['async_status_id', 'async_alias', 'async_kill', 'async_job_save', 'async_job_load']
+PLAIN = ['async_status_id', 'async_alias', 'async_kill', 'async_job_info', 'async_prune', 'async_job_save',
+         'async_job_load']
 
 
 def opt_names(block: str) -> set[str]:

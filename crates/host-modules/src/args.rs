@@ -6,7 +6,7 @@
 
 use jobs::cleanup::Scope;
 use jobs::start::Restart;
-use jobs::{parse_signal, AliasName, AsyncDir, Jid, Token, Wanted};
+use jobs::{parse_duration, parse_signal, AliasName, AsyncDir, Filter, Jid, Token, Wanted};
 use nix::sys::signal::Signal;
 use protocol::{Failure, Params};
 use std::time::Duration;
@@ -157,6 +157,43 @@ impl TaskArgs {
             token,
             step,
             dir,
+        })
+    }
+}
+
+/// async_job_info's and async_prune's options.
+pub struct InventoryArgs {
+    /// Which jobs and names to list or remove.
+    pub filter: Filter,
+    /// The async dir, `~` expanded.
+    pub dir: AsyncDir,
+}
+
+impl InventoryArgs {
+    /// Reads the validated options; refuses an unknown state or a bad duration.
+    pub fn from(p: &Params) -> Result<Self, Failure> {
+        let states = match p.value("state").and_then(serde_json::Value::as_array) {
+            Some(list) => {
+                let names: Vec<String> = list
+                    .iter()
+                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                    .collect();
+                Some(Filter::states(&names).map_err(Failure::new)?)
+            }
+            None => None,
+        };
+        let older_than = p
+            .str("older_than")
+            .map(parse_duration)
+            .transpose()
+            .map_err(Failure::new)?;
+        Ok(InventoryArgs {
+            filter: Filter {
+                name: p.str("name").map(str::to_string),
+                states,
+                older_than,
+            },
+            dir: async_dir(p)?,
         })
     }
 }

@@ -23,9 +23,10 @@
 #![deny(missing_docs)]
 
 mod args;
+pub mod inventory_answer;
 mod report;
 pub mod specs;
 pub mod status_answer;
 pub mod task_answer;
 
-pub use args::{AliasArgs, KillArgs, StatusArgs, TaskArgs, TaskStep};
+pub use args::{AliasArgs, InventoryArgs, KillArgs, StatusArgs, TaskArgs, TaskStep};

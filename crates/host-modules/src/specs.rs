@@ -64,6 +64,26 @@ pub fn async_task() -> ArgSpec {
     ])
 }
 
+/// async_job_info: the jobs of the async dir, filtered by `name` glob, `state` and `older_than`.
+pub fn async_job_info() -> ArgSpec {
+    ArgSpec::new(vec![
+        Opt::str("name"),
+        Opt::list("state"),
+        Opt::str("older_than"),
+        Opt::str("_async_dir").required(),
+    ])
+}
+
+/// async_prune: removes the ended jobs older than `older_than`, filtered like async_job_info.
+pub fn async_prune() -> ArgSpec {
+    ArgSpec::new(vec![
+        Opt::str("name"),
+        Opt::list("state"),
+        Opt::str("older_than").required(),
+        Opt::str("_async_dir").required(),
+    ])
+}
+
 /// Every on-host module by name, with its spec.
 pub fn all() -> Vec<(&'static str, ArgSpec)> {
     vec![
@@ -71,5 +91,7 @@ pub fn all() -> Vec<(&'static str, ArgSpec)> {
         ("async_alias", async_alias()),
         ("async_kill", async_kill()),
         ("async_task", async_task()),
+        ("async_job_info", async_job_info()),
+        ("async_prune", async_prune()),
     ]
 }

@@ -3,10 +3,13 @@
 //! Removing a job's files.
 
 use crate::alias;
+use crate::claim;
 use crate::dir::AsyncDir;
 use crate::error::{write_err, Result};
+use crate::inventory::claim_removable;
 use crate::locate::Located;
-use crate::names::Jid;
+use crate::names::{AliasName, Jid, ALIAS_PREFIX};
+use crate::prune::STALE_CLAIM;
 use safe_fs::sync_dir;
 use std::collections::HashSet;
 use std::io::ErrorKind;
@@ -17,8 +20,8 @@ use std::path::PathBuf;
 pub enum Scope {
     /// By alias: the name only; by jid: the job file (the builtin's `mode=cleanup`).
     Cleanup,
-    /// The job file, every alias that names the job, and the wrapper's and async_kill's
-    /// leftovers.
+    /// The job file, every alias that names the job with its claim file, and the wrapper's and
+    /// async_kill's leftovers.
     Full,
 }
 
@@ -36,13 +39,38 @@ pub fn plan(dir: &AsyncDir, found: &Located, scope: Scope) -> Result<Vec<PathBuf
             planned.push(job_file.unwrap_or_else(|| dir.job_file(jid)));
         }
         if full {
-            planned.extend(alias::pointing_to(dir, jid)?);
+            let names = alias::pointing_to(dir, jid)?;
+            planned.extend(claims(dir, found, &names, jid)?);
+            planned.extend(names);
             planned.extend(leftovers(dir, jid));
         }
     }
     let mut seen = HashSet::new();
     planned.retain(|path| path.symlink_metadata().is_ok() && seen.insert(path.clone()));
     Ok(planned)
+}
+
+/// The `.jid_<alias>.claim` files of the job's names (and of the alias asked for) that go with
+/// it: a released claim that names this job, or one no run can hold any more. A run starting a new
+/// job under one of the names keeps its claim.
+fn claims(dir: &AsyncDir, found: &Located, names: &[PathBuf], jid: &Jid) -> Result<Vec<PathBuf>> {
+    let mut aliases: Vec<AliasName> = names
+        .iter()
+        .filter_map(|p| p.file_name()?.to_str()?.strip_prefix(ALIAS_PREFIX))
+        .filter_map(|a| AliasName::parse(a).ok())
+        .collect();
+    if let Some((asked, _)) = &found.alias {
+        aliases.push(asked.clone());
+    }
+    let mut out = Vec::new();
+    for alias in aliases {
+        if let Some(held) = claim::current(dir, &alias)? {
+            if claim_removable(&held, |j| j == jid, STALE_CLAIM) {
+                out.push(claim::claim_file(dir, &alias));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// A finished job's own files: its job file and its leftovers (no alias).
@@ -114,6 +142,15 @@ mod tests {
         fs::write(d.join("j3.3.kill"), "").unwrap();
         std::os::unix::fs::symlink("j3.3", d.join("jid_a")).unwrap();
         std::os::unix::fs::symlink(d.join("j3.3"), d.join("jid_b")).unwrap();
+        // Released claims: a's names this job; b's names another job, so it stays (runs that
+        // waited on it attach to that one). A fresh claim on c is a start in progress.
+        let token = crate::Token::parse("aaaaaaaa01").unwrap();
+        let claim_of = |a: &str| claim::claim_file(&dir, &AliasName::parse(a).unwrap());
+        let started = |j: &str| claim::Claim::Started(token.clone(), Jid::parse(j).unwrap());
+        fs::write(claim_of("a"), started("j3.3").format()).unwrap();
+        fs::write(claim_of("b"), started("j7.7").format()).unwrap();
+        std::os::unix::fs::symlink("j3.3", d.join("jid_c")).unwrap();
+        fs::write(claim_of("c"), claim::Claim::Claimed(token.clone()).format()).unwrap();
         let found =
             |a: Option<&str>, j: Option<&str>| locate(&dir, Wanted::parse(a, j).unwrap()).unwrap();
         let names = |v: Vec<PathBuf>| -> Vec<String> {
@@ -134,7 +171,20 @@ mod tests {
         );
         assert_eq!(
             names(plan(&dir, &found(Some("a"), None), Scope::Full).unwrap()),
-            ["j3.3", "j3.3.kill", "jid_a", "jid_b"]
+            [
+                ".jid_a.claim",
+                "j3.3",
+                "j3.3.kill",
+                "jid_a",
+                "jid_b",
+                "jid_c"
+            ]
+        );
+        // Cleanup (not full) keeps every claim.
+        assert!(
+            !names(plan(&dir, &found(Some("a"), None), Scope::Cleanup).unwrap())
+                .iter()
+                .any(|n| n.ends_with(".claim"))
         );
         assert!(plan(&dir, &found(Some("nobody"), None), Scope::Full)
             .unwrap()

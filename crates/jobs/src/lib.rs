@@ -21,7 +21,8 @@
 //!
 //! Most of the API sits at the crate root. Two modules stay public as namespaces because their
 //! functions read better qualified (and `claim`/`release` would otherwise be ambiguous):
-//! [`start`] (the async_task start protocol) and [`cleanup`] (what async_status_id removes).
+//! [`start`] (the async_task start protocol), [`cleanup`] (what async_status_id removes),
+//! [`inventory`] (every job of a dir, for async_job_info) and [`prune`] (what async_prune removes).
 #![deny(missing_docs)]
 
 mod alias;
@@ -29,12 +30,16 @@ mod claim;
 pub mod cleanup;
 mod dir;
 mod error;
+mod facts;
+mod filter;
+pub mod inventory;
 mod jobfile;
 mod kill;
 mod liveness;
 mod locate;
 mod names;
 mod naming;
+pub mod prune;
 pub mod start;
 mod status;
 mod stop;
@@ -43,6 +48,7 @@ pub use alias::{confined_jid, AliasLink};
 pub use claim::{Claim, Held, Token, MAX_TOKEN_LEN, MIN_TOKEN_LEN};
 pub use dir::AsyncDir;
 pub use error::{JobError, Result};
+pub use filter::{glob_match, parse_duration, BadFilter, Filter, JobState};
 pub use jobfile::{truthy, JobFile};
 pub use kill::parse_signal;
 pub use locate::{locate, Located, Wanted};

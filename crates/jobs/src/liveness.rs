@@ -15,6 +15,7 @@
 //! (`setpgid(runner, runner)`), and the runner is the supervisor's child; either mark identifies it.
 
 use safe_fs::proc::stat_in;
+use std::collections::HashMap;
 use std::path::Path;
 
 /// One process running the async wrapper for a job.
@@ -71,6 +72,58 @@ pub fn has_runner(procs: &[WrapperProcess]) -> bool {
     procs
         .iter()
         .any(|p| p.pgid == p.pid || procs.iter().any(|parent| parent.pid == p.ppid))
+}
+
+/// Every wrapper process on the host, by the jid prefix it runs: one pass over /proc for a whole
+/// async dir, where [`wrapper_processes`] costs one pass per job.
+pub fn all_wrappers() -> HashMap<String, Vec<WrapperProcess>> {
+    all_wrappers_in(Path::new("/proc"))
+}
+
+pub fn all_wrappers_in(proc_root: &Path) -> HashMap<String, Vec<WrapperProcess>> {
+    let mut found: HashMap<String, Vec<WrapperProcess>> = HashMap::new();
+    let Ok(entries) = std::fs::read_dir(proc_root) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let Some(prefix) = wrapper_prefix(&cmdline) else {
+            continue;
+        };
+        if let (Some(s), Ok(pid)) = (stat_in(proc_root, pid), i32::try_from(pid)) {
+            found.entry(prefix).or_default().push(WrapperProcess {
+                pid,
+                ppid: s.ppid,
+                pgid: s.pgrp,
+            });
+        }
+    }
+    found
+}
+
+/// The runner among a job's wrapper processes: the one that writes the result.
+pub fn runner_pid(procs: &[WrapperProcess]) -> Option<i32> {
+    procs
+        .iter()
+        .find(|p| p.pgid == p.pid || procs.iter().any(|parent| parent.pid == p.ppid))
+        .map(|p| p.pid)
+}
+
+fn wrapper_prefix(cmdline: &[u8]) -> Option<String> {
+    let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+    args.windows(2)
+        .find(|w| w[0].ends_with(b"async_wrapper.py"))
+        .and_then(|w| std::str::from_utf8(w[1]).ok())
+        .map(str::to_string)
 }
 
 fn runs_wrapper_for(cmdline: &[u8], prefix: &str) -> bool {
@@ -141,6 +194,12 @@ mod tests {
         assert_eq!(pids("j111222333001"), vec![old.id() as i32]);
         assert_eq!(pids("j111222333002"), vec![new.id() as i32]);
         assert!(runner_alive("j111222333001"));
+        let all = all_wrappers();
+        assert_eq!(
+            all.get("j111222333002").and_then(|p| runner_pid(p)),
+            Some(new.id() as i32)
+        );
+        assert!(all.contains_key("j111222333001"));
         stop(old);
         stop(new);
         assert!(wrapper_processes("j111222333001").is_empty());
