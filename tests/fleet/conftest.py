@@ -45,10 +45,6 @@ ansible_env, processes_matching, wait_until, kill_all = (_e2e.ansible_env, _e2e.
 BIN = _e2e.BIN
 
 
-def installed(module: str) -> bool:
-    return (INSTALLED / 'plugins' / 'modules' / f'{module}.py').exists()
-
-
 @pytest.fixture(scope='session')
 def fleet():
     """Starts the fleet (tests/env/fleet.sh start) and removes it after the session."""

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import finish, installed, kill_all, kill_session, playbook, processes_matching, start_playbook, wait_until
+from conftest import finish, kill_all, kill_session, playbook, processes_matching, start_playbook, wait_until
 
 # How long the cut host may take to be reported unreachable after its link went down. ssh's own
 # detection is 3 x ServerAliveInterval 2 s (or ConnectTimeout 10 s for a new connection); the rest
@@ -140,8 +140,6 @@ def test_a_killed_job_is_pid_missing_on_its_host_only(fleet, name, marker, contr
     assert gone.results['host2']['changed'] is True, gone
 
 
-@pytest.mark.skipif(not (installed('async_job_info') and installed('async_prune')),
-                    reason='async_job_info and async_prune are not in the installed collection (issue 20, section 2)')
 def test_job_info_and_prune_across_the_fleet(fleet, name, marker, control_dir, tmp_path):
     """Each host lists its own jobs with their states (host2 also a dead one); a prune removes the
     ended ones, in check mode nothing, and never a running job."""
