@@ -49,7 +49,7 @@ options:
     description:
       - Seconds to hold the answer on the host while the job runs. The module returns as soon as
         the job finishes, fails, is killed or loses its async wrapper, or when the time is up, and
-        then returns exactly what a poll (V(0)) would return at that moment: RV(finished=false)
+        then returns exactly what a poll (V(0)) would return at that moment, so RV(finished=false)
         when the time ran out.
       - V(0) is a poll, the behaviour of M(ansible.builtin.async_status).
       - Between V(0) and V(3600). Longer waits are several calls; M(rstyczynski.ansible.async_wait)
@@ -61,7 +61,7 @@ options:
     description:
       - V(true) fails the task when the job failed, was killed, lost its async wrapper
         (RV(pid_missing)) or has a damaged job file, as M(ansible.builtin.async_status) does.
-      - V(false) reports such a job as data: the task succeeds with RV(job_failed=true) and the
+      - V(false) reports such a job as data; the task succeeds with RV(job_failed=true) and the
         job's own RV(msg), RV(rc), RV(killed) and RV(pid_missing), so the next task can clean it up
         and start the job again. See the first example.
       - A lookup that finds no job (an unknown jid, a broken alias) fails either way.

@@ -137,7 +137,13 @@ fn relevant(e: &nix::sys::inotify::InotifyEvent, names: &[OsString]) -> bool {
         | AddWatchFlags::IN_DELETE_SELF
         | AddWatchFlags::IN_MOVE_SELF
         | AddWatchFlags::IN_IGNORED;
-    e.mask.intersects(dir_events) || e.name.as_ref().map_or(true, |n| names.contains(n))
+    if e.mask.intersects(dir_events) {
+        return true;
+    }
+    match &e.name {
+        Some(n) => names.contains(n),
+        None => true,
+    }
 }
 
 #[cfg(test)]
