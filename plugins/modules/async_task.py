@@ -223,7 +223,7 @@ finished:
   returned: always
   type: bool
 attempts:
-  description: Polls made.
+  description: Round trips made (held waits, or polls with O(hold=0)).
   returned: when the task waited
   type: int
 rc:
@@ -249,6 +249,10 @@ killed:
 pid_missing:
   description: The job is not finished and its async wrapper is gone; the task then fails.
   returned: when there is a job
+  type: bool
+job_failed:
+  description: The job failed, was killed or lost its async wrapper.
+  returned: when this task waited for the job
   type: bool
 stdout:
   description: The job's stdout, when its module returned one.

@@ -122,9 +122,13 @@ finished:
   returned: always
   type: bool
 attempts:
-  description: Polls made.
+  description: Round trips made (held waits, or polls with O(hold=0)).
   returned: always
   type: int
+job_failed:
+  description: The job failed, was killed or lost its async wrapper; the task then fails.
+  returned: when the job was looked up
+  type: bool
 cleanup:
   description: What the cleanup did.
   returned: when it ran
