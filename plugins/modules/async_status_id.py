@@ -62,7 +62,7 @@ options:
       - V(true) fails the task when the job failed, was killed, lost its async wrapper
         (RV(pid_missing)) or has a damaged job file, as M(ansible.builtin.async_status) does.
       - V(false) reports such a job as data; the task succeeds with RV(job_failed=true) and the
-        job's own RV(msg), RV(rc), RV(killed) and RV(pid_missing), so the next task can clean it up
+        job's own C(msg), RV(rc), RV(killed) and RV(pid_missing), so the next task can clean it up
         and start the job again. See the first example.
       - A lookup that finds no job (an unknown jid, a broken alias) fails either way.
     type: bool
@@ -179,7 +179,7 @@ pid_missing:
 job_failed:
   description:
     - The job ended badly; it failed, was killed (RV(killed)), lost its async wrapper
-      (RV(pid_missing)) or has a damaged job file. RV(msg) says how.
+      (RV(pid_missing)) or has a damaged job file. C(msg) says how.
     - With O(fail_on_job_failure=false) the task still succeeds, so the next task can act on it.
   returned: in status mode, when the job was looked up
   type: bool
