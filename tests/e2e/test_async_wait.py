@@ -77,6 +77,11 @@ def _cmdline(pid):
         return ''
 
 
+def _holding():
+    """async_status_id running under our sshd: the held wait is on."""
+    return [p for p in _sshd_descendants() if 'async_status_id' in _cmdline(p)]
+
+
 def test_a_connection_dropped_mid_wait_is_retried(name, tmp_path):
     """The SSH session is killed on the server side while async_wait holds: the wait reconnects
     and finishes instead of ending unreachable."""
@@ -86,8 +91,7 @@ def test_a_connection_dropped_mid_wait_is_retried(name, tmp_path):
         start = playbook('start_job.yml', target, tmp_path, name=name, cmd=f'sleep 12; echo {marker}')
         assert start.rc == 0, start
         proc, out = start_playbook('wait_alias.yml', target, tmp_path, alias=name)
-        holding = lambda: [p for p in _sshd_descendants() if 'async_status_id' in _cmdline(p)]  # noqa: E731
-        assert wait_until(holding, timeout=60), 'the held wait never started'
+        assert wait_until(_holding, timeout=60), 'the held wait never started'
         for pid in _sshd_descendants():
             if 'sshd' in _cmdline(pid):
                 try:
