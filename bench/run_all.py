@@ -23,6 +23,7 @@ import records  # noqa: E402  pylint: disable=wrong-import-position
 import service  # noqa: E402  pylint: disable=wrong-import-position
 import sizes  # noqa: E402  pylint: disable=wrong-import-position
 import versus_seed  # noqa: E402  pylint: disable=wrong-import-position
+import wait_latency  # noqa: E402  pylint: disable=wrong-import-position
 from common import BIN, REPO, table  # noqa: E402  pylint: disable=wrong-import-position
 
 NOTES = REPO / 'bench' / 'performance-notes.md'
@@ -48,6 +49,7 @@ def main():
     t0 = time.monotonic()
     rows = []
     rows += poll_cost.measure(reps=1 if q else 3)
+    rows += wait_latency.measure(runs=2 if q else 5, window=60 if q else 120)
     rows += module_alone.measure(reps=50 if q else 1000, anchor_reps=5 if q else 30)
     rows += records.measure(reps=1 if q else 3, n=10)
     rows += job_inventory.measure(reps=2 if q else 7)

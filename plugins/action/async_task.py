@@ -16,7 +16,7 @@ import time
 
 from ansible.errors import AnsibleActionFail
 from ansible_collections.rstyczynski.ansible.plugins.plugin_utils.binary_module import BinaryModuleAction
-from ansible_collections.rstyczynski.ansible.plugins.plugin_utils.waiting import check_polling, clean_up, ended, wait_for
+from ansible_collections.rstyczynski.ansible.plugins.plugin_utils.waiting import check_numbers, check_polling, clean_up, ended, wait_for
 
 ARGUMENT_SPEC = {
     'alias': dict(type='str', required=True),
@@ -33,6 +33,7 @@ ARGUMENT_SPEC = {
     'retries': dict(type='int', default=720),
     'delay': dict(type='float', default=5),
     'timeout': dict(type='float'),
+    'hold': dict(type='float', default=60),
     'cleanup': dict(type='bool', default=True),
     'restart': dict(type='str', default='never', choices=['never', 'on_failure', 'always']),
     'record': dict(type='dict'),
@@ -54,6 +55,7 @@ class ActionModule(BinaryModuleAction):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
+        check_numbers(self._task.args, ('async', 'poll', 'retries', 'delay', 'timeout', 'hold'))
         args = self.validate_argument_spec(ARGUMENT_SPEC, mutually_exclusive=[COMMAND, ['poll', 'delay']],
                                            required_one_of=[COMMAND])[1]
         self._check(args)
@@ -118,7 +120,7 @@ class ActionModule(BinaryModuleAction):
 
         delay = args['poll'] or args['delay']
         status_args = {'jid': jid, '_async_dir': self._host_args['_async_dir']}
-        status, facts = wait_for(self, status_args, task_vars, args['retries'], delay, args['timeout'])
+        status, facts = wait_for(self, status_args, task_vars, args['retries'], delay, args['timeout'], args['hold'])
         self._facts.update(facts)
         if status.get('failed') and status.get('msg') == 'could not find job':
             status = self._gone(jid, status)
@@ -130,7 +132,7 @@ class ActionModule(BinaryModuleAction):
             raise AnsibleActionFail('async must be a positive number of seconds, the time limit of the job')
         if args['poll'] is not None and args['poll'] < 0:
             raise AnsibleActionFail('poll must be 0 (do not wait) or a positive number of seconds between polls')
-        check_polling(args['retries'], args['delay'])
+        check_polling(args['retries'], args['delay'], args['hold'], args['timeout'])
         if args['argv'] is not None and not args['argv']:
             raise AnsibleActionFail('argv must name a command')
 

@@ -47,13 +47,42 @@ options:
     type: str
     choices: [status, cleanup, full_cleanup]
     default: status
+  wait:
+    description:
+      - Seconds to hold the answer on the host while the job runs. The module returns as soon as
+        the job finishes, fails, is killed or loses its async wrapper, or when the time is up, and
+        then returns exactly what a poll (V(0)) would return at that moment, so RV(finished=false)
+        when the time ran out.
+      - V(0) is a poll, the behaviour of M(ansible.builtin.async_status).
+      - Between V(0) and V(3600). Longer waits are several calls; M(rstyczynski.ansible.async_wait)
+        makes them for you.
+      - Only with O(mode=status).
+    type: float
+    default: 0
+  fail_on_job_failure:
+    description:
+      - V(true) fails the task when the job failed, was killed, lost its async wrapper
+        (RV(pid_missing)) or has a damaged job file, as M(ansible.builtin.async_status) does.
+      - V(false) reports such a job as data; the task succeeds with RV(job_failed=true) and the
+        job's own C(msg), RV(rc), RV(killed) and RV(pid_missing), so the next task can clean it up
+        and start the job again. See the first example.
+      - A lookup that finds no job (an unknown jid, a broken alias) fails either way.
+    type: bool
+    default: true
 notes:
   - The async dir is the one the async wrapper uses, from the C(async_dir) shell option
     (E(ANSIBLE_ASYNC_DIR), C([defaults] async_dir) or the C(ansible_async_dir) variable), default
     C(~/.ansible_async). C(~) is expanded on the target by the user the module runs as, which is
     the become user when the task uses become, the same user and the same expansion as the wrapper's.
   - Use the same O(ignore:become) and C(delegate_to) settings as the task that started the job.
-  - When the job failed, the task fails, as with M(ansible.builtin.async_status).
+  - When the job failed, the task fails, as with M(ansible.builtin.async_status), unless
+    O(fail_on_job_failure=false).
+  - "O(wait) holds the answer on the host: the module watches the async dir with inotify and
+    looks at the job at least once a second (the wrapper's death shows only in C(/proc), and
+    inotify says nothing about changes made on another NFS client). Where inotify cannot start
+    (the per-user C(max_user_instances) limit) it looks once a second; this is never an error.
+    The job's end is seen within milliseconds, at one round trip per O(wait) seconds instead of
+    one per C(delay)."
   - "A job with RV(pid_missing) is reported as failed with RV(finished=false). To stop an C(until)
     loop at once in that case, use C(until: result.finished or result.failed)."
 extends_documentation_fragment:
@@ -73,31 +102,36 @@ author:
 """
 
 EXAMPLES = r"""
-- name: Find the job by name
+- name: Find the job by name; a job that failed, was killed or lost its wrapper is data here
   rstyczynski.ansible.async_status_id:
     alias: nightly_backup
+    fail_on_job_failure: false
   register: job_result
+
+- name: Remove a job that ended badly, so it starts again
+  rstyczynski.ansible.async_status_id:
+    alias: nightly_backup
+    mode: full_cleanup
+  when: job_result.job_failed
 
 - name: Start it only when no job of that name exists
   ansible.builtin.command: /opt/backup.sh
   async: 3600
   poll: 0
   register: backup
-  when: not job_result.started
+  when: not job_result.started or job_result.job_failed
 
 - name: Name the new job
   rstyczynski.ansible.async_alias:
     job: backup
     alias: nightly_backup
-  when: not job_result.started
+  when: not job_result.started or job_result.job_failed
 
-- name: Wait for it, by name
+- name: Wait up to 10 minutes for it, by name, in one round trip
   rstyczynski.ansible.async_status_id:
     alias: nightly_backup
+    wait: 600
   register: job_result
-  until: job_result.finished or job_result.failed
-  retries: 100
-  delay: 5
 
 - name: Remove the alias, keep the job file
   rstyczynski.ansible.async_status_id:
@@ -141,8 +175,15 @@ killed:
 pid_missing:
   description:
     - The job is not finished and no async wrapper process is left to finish it. The task then
-      fails with a message that says what to do.
+      fails with a message that says what to do (unless O(fail_on_job_failure=false)).
   returned: always
+  type: bool
+job_failed:
+  description:
+    - The job ended badly; it failed, was killed (RV(killed)), lost its async wrapper
+      (RV(pid_missing)) or has a damaged job file. C(msg) says how.
+    - With O(fail_on_job_failure=false) the task still succeeds, so the next task can act on it.
+  returned: in status mode, when the job was looked up
   type: bool
 results_file:
   description: Path of the job file. Also returned when there is no such file ("could not find

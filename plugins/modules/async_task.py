@@ -69,20 +69,32 @@ options:
       - V(0) starts the job (or finds the running one) and returns at once, as the task keyword C(poll=0) does
         for an async task. Follow it with M(rstyczynski.ansible.async_wait) or
         M(rstyczynski.ansible.async_status_id).
-      - A positive value is the number of seconds between polls, as O(delay) is.
+      - A positive value waits for the job, and stands for O(delay).
     type: float
   retries:
-    description: Polls after the first one before giving up.
+    description:
+      - With O(hold=0), polls after the first one before giving up.
+      - With O(hold) above 0 and no O(timeout), O(retries) times O(delay) is how long to wait at
+        most (3600 seconds by default).
     type: int
     default: 720
   delay:
-    description: Seconds between polls; must be greater than 0.
+    description:
+      - With O(hold=0), seconds between polls. With O(hold) above 0, only a factor of the wait's
+        bound (see O(retries)). Must be greater than 0.
     type: float
     default: 5
   timeout:
-    description: Stop waiting after this many seconds, whatever O(retries) says. The job keeps
-      running; a re-run attaches to it.
+    description: Stop waiting after this many seconds, whatever O(retries) says. Must be greater
+      than 0. The job keeps running; a re-run attaches to it.
     type: float
+  hold:
+    description:
+      - Seconds one round trip waits on the host for the job to end; see
+        O(rstyczynski.ansible.async_wait#module:hold). V(0) polls every O(delay) seconds.
+      - Between V(0) and V(3600).
+    type: float
+    default: 60
   cleanup:
     description:
       - Once the job has finished or was killed, remove its job file and every name pointing
@@ -150,8 +162,7 @@ EXAMPLES = r"""
     alias: db_migration
     shell: /opt/app/migrate.sh >> /var/log/migrate.log 2>&1
     async: 43200
-    delay: 30
-    retries: 1440
+    timeout: 43200
   register: migration
 
 - name: Start a backup and go on (poll 0); a re-run finds the running backup
@@ -164,7 +175,7 @@ EXAMPLES = r"""
 - name: Wait for the backup later
   rstyczynski.ansible.async_wait:
     alias: nightly_backup
-    delay: 10
+    timeout: 7200
 
 - name: Keep a successful result, retry a failed one, and record the job on the controller
   rstyczynski.ansible.async_task:
@@ -212,7 +223,7 @@ finished:
   returned: always
   type: bool
 attempts:
-  description: Polls made.
+  description: Round trips made (held waits, or polls with O(hold=0)).
   returned: when the task waited
   type: int
 rc:
@@ -238,6 +249,10 @@ killed:
 pid_missing:
   description: The job is not finished and its async wrapper is gone; the task then fails.
   returned: when there is a job
+  type: bool
+job_failed:
+  description: The job failed, was killed or lost its async wrapper.
+  returned: when this task waited for the job
   type: bool
 stdout:
   description: The job's stdout, when its module returned one.

@@ -29,16 +29,35 @@ options:
     description: The result an async task registered, or the name of that variable.
     type: raw
   retries:
-    description: Polls after the first one.
+    description:
+      - With O(hold=0), polls after the first one.
+      - With O(hold) above 0 and no O(timeout), O(retries) times O(delay) is how long to wait at
+        most (500 seconds by default, the bound polling had).
     type: int
     default: 100
   delay:
-    description: Seconds between polls; must be greater than 0.
+    description:
+      - With O(hold=0), seconds between polls.
+      - With O(hold) above 0, only a factor of the wait's bound (see O(retries)); the end of the job
+        is seen at once, not at the next poll.
+      - Must be greater than 0.
     type: float
     default: 5
   timeout:
-    description: Give up after this many seconds, whatever O(retries) says.
+    description:
+      - Give up after this many seconds, whatever O(retries) says. Must be greater than 0.
+      - A hold never goes past it; the last round trip holds only the time left.
     type: float
+  hold:
+    description:
+      - Seconds one round trip waits on the host (the O(rstyczynski.ansible.async_status_id#module:wait)
+        option). The task returns within milliseconds of the job's end, and a long wait costs one
+        round trip per O(hold) seconds and one task result, not a line per poll.
+      - V(0) polls every O(delay) seconds, as earlier versions did.
+      - Between V(0) and V(3600). A connection that drops during a hold is tried again three
+        times (after 1, 2 and 4 seconds); a host that stays unreachable ends the task unreachable.
+    type: float
+    default: 60
   cleanup:
     description: Clean up once the job has finished or was killed.
     type: bool
@@ -65,12 +84,19 @@ EXAMPLES = r"""
   poll: 0
   register: backup
 
-- name: Wait for it, at most an hour
+- name: Wait for it, at most an hour, one round trip a minute
   rstyczynski.ansible.async_wait:
     job: backup
-    delay: 10
     timeout: 3600
   register: result
+
+- name: Poll every 10 seconds instead, as earlier versions did
+  rstyczynski.ansible.async_wait:
+    jid: "{{ backup.ansible_job_id }}"
+    hold: 0
+    delay: 10
+    timeout: 3600
+  when: result is not defined
 """
 
 RETURN = r"""
@@ -96,9 +122,13 @@ finished:
   returned: always
   type: bool
 attempts:
-  description: Polls made.
+  description: Round trips made (held waits, or polls with O(hold=0)).
   returned: always
   type: int
+job_failed:
+  description: The job failed, was killed or lost its async wrapper; the task then fails.
+  returned: when the job was looked up
+  type: bool
 cleanup:
   description: What the cleanup did.
   returned: when it ran

@@ -27,20 +27,40 @@ pub struct StatusArgs {
     pub cleanup: Option<Scope>,
     /// The async dir, `~` expanded.
     pub dir: AsyncDir,
+    /// How long to hold a status answer while the job runs; zero is a poll.
+    pub wait: Duration,
+    /// Whether a job that ended badly fails the task (true) or is reported as data (false).
+    pub fail_on_job_failure: bool,
 }
 
 impl StatusArgs {
-    /// Reads the validated options; refuses a bad alias, jid or async dir.
+    /// Reads the validated options; refuses a bad alias, jid or async dir, and a `wait` out of
+    /// range or given with a cleanup mode.
     pub fn from(p: &Params) -> Result<Self, Failure> {
         let cleanup = match p.text("mode")? {
             "cleanup" => Some(Scope::Cleanup),
             "full_cleanup" => Some(Scope::Full),
             _ => None,
         };
+        let max = jobs::MAX_WAIT.as_secs_f64();
+        let wait = p.filled("wait")?.as_f64().unwrap_or(f64::NAN);
+        if !(0.0..=max).contains(&wait) {
+            return Err(Failure::new(format!(
+                "wait must be between 0 and {max} seconds, got {wait}; for longer waits use async_wait, \
+                 which holds one wait per round trip until its timeout"
+            )));
+        }
+        if cleanup.is_some() && wait > 0.0 {
+            return Err(Failure::new(
+                "wait applies to mode=status only: wait for the job first, then clean up in a second task",
+            ));
+        }
         Ok(StatusArgs {
             wanted: wanted(p)?,
             cleanup,
             dir: async_dir(p)?,
+            wait: Duration::from_secs_f64(wait),
+            fail_on_job_failure: p.bool("fail_on_job_failure"),
         })
     }
 }

@@ -10,7 +10,8 @@
 
 use protocol::{ArgSpec, Opt};
 
-/// async_status_id: a job by `jid` or `alias`; `mode` status, cleanup or full_cleanup.
+/// async_status_id: a job by `jid` or `alias`; `mode` status, cleanup or full_cleanup; `wait` to
+/// hold a status answer until the job ends.
 pub fn async_status_id() -> ArgSpec {
     ArgSpec::new(vec![
         Opt::str("jid"),
@@ -18,6 +19,10 @@ pub fn async_status_id() -> ArgSpec {
         Opt::str("mode")
             .choices(&["status", "cleanup", "full_cleanup"])
             .default("status"),
+        // Seconds to hold the answer while the job runs (mode=status); 0 is a poll.
+        Opt::float("wait").default(0.0),
+        // false: a job that failed, was killed or lost its wrapper is data, not a failed task.
+        Opt::bool("fail_on_job_failure").default(true),
         Opt::str("_async_dir").required(),
     ])
     .exactly_one_of(&["jid", "alias"])

@@ -109,3 +109,84 @@ pub fn cleanup(dir: &AsyncDir, t: &Target, scope: Scope, p: &Params) -> Result<R
     );
     Ok(r)
 }
+
+/// Adds `job_failed` to a status answer: true when the job failed, was killed, lost its wrapper
+/// or has a damaged file. With `fail_on_job_failure` false such a job is data, not a failed task
+/// (`failed: false`, the job's `msg`, `rc`, `killed`, `pid_missing` kept), so a find step can be
+/// followed by a cleanup instead of stopping the play. A lookup that found no job (an unknown
+/// jid, a broken alias) still fails: there is nothing to act on.
+pub fn job_failure(
+    answer: Result<Response, Failure>,
+    found_job: bool,
+    fail_on_job_failure: bool,
+) -> Result<Response, Failure> {
+    match answer {
+        Ok(mut r) => {
+            let bad = ["failed", "killed", "pid_missing"]
+                .iter()
+                .any(|k| r.get(k).and_then(serde_json::Value::as_bool) == Some(true));
+            r.set("job_failed", bad);
+            if bad && !fail_on_job_failure {
+                r.set("failed", false);
+            }
+            Ok(r)
+        }
+        Err(f) if found_job && !fail_on_job_failure => {
+            let mut m = f.into_map();
+            m.insert("failed".into(), false.into());
+            m.insert("job_failed".into(), true.into());
+            Ok(Response(m))
+        }
+        Err(f) if found_job => Err(f.with("job_failed", true)),
+        Err(f) => Err(f),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn finished_failed() -> Response {
+        Response::new(false)
+            .with("finished", true)
+            .with("failed", true)
+            .with("rc", 2)
+            .with("msg", "non-zero return code")
+    }
+
+    #[test]
+    fn a_failed_job_is_data_when_asked() {
+        let r = job_failure(Ok(finished_failed()), true, false).unwrap();
+        assert_eq!(r.get("failed"), Some(&json!(false)));
+        assert_eq!(r.get("job_failed"), Some(&json!(true)));
+        assert_eq!(r.get("rc"), Some(&json!(2)));
+        // Today's behaviour by default: the task fails, and says the job failed.
+        let r = job_failure(Ok(finished_failed()), true, true).unwrap();
+        assert_eq!(r.get("failed"), Some(&json!(true)));
+        assert_eq!(r.get("job_failed"), Some(&json!(true)));
+    }
+
+    #[test]
+    fn a_dead_wrapper_is_data_and_an_unknown_jid_still_fails() {
+        let dead = || Err(Failure::new("wrapper gone").with("pid_missing", true));
+        let r = job_failure(dead(), true, false).unwrap();
+        assert_eq!(r.get("failed"), Some(&json!(false)));
+        assert_eq!(r.get("job_failed"), Some(&json!(true)));
+        assert_eq!(r.get("msg"), Some(&json!("wrapper gone")));
+        let f = job_failure(dead(), true, true).unwrap_err();
+        assert_eq!(f.extra.get("job_failed"), Some(&json!(true)));
+        let unknown = job_failure(Err(Failure::new("could not find job")), false, false);
+        assert!(unknown.is_err());
+    }
+
+    #[test]
+    fn a_running_or_good_job_is_not_failed() {
+        let ok = Response::new(false)
+            .with("finished", true)
+            .with("killed", false);
+        let r = job_failure(Ok(ok), true, false).unwrap();
+        assert_eq!(r.get("job_failed"), Some(&json!(false)));
+        assert_eq!(r.get("failed"), None);
+    }
+}

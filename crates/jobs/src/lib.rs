@@ -43,6 +43,7 @@ pub mod prune;
 pub mod start;
 mod status;
 mod stop;
+mod wait;
 
 pub use alias::{confined_jid, AliasLink};
 pub use claim::{Claim, Held, Token, MAX_TOKEN_LEN, MIN_TOKEN_LEN};
@@ -56,3 +57,4 @@ pub use names::{AliasName, Jid, ALIAS_PREFIX, MAX_ALIAS_BYTES};
 pub use naming::{name_job, NameRefused, Named};
 pub use status::{Job, State};
 pub use stop::{stop, Stopped};
+pub use wait::{wait, MAX_WAIT};

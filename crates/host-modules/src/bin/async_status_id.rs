@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: MIT
 //! async_status_id: async_status that also finds jobs by alias, spots dead wrappers and cleans up.
 
-use host_modules::status_answer::{cleanup, status};
+use host_modules::status_answer::{cleanup, job_failure, status};
 use host_modules::{specs, StatusArgs};
 use jobs::locate;
 use protocol::{Failure, Params, Response};
@@ -19,6 +19,8 @@ fn body(p: &Params) -> Result<Response, Failure> {
         wanted,
         cleanup: scope,
         dir,
+        wait,
+        fail_on_job_failure,
     } = StatusArgs::from(p)?;
     // async_task re-points names under this lock; deleting under it too means a name is never
     // removed just after it was moved to a new job.
@@ -27,9 +29,13 @@ fn body(p: &Params) -> Result<Response, Failure> {
     } else {
         None
     };
-    let target = locate(&dir, wanted)?;
     match scope {
-        Some(scope) => cleanup(&dir, &target, scope, p),
-        None => status(&dir, target),
+        Some(scope) => cleanup(&dir, &locate(&dir, wanted)?, scope, p),
+        None => {
+            // wait zero is one look, exactly today's poll.
+            let target = jobs::wait(&dir, &wanted, wait)?;
+            let found_job = target.job.is_some();
+            job_failure(status(&dir, target), found_job, fail_on_job_failure)
+        }
     }
 }
