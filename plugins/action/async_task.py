@@ -230,7 +230,6 @@ class ActionModule(BinaryModuleAction):
         if args['cleanup'] and ended(status) and not status.get('pid_missing') and not status.get('result_gone'):
             clean_up(self, {'jid': status['ansible_job_id'], '_async_dir': self._host_args['_async_dir']},
                      status, task_vars, mode='full_cleanup')
-            status['changed'] = changed  # removing our own job's files is not a change of the host
             if args['record'] is not None and not self._task.check_mode:
                 self._drop_record(args, task_vars, status)
         result.update(status)

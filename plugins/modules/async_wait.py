@@ -130,7 +130,10 @@ job_failed:
   returned: when the job was looked up
   type: bool
 cleanup:
-  description: What the cleanup did.
+  description:
+    - What the cleanup did (C(changed), C(removed), C(msg)).
+    - The task's own C(changed) is the job's, as the builtin's polled C(async) task reports it;
+      removing the job's files shows here only.
   returned: when it ran
   type: dict
 rc:

@@ -112,10 +112,10 @@ def ended(status):
 
 
 def clean_up(action, status_args, status, task_vars, mode='cleanup'):
-    """Removes a finished or killed job's files (the original's rule); records what it did in
-    status['cleanup'] and folds its `changed` into status."""
+    """Removes a finished or killed job's files (the original's rule) and records what it did in
+    status['cleanup']. The task's `changed` stays the job's own, as the builtin's polled async
+    task reports it: removing the job's bookkeeping is not a change of the host."""
     erased = action.run_binary('async_status_id', dict(status_args, mode=mode), task_vars)
     erased.pop('ansible_facts', None)
     status['cleanup'] = {k: erased.get(k) for k in ('changed', 'removed', 'msg')}
-    status['changed'] = bool(status.get('changed')) or bool(erased.get('changed'))
     return status
