@@ -52,6 +52,9 @@ def clean_up(action, status_args, status, task_vars, mode='cleanup'):
     status['cleanup'] and folds its `changed` into status."""
     erased = action.run_binary('async_status_id', dict(status_args, mode=mode), task_vars)
     erased.pop('ansible_facts', None)
-    status['cleanup'] = {k: erased.get(k) for k in ('changed', 'removed', 'msg')}
-    status['changed'] = bool(status.get('changed')) or bool(erased.get('changed'))
+    status['cleanup'] = {k: erased.get(k) for k in ('removed', 'msg')}
+    # By jid, mode=cleanup says changed: false as the builtin does, even when it removed the job
+    # file; what was removed is what changed.
+    status['cleanup']['changed'] = bool(erased.get('removed'))
+    status['changed'] = bool(status.get('changed')) or status['cleanup']['changed']
     return status
