@@ -59,10 +59,10 @@ pub enum JobError {
         why: String,
     },
     #[error(
-        "the async dir {} is not a directory: {what} is in the way. Move it away, or point the \
+        "the async dir {} is not a directory ({} is a file). Move the file away, or point the \
          async dir elsewhere (ANSIBLE_ASYNC_DIR, [defaults] async_dir or the ansible_async_dir variable)",
-        blocker.display(),
-        what = if blocker == dir { "a file of that name" } else { "a file on its path" }
+        dir.display(),
+        blocker.display()
     )]
     /// The async dir, or a directory on its path, exists as something other than a directory.
     NotADir {
