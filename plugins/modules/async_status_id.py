@@ -54,10 +54,10 @@ notes:
   - When the job failed, the task fails, as with M(ansible.builtin.async_status).
   - "A job with RV(pid_missing) is reported as failed with RV(finished=false). To stop an C(until)
     loop at once in that case, use C(until: result.finished or result.failed)."
-  - When the job's module raised, ansible-core 2.19 and later write the error as a structured
-    summary with no message. The result then says RV(msg=Module failed: <the raised message>) (its
-    causes joined with C(: )), as M(ansible.builtin.async_status) does, and RV(exception) holds the
-    traceback when the module sent one.
+  - "When the job's module raised, ansible-core 2.19 and later write the error as a structured
+    summary with no message. The result's C(msg) is then C(Module failed: <the raised message>)
+    (and its causes), as M(ansible.builtin.async_status) says, and RV(exception) holds the
+    traceback when the module sent one."
   - "O(jid) with O(mode=cleanup) answers as M(ansible.builtin.async_status) does: an unknown jid fails
     with C(could not find job) and RV(erased); a removal returns C(changed: false),
     RV(started=false), RV(finished=false), empty RV(stdout) and RV(stderr), and RV(erased).

@@ -79,7 +79,7 @@ def _cache_paths(digest, name, size):
             '2>/dev/null; [ -n "$u" ] || u=$(id -u) || u=; [ -n "$u" ] && { while IFS=: read -r x x i x x e x; do '
             '[ "$i" = "$u" ] && h=$e && break; done <%s; } 2>/dev/null; [ -n "$h" ] || { [ -n "$u" ] && '
             'e=$(getent passwd "$u") && h=${e%%:*} && h=${h##*:}; }; '
-            'p=$h; while [ -n "$p" ]; do if [ -h "$p" ]; then h=$(cd -P -- "$h" 2>/dev/null && pwd -P) || h=; break; fi; '
+            'case $h in /*) p=$h ;; *) p= ;; esac; while [ -n "$p" ]; do if [ -h "$p" ]; then h=$(cd -P -- "$h" 2>/dev/null && pwd -P) || h=; break; fi; '
             'p=${p%%/*}; done; '
             'case $h in /*) ;; *) false ;; esac && c=$h/.ansible/%s && d=$c/%s && f=$d/%s && '
             'ok() { [ -z "$(cd / && find "$@" -prune ! \\( \\( -type d -o -type f -size %dc \\) '
