@@ -85,6 +85,20 @@ notes:
     one per C(delay)."
   - "A job with RV(pid_missing) is reported as failed with RV(finished=false). To stop an C(until)
     loop at once in that case, use C(until: result.finished or result.failed)."
+  - "When the job's module raised, ansible-core 2.19 and later write the error as a structured
+    summary with no message. The result's C(msg) is then C(Module failed: <the raised message>)
+    (and its causes), as M(ansible.builtin.async_status) says, and RV(exception) holds the
+    traceback when the module sent one."
+  - "O(jid) with O(mode=cleanup) answers as M(ansible.builtin.async_status) does: an unknown jid fails
+    with C(could not find job) and RV(erased); a removal returns C(changed: false),
+    RV(started=false), RV(finished=false), empty RV(stdout) and RV(stderr), and RV(erased).
+    RV(removed) says what was actually removed."
+  - "Where O(mode=cleanup) by O(jid) differs from M(ansible.builtin.async_status): a job whose wrapper
+    still runs is not removed (the builtin removes its file, and the wrapper then writes it again);
+    check mode removes nothing (ansible-core 2.19 and later remove the file in check mode); the result
+    also has RV(removed) and C(msg)."
+  - "O(alias) and O(mode=full_cleanup) are this module's own: there C(changed) is true when something
+    was removed, and a name or jid that points at nothing is not an error (C(nothing to clean up))."
 extends_documentation_fragment:
   - rstyczynski.ansible._attributes
 attributes:
@@ -161,7 +175,9 @@ alias_path:
   type: str
   sample: /home/deploy/.ansible_async/jid_nightly_backup
 started:
-  description: Whether a job exists. False for an unknown or dangling alias.
+  description:
+    - Whether a job exists. False for an unknown or dangling alias.
+    - False after a cleanup by O(jid) with O(mode=cleanup), as M(ansible.builtin.async_status) says.
   returned: always
   type: bool
 finished:
@@ -170,13 +186,13 @@ finished:
   type: bool
 killed:
   description: Whether the job was killed with M(rstyczynski.ansible.async_kill).
-  returned: always
+  returned: always, except after a cleanup by O(jid) with O(mode=cleanup)
   type: bool
 pid_missing:
   description:
     - The job is not finished and no async wrapper process is left to finish it. The task then
       fails with a message that says what to do (unless O(fail_on_job_failure=false)).
-  returned: always
+  returned: always, except after a cleanup by O(jid) with O(mode=cleanup)
   type: bool
 job_failed:
   description:
@@ -192,21 +208,21 @@ results_file:
   type: str
   sample: /home/deploy/.ansible_async/j301638285310.8307
 stdout:
-  description: The job's stdout, when its module returned one.
-  returned: in status mode
+  description: The job's stdout, when its module returned one. Empty in cleanup modes.
+  returned: always
   type: str
 stderr:
-  description: The job's stderr, when its module returned one.
-  returned: in status mode
+  description: The job's stderr, when its module returned one. Empty in cleanup modes.
+  returned: always
   type: str
 stdout_lines:
   description: O(ignore:stdout) split into lines.
-  returned: in status mode
+  returned: always
   type: list
   elements: str
 stderr_lines:
   description: O(ignore:stderr) split into lines.
-  returned: in status mode
+  returned: always
   type: list
   elements: str
 rc:
@@ -238,8 +254,15 @@ delta:
   type: str
   sample: "0:00:17.530865"
 erased:
-  description: The main path removed (the alias for O(mode=cleanup) by alias, else the job file).
-  returned: in cleanup modes, when something was removed
+  description:
+    - The main path removed (the alias for O(mode=cleanup) by alias, else the job file).
+    - With O(jid) and O(mode=cleanup), the job file's path, always, as M(ansible.builtin.async_status)
+      returns it (also when the jid is unknown).
+  returned: in cleanup modes, when something was removed, and always for O(jid) with O(mode=cleanup)
+  type: str
+exception:
+  description: The traceback of a job whose module raised, when its module sent one.
+  returned: when the job's module raised and sent a traceback
   type: str
 removed:
   description: Every path removed, or that would be removed in check mode.

@@ -68,12 +68,19 @@ def binary_digest(path, full=False):
 
 def _cache_paths(digest, name, size):
     # Sets $u, $h (the home), $c, $d and $f, the function ok, and "$@": / and the home's ancestors.
+    # A home reached through a symlink (/home -> var/home on Fedora Atomic) is resolved first, as
+    # sshd's StrictModes does: the checks then run on the real directories, and every later step
+    # uses the real path, so the link is never crossed again after the check. Only the home is
+    # resolved; a link below it (the cache dirs, the binary) still fails the check. The subshell
+    # (a fork) runs only when some component of the home is a link.
     # The effective uid and the home are read by the shell itself from /proc and the passwd file
     # (a fork costs more than the whole check); id and getent (for NSS users) otherwise.
     return ('u=; h=; { while read -r k r e x; do [ "$k" = Uid: ] && u=$e && break; done </proc/self/status; } '
             '2>/dev/null; [ -n "$u" ] || u=$(id -u) || u=; [ -n "$u" ] && { while IFS=: read -r x x i x x e x; do '
             '[ "$i" = "$u" ] && h=$e && break; done <%s; } 2>/dev/null; [ -n "$h" ] || { [ -n "$u" ] && '
             'e=$(getent passwd "$u") && h=${e%%:*} && h=${h##*:}; }; '
+            'case $h in /*) p=$h ;; *) p= ;; esac; while [ -n "$p" ]; do if [ -h "$p" ]; then h=$(cd -P -- "$h" 2>/dev/null && pwd -P) || h=; break; fi; '
+            'p=${p%%/*}; done; '
             'case $h in /*) ;; *) false ;; esac && c=$h/.ansible/%s && d=$c/%s && f=$d/%s && '
             'ok() { [ -z "$(cd / && find "$@" -prune ! \\( \\( -type d -o -type f -size %dc \\) '
             '\\( -user 0 -o -user "$u" \\) ! -perm -20 ! -perm -2 \\) -print 2>&1 || echo no)" ]; } && '

@@ -117,5 +117,8 @@ def clean_up(action, status_args, status, task_vars, mode='cleanup'):
     task reports it: removing the job's bookkeeping is not a change of the host."""
     erased = action.run_binary('async_status_id', dict(status_args, mode=mode), task_vars)
     erased.pop('ansible_facts', None)
-    status['cleanup'] = {k: erased.get(k) for k in ('changed', 'removed', 'msg')}
+    status['cleanup'] = {k: erased.get(k) for k in ('removed', 'msg')}
+    # By jid, mode=cleanup says changed: false as the builtin does, even when it removed the job
+    # file; what was removed is what the cleanup changed.
+    status['cleanup']['changed'] = bool(erased.get('removed'))
     return status

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import pathlib
 import signal
 import time
 import uuid
@@ -144,3 +145,20 @@ def test_record_finds_the_job_after_the_controller_is_killed(target, name, marke
 def test_check_mode_and_bad_input(target, name, tmp_path):
     run = playbook('task_check_and_errors.yml', target, tmp_path, name=name)
     assert run.rc == 0, run
+
+
+def test_an_async_dir_that_is_a_file_is_named(target, name, marker, tmp_path):
+    """mkdir's "File exists" named neither the async dir nor what to do."""
+    # Where the become user can see it: not under pytest's root-only tmp dir.
+    blocker = pathlib.Path('/var/tmp') / f'rsa-async-file-{uuid.uuid4().hex[:8]}'
+    blocker.write_text('')
+    blocker.chmod(0o644)
+    try:
+        for async_dir in (blocker, blocker / 'inner'):
+            out = task(target, tmp_path, name, long_job(marker), ansible_async_dir=str(async_dir))
+            assert out['failed'] is True, out
+            assert f'the async dir {async_dir} is not a directory ({blocker} is a file)' in out['msg'], out['msg']
+            assert 'ansible_async_dir' in out['msg'] and 'File exists' not in out['msg'], out['msg']
+            assert not processes_matching(marker), 'the command was started'
+    finally:
+        blocker.unlink()

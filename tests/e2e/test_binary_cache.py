@@ -379,3 +379,53 @@ def test_a_team_member_racing_the_service_accounts_cache_never_runs_its_program(
     finally:
         stop(race)
     assert_never_ran(marker)
+
+
+# A home reached through a root-owned symlink, as Fedora Atomic's /home -> var/home.
+LINKED = 'rsa_cache_lnk'
+HOMES_LINK = pathlib.Path('/rsa-cache-homes')
+HOMES_REAL = pathlib.Path('/var/lib/rsa-cache-homes')
+
+
+@pytest.fixture(scope='module')
+def linked_home():
+    """A become user whose home is /rsa-cache-homes/<user>, with /rsa-cache-homes -> var/lib/rsa-cache-homes
+    (relative, root's, as Fedora makes it). Returns the home's real path."""
+    HOMES_REAL.mkdir(mode=0o755, exist_ok=True)
+    if not HOMES_LINK.is_symlink():
+        HOMES_LINK.symlink_to('var/lib/rsa-cache-homes')
+    if subprocess.run(['id', '-u', LINKED], capture_output=True, check=False).returncode:
+        subprocess.run(['useradd', '--home-dir', str(HOMES_LINK / LINKED), '--create-home', '--shell', '/bin/sh',
+                        LINKED], check=True)
+    return HOMES_REAL / LINKED
+
+
+def test_a_home_behind_a_root_owned_symlink_uses_the_cache(tmp_path, marker, linked_home):
+    """The home is resolved as sshd's StrictModes does, then every real directory is checked: the
+    first poll installs into the real home, the others run from there."""
+    shutil.rmtree(linked_home / '.ansible' / 'rstyczynski_ansible', ignore_errors=True)
+    _results, log = polls(tmp_path, 3, ansible_become_user=LINKED)
+    assert uploads(log) == 1, 'one upload, then the cache'
+    path = cached_binary(linked_home)
+    assert path.lstat().st_uid == pwd.getpwnam(LINKED).pw_uid
+    assert path.read_bytes() == (BINARY / 'async_status_id').read_bytes()
+    assert_never_ran(marker)
+
+
+def test_a_link_below_a_linked_home_is_still_never_followed(tmp_path, marker, linked_home):
+    """Resolving the home does not resolve what is under it: a cache dir planted as a link to
+    another user's tree is refused, and every poll uploads."""
+    cache = linked_home / '.ansible' / 'rstyczynski_ansible'
+    shutil.rmtree(cache, ignore_errors=True)
+    cache.parent.mkdir(mode=0o700, exist_ok=True)
+    give(cache.parent, LINKED)
+    evil = pathlib.Path('/var/tmp') / f'rsa-cache-evil-{uuid.uuid4().hex[:8]}'
+    plant(evil / digest() / 'async_status_id', marker, owner='ansible_ssh')
+    cache.symlink_to(evil)
+    try:
+        _results, log = polls(tmp_path, 2, ansible_become_user=LINKED)
+        assert uploads(log) == 2, log
+        assert_never_ran(marker)
+    finally:
+        cache.unlink()
+        shutil.rmtree(evil)

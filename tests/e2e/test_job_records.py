@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import pwd
 import random
 import re
+import shutil
 import signal
 import stat
 import subprocess
@@ -250,11 +252,13 @@ def test_race_free_pattern_starts_once_among_concurrent_runs(target, name, tmp_p
         kill_all(marker)
 
 
-@pytest.mark.parametrize('case', ['typo', 'escape', 'bad_backend', 'own_option'])
+@pytest.mark.parametrize('case', ['typo', 'escape', 'bad_backend', 'own_option', 'state_dir_is_a_file'])
 def test_a_bad_record_starts_nothing(target, name, tmp_path, case):
     """async_task checks `record:` as async_job_save does before it claims or starts anything."""
     marker = f'marker_{uuid.uuid4().hex}'
     state_dir = str(tmp_path / 'records')
+    a_file = tmp_path / 'a-file'
+    a_file.write_text('')
     record, expected = {
         'typo': ({'stat_dir': state_dir},
                  'record: Unsupported parameters for (rstyczynski.ansible.async_job_save) module: stat_dir.'),
@@ -264,6 +268,8 @@ def test_a_bad_record_starts_nothing(target, name, tmp_path, case):
                         'record: OCI config: cannot read ' + str(tmp_path / 'no-config')),
         'own_option': ({'state': 'absent', 'state_dir': state_dir},
                        'record: state cannot be set here; async_task sets it itself'),
+        'state_dir_is_a_file': ({'state_dir': str(a_file)},
+                                f'record: state_dir {a_file} is not a directory: {a_file} is a file.'),
     }[case]
     try:
         run = playbook('records_task_bad_record.yml', target, tmp_path, name=name, marker=marker, record=record)
@@ -277,6 +283,30 @@ def test_a_bad_record_starts_nothing(target, name, tmp_path, case):
         assert not (tmp_path / 'records').exists(), 'a record store was created'
     finally:
         kill_all(marker)
+
+
+def test_records_in_directories_another_user_made_are_refused(target, name, tmp_path):
+    """In a shared (1777) state dir another user makes <host>/<playbook>/ first and plants a record:
+    neither her job id nor her claim is taken, and the error names the directory."""
+    shared = pathlib.Path('/var/tmp') / f'rsa-shared-state-{uuid.uuid4().hex[:8]}'
+    shared.mkdir()
+    shared.chmod(0o1777)
+    her = pwd.getpwnam('ansible_ssh')
+    planted = json.dumps({'job_name': name, 'host': target, 'ansible_job_id': 'j666.6',
+                          'save_time': '2026-01-01T00:00:00Z', 'metadata': {}})
+    try:
+        subprocess.run(['sh', '-c', 'mkdir -p "$1/$2/pb" && printf %s "$3" > "$1/$2/pb/$4.json"', 'plant',
+                        str(shared), target, planted, name],
+                       user=her.pw_uid, group=her.pw_gid, extra_groups=[], check=True)
+        run = playbook('records_foreign.yml', target, tmp_path, name=name, records_dir=str(shared))
+        assert run.rc == 0, run
+        for step in ('load', 'claim'):
+            result = run.out[step]
+            assert result['failed'] is True, result
+            assert result.get('ansible_job_id') != 'j666.6' and result.get('claimed') is not True, result
+            assert f'{shared / target} is unsafe: it belongs to another user (uid {her.pw_uid})' in result['msg'], result
+    finally:
+        shutil.rmtree(shared)
 
 
 def test_a_damaged_record_can_be_removed_and_replaced(target, name, tmp_path):

@@ -37,11 +37,15 @@ pub fn open(p: &Params) -> Result<Box<dyn Store>, Failure> {
     }
 }
 
-/// Checks the backend settings as `open` would, without touching the store: for OCI the config,
-/// the profile, the key and the endpoint are checked, and no request is sent.
-pub fn check(p: &Params) -> Result<(), Failure> {
-    if let Some(options) = oci_options(p)? {
-        OciStore::client(&options)?;
+/// Checks the backend settings as `open` would, without changing the store: for OCI the config,
+/// the profile, the key and the endpoint are checked, and no request is sent; for the filesystem,
+/// that the state dir is or can be a directory and that what exists below it is ours alone.
+pub fn check(p: &Params, key: &RecordKey) -> Result<(), Failure> {
+    match oci_options(p)? {
+        Some(options) => {
+            OciStore::client(&options)?;
+        }
+        None => FsStore::new(p.text("state_dir")?).check(key)?,
     }
     Ok(())
 }

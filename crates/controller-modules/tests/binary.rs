@@ -257,6 +257,13 @@ fn validate_only_checks_everything_and_touches_nothing() {
         json!({"job_name": "../escape"}),
         "invalid job_name \"../escape\"",
     );
+    // A state dir that is a file: refused before async_task starts anything, as the save says.
+    let file = d.join("a-file");
+    std::fs::write(&file, "").unwrap();
+    bad(
+        json!({"state_dir": file}),
+        &format!("state_dir {} is not a directory", file.display()),
+    );
     bad(
         json!({"stat_dir": "x"}),
         "Unsupported parameters for (async_job_save) module: stat_dir",

@@ -63,20 +63,38 @@ pub fn status(dir: &AsyncDir, mut t: Target) -> Result<Response, Failure> {
 }
 
 /// Removes what the cleanup plan names (nothing while the job runs; nothing in check mode).
+///
+/// `jid` with `mode=cleanup` is the builtin's cleanup and answers with its keys: an unknown jid
+/// fails "could not find job" (async_task relies on that message), and a removal says
+/// `changed: false`, `started`/`finished: false`, empty `stdout`/`stderr`, and `erased`. The
+/// aliases and `full_cleanup` are ours: there `changed` says whether anything was removed. Either
+/// way `removed` lists what went, which is what async_wait reports as its cleanup's `changed`.
 pub fn cleanup(dir: &AsyncDir, t: &Target, scope: Scope, p: &Params) -> Result<Response, Failure> {
+    let builtin = scope == Scope::Cleanup && t.alias.is_none();
     let mut r = Response::new(false);
     name_keys(&mut r, t);
-    if let Some(job) = &t.job {
-        r.set("started", true)
-            .set("finished", job.is_finished())
-            .set("killed", job.state == State::Killed)
-            .set("pid_missing", job.state == State::Dead);
-        if job.is_live() {
-            return Ok(r.with(
-                "msg",
-                format!("job {} is still running; nothing was deleted. Wait for it to finish, or kill it first.", job.jid),
-            ));
+    r.set("stdout", "").set("stderr", "");
+    match (&t.job, &t.jid) {
+        (Some(job), _) => {
+            r.set("started", true)
+                .set("finished", job.is_finished())
+                .set("killed", job.state == State::Killed)
+                .set("pid_missing", job.state == State::Dead);
+            if job.is_live() {
+                return Ok(r.with(
+                    "msg",
+                    format!("job {} is still running; nothing was deleted. Wait for it to finish, or kill it first.", job.jid),
+                ));
+            }
         }
+        (None, Some(jid)) if builtin => {
+            return Err(Failure::new("could not find job")
+                .with_all(r)
+                .with("erased", dir.job_file(jid).to_string_lossy().as_ref())
+                .with("started", true)
+                .with("finished", true));
+        }
+        (None, _) => {}
     }
     let planned = plan(dir, t, scope)?;
     let removed = if p.check_mode {
@@ -94,9 +112,19 @@ pub fn cleanup(dir: &AsyncDir, t: &Target, scope: Scope, p: &Params) -> Result<R
             serde_json::json!({ "paths": [] }),
         );
     }
-    r.set("changed", !removed.is_empty());
-    if let Some(first) = shown.first() {
-        r.set("erased", first.as_str());
+    if builtin {
+        // The builtin's answer is not a status: it says nothing started or finished.
+        r.0.remove("killed");
+        r.0.remove("pid_missing");
+        r.set("started", false).set("finished", false);
+        if let Some(jid) = &t.jid {
+            r.set("erased", dir.job_file(jid).to_string_lossy().as_ref());
+        }
+    } else {
+        r.set("changed", !removed.is_empty());
+        if let Some(first) = shown.first() {
+            r.set("erased", first.as_str());
+        }
     }
     r.set("removed", shown.clone());
     r.set(

@@ -180,11 +180,37 @@ pub fn current(dir: &AsyncDir, alias: &AliasName) -> Result<Option<Held>> {
         }
         Err(e) => return Err(read_err(&path)(e)),
     };
-    // A clock step backwards makes the claim look new; it then ages from now on.
-    let age = SystemTime::now()
-        .duration_since(modified)
-        .unwrap_or_default();
-    Ok(Some(Held { claim, age }))
+    Ok(Some(Held {
+        claim,
+        age: age_of(&path, modified),
+    }))
+}
+
+/// A claim's age. After a clock step backwards its mtime is in the future, and measured against
+/// that mtime it would block for the step plus its time to live (hours, for a step of hours). So a
+/// future mtime counts as now, and is set to now (we hold the lock), so the claim ages from now on
+/// and blocks one time to live at most. When the mtime cannot be set (a file not ours), it still
+/// counts as now on every look; the time to live then starts once the clock passes the mtime.
+fn age_of(path: &std::path::Path, modified: SystemTime) -> Duration {
+    let now = SystemTime::now();
+    match now.duration_since(modified) {
+        Ok(age) => age,
+        Err(_) => {
+            let now_spec = nix::sys::time::TimeSpec::from(
+                now.duration_since(SystemTime::UNIX_EPOCH)
+                    .unwrap_or_default(),
+            );
+            // Best effort, see above; the link itself when it is a planted symlink.
+            let _ = nix::sys::stat::utimensat(
+                nix::fcntl::AT_FDCWD,
+                path,
+                &now_spec,
+                &now_spec,
+                nix::sys::stat::UtimensatFlags::NoFollowSymlink,
+            );
+            Duration::ZERO
+        }
+    }
 }
 
 /// Why a claim could not be taken.
@@ -312,6 +338,34 @@ mod tests {
         // Released once: a second release is not this run's any more.
         assert!(!release(&d, &a, &t1, Some(&jid)).unwrap());
         assert_eq!(take(&d, &a, &t2, ttl).unwrap(), Ok(()));
+        std::fs::remove_dir_all(d.path()).unwrap();
+    }
+
+    #[test]
+    fn a_claim_from_the_future_blocks_one_ttl_from_now_not_until_then() {
+        let d = dir("future");
+        let a = AliasName::parse("nightly").unwrap();
+        let _l = d.lock().unwrap();
+        let (them, me) = (t("aaaaaaaa01"), t("bbbbbbbb02"));
+        assert_eq!(take(&d, &a, &them, Duration::ZERO).unwrap(), Ok(()));
+        // The clock stepped back a day after the claim was written.
+        let day_ahead = SystemTime::now() + Duration::from_secs(86_400);
+        std::fs::File::options()
+            .write(true)
+            .open(claim_file(&d, &a))
+            .unwrap()
+            .set_modified(day_ahead)
+            .unwrap();
+        let ttl = Duration::from_millis(300);
+        // Fresh for now: the claim counts as made now.
+        assert!(matches!(
+            take(&d, &a, &me, ttl).unwrap(),
+            Err(Refused::Busy(_))
+        ));
+        std::thread::sleep(Duration::from_millis(400));
+        // One time to live later it is stale, a day before its mtime.
+        assert_eq!(take(&d, &a, &me, ttl).unwrap(), Ok(()));
+        assert!(holds(&d, &a, &me).unwrap());
         std::fs::remove_dir_all(d.path()).unwrap();
     }
 

@@ -65,10 +65,26 @@ impl AsyncDir {
     /// decision about a name (claim, alias, cleanup) is made while holding it, so of two runs
     /// racing for one name only one can see it free.
     pub fn lock(&self) -> Result<DirLock> {
-        DirLock::create_and_lock(&self.0, 0o700).map_err(|source| JobError::Write {
-            path: self.0.clone(),
-            source,
+        DirLock::create_and_lock(&self.0, 0o700).map_err(|source| match self.not_a_dir() {
+            Some(blocker) => JobError::NotADir {
+                dir: self.0.clone(),
+                blocker,
+            },
+            None => JobError::Write {
+                path: self.0.clone(),
+                source,
+            },
         })
+    }
+
+    /// The nearest of the dir and its parents that exists as something else than a directory
+    /// (mkdir then says "File exists" or "Not a directory", which names neither).
+    fn not_a_dir(&self) -> Option<PathBuf> {
+        self.0
+            .ancestors()
+            .find(|p| p.metadata().is_ok())
+            .filter(|p| p.metadata().is_ok_and(|m| !m.is_dir()))
+            .map(Path::to_path_buf)
     }
 }
 
@@ -101,6 +117,25 @@ mod tests {
         );
         assert!(AsyncDir::resolve("~no_such_user_here/x").is_err());
         assert!(AsyncDir::resolve("").is_err());
+    }
+
+    #[test]
+    fn a_file_where_the_dir_should_be_is_named() {
+        let f = std::env::temp_dir().join(format!("jobs-dir-file-{}", std::process::id()));
+        std::fs::write(&f, "").unwrap();
+        for dir in [f.clone(), f.join("sub")] {
+            let Err(err) = AsyncDir::from_path(&dir).lock() else {
+                panic!("locked a dir behind a file")
+            };
+            let err = err.to_string();
+            let says = format!(
+                "the async dir {} is not a directory ({} is a file)",
+                dir.display(),
+                f.display()
+            );
+            assert!(err.starts_with(&says), "{err}");
+        }
+        std::fs::remove_file(&f).unwrap();
     }
 
     #[test]

@@ -58,6 +58,19 @@ pub enum JobError {
         /// What is wrong with it.
         why: String,
     },
+    #[error(
+        "the async dir {} is not a directory ({} is a file). Move the file away, or point the \
+         async dir elsewhere (ANSIBLE_ASYNC_DIR, [defaults] async_dir or the ansible_async_dir variable)",
+        dir.display(),
+        blocker.display()
+    )]
+    /// The async dir, or a directory on its path, exists as something other than a directory.
+    NotADir {
+        /// The async dir.
+        dir: PathBuf,
+        /// What is not a directory: the async dir or one of its parents.
+        blocker: PathBuf,
+    },
     #[error("invalid claim token: {0}")]
     /// A claim token not in the strict format; the field says which rule it breaks.
     BadToken(&'static str),

@@ -259,7 +259,14 @@ fn unsupported(spec: &ArgSpec, given: &Map<String, Value>) -> Option<Problem> {
         return None;
     }
     unknown.sort_unstable();
-    let mut supported: Vec<&str> = spec.options.iter().map(|o| o.name).collect();
+    // `_` options are set by the action plugins, never by a user: naming them would invite a user
+    // to set them.
+    let mut supported: Vec<&str> = spec
+        .options
+        .iter()
+        .map(|o| o.name)
+        .filter(|name| !name.starts_with('_'))
+        .collect();
     supported.sort_unstable();
     Some(Problem::Unsupported(format!(
         "{}. Supported parameters include: {}.",
@@ -298,6 +305,7 @@ mod tests {
             Opt::bool("force").default(false),
             Opt::int("retries"),
             Opt::str("secret").no_log(),
+            Opt::str("_async_dir"),
         ])
         .exactly_one_of(&["jid", "alias"])
     }

@@ -49,6 +49,14 @@ pub enum StoreError {
         /// What it is instead of what belongs there.
         why: String,
     },
+    /// The state dir, or a directory on its path, is a file.
+    #[error("state_dir {} is not a directory: {} is a file. Move the file away, or set state_dir (or the role's state_dir variable) to a directory", state_dir.display(), blocker.display())]
+    NotADir {
+        /// The state dir as given.
+        state_dir: PathBuf,
+        /// The file in the way: the state dir itself or one of its parents.
+        blocker: PathBuf,
+    },
     /// The OCI client's own error: config, key, a service answer or no answer.
     #[error(transparent)]
     Oci(#[from] oci::OciError),

@@ -11,6 +11,11 @@
 //! followed: each level is opened relative to the descriptor of the one above with O_NOFOLLOW,
 //! and every later step (read, temp file, rename, unlink, lock) works on those descriptors. A
 //! link swapped in after a check therefore cannot redirect the step that follows it.
+//!
+//! Nor is a directory below it trusted that someone else could write into: each must belong to
+//! this user or root and be writable by neither group nor others, as sshd's StrictModes wants of a
+//! home. Otherwise another user of a shared (1777) state dir could make `<host>/<playbook>/` first
+//! and plant records in it: a job id of her choosing to load, a claim that refuses ours.
 
 use crate::error::StoreError;
 use crate::key::RecordKey;
@@ -19,7 +24,7 @@ use crate::store::{SaveMode, SaveOutcome, Store, Stored};
 use nix::errno::Errno;
 use nix::fcntl::{openat, AtFlags, OFlag};
 use nix::sys::stat::{fstat, fstatat, mkdirat, FileStat, Mode, SFlag};
-use nix::unistd::{fsync, unlinkat, UnlinkatFlags};
+use nix::unistd::{fsync, geteuid, unlinkat, UnlinkatFlags};
 use safe_fs::{write_atomic_at, DirLock, TempName};
 use std::fs::{DirBuilder, File, OpenOptions};
 use std::io::{ErrorKind, Read};
@@ -96,8 +101,60 @@ impl FsStore {
         match opened {
             Ok(f) => Ok(Some(OwnedFd::from(f))),
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(io_err(op, &self.root, e)),
+            Err(e) => Err(self.blocked().unwrap_or_else(|| io_err(op, &self.root, e))),
         }
+    }
+
+    /// The error for a state dir that is a file, or has a file on its path (mkdir and open then
+    /// say "File exists" or "Not a directory", naming neither the option nor the file).
+    fn blocked(&self) -> Option<StoreError> {
+        self.root
+            .ancestors()
+            .find(|p| p.metadata().is_ok())
+            .filter(|p| p.metadata().is_ok_and(|m| !m.is_dir()))
+            .map(|blocker| StoreError::NotADir {
+                state_dir: self.root.clone(),
+                blocker: blocker.to_path_buf(),
+            })
+    }
+
+    /// What async_task checks before it starts a job, touching nothing: the state dir is a
+    /// directory or can be made (no file on its path), and the host and playbook directories,
+    /// where they exist, are real directories nobody else can write into. A save would fail on
+    /// each of these only after the job had started.
+    pub fn check(&self, key: &RecordKey) -> Result<(), StoreError> {
+        if let Some(blocked) = self.blocked() {
+            return Err(blocked);
+        }
+        self.open_playbook_dir(key, Op::Read).map(|_| ())
+    }
+
+    /// Refuses a directory someone else could write records into (see the module's comment).
+    fn check_owner(fd: &OwnedFd, path: &Path, op: Op) -> Result<(), StoreError> {
+        let st = fstat(fd).map_err(|e| errno_err(op, path, e))?;
+        let me = geteuid().as_raw();
+        if st.st_uid != me && st.st_uid != 0 {
+            return Err(unsafe_path(
+                path,
+                &format!(
+                    "it belongs to another user (uid {}), who could plant or change records in it; \
+                     only directories of this user (uid {me}) or root are trusted below the state dir. \
+                     Have it removed (its owner or root), or use a state_dir of your own",
+                    st.st_uid
+                ),
+            ));
+        }
+        if st.st_mode & 0o022 != 0 {
+            return Err(unsafe_path(
+                path,
+                &format!(
+                    "it is writable by group or others (mode {:o}), who could plant or change \
+                     records in it; chmod go-w it",
+                    st.st_mode & 0o7777
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Opens the real directory `name` inside `parent` (created first if `create`), never a
@@ -118,7 +175,10 @@ impl FsStore {
         }
         let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
         match openat(parent, name, flags, Mode::empty()) {
-            Ok(fd) => Ok(Some(fd)),
+            Ok(fd) => {
+                Self::check_owner(&fd, &path, op)?;
+                Ok(Some(fd))
+            }
             Err(Errno::ENOENT) if !create => Ok(None),
             Err(e @ (Errno::ELOOP | Errno::ENOTDIR)) => match lstat_at(parent, name) {
                 Ok(st) if kind(&st) == SFlag::S_IFLNK => Err(unsafe_path(
@@ -152,7 +212,11 @@ impl FsStore {
         {
             Ok(()) => {}
             Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(io_err(Op::Write, &self.root, e)),
+            Err(e) => {
+                return Err(self
+                    .blocked()
+                    .unwrap_or_else(|| io_err(Op::Write, &self.root, e)))
+            }
         }
         let root = self
             .open_root(Op::Write)?
@@ -419,10 +483,66 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("could not write job record")
+            err.contains("state_dir")
+                && err.contains("is not a directory")
                 && err.contains("records-fs-file-in-the-way"),
             "{err}"
         );
+        // Loading, and the check before a start, say the same, not "could not read job record".
+        assert_eq!(store.load(&key).unwrap_err().to_string(), err);
+        assert_eq!(store.check(&key).unwrap_err().to_string(), err);
+        let below = FsStore::new(root.join("sub"));
+        let err = below.check(&key).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("{} is a file", root.display())),
+            "{err}"
+        );
         std::fs::remove_file(&root).unwrap();
+    }
+
+    #[test]
+    fn directories_someone_else_can_write_are_not_trusted() {
+        use std::os::unix::fs::chown;
+        let root = tmp("foreign");
+        let store = FsStore::new(&root);
+        let key = RecordKey::new("h", "p", "j").unwrap();
+        let planted = r#"{"job_name": "j", "host": "h", "ansible_job_id": "j6.6", "save_time": "2026-01-01T00:00:00Z", "metadata": {}}"#;
+        std::fs::create_dir_all(root.join("h/p")).unwrap();
+        std::fs::write(store.path(&key), planted).unwrap();
+        assert!(store.check(&key).is_ok());
+        let claim = SaveMode::IfAbsent {
+            stale_claim_after: None,
+        };
+        // Group- or other-writable, at either level: refused before the record is read.
+        for dir in ["h", "h/p"] {
+            std::fs::set_permissions(root.join(dir), std::fs::Permissions::from_mode(0o777))
+                .unwrap();
+            let err = store.load(&key).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("{dir} is unsafe"))
+                    && err.contains("writable by group or others"),
+                "{err}"
+            );
+            assert!(store.save(&key, &record(None), claim).is_err());
+            assert!(store.check(&key).is_err());
+            std::fs::set_permissions(root.join(dir), std::fs::Permissions::from_mode(0o700))
+                .unwrap();
+        }
+        // Another user's, even private: refused (only root may chown, so only as root).
+        if geteuid().is_root() {
+            for dir in ["h", "h/p"] {
+                chown(root.join(dir), Some(65534), None).unwrap();
+                let err = store.load(&key).unwrap_err().to_string();
+                assert!(err.contains("belongs to another user (uid 65534)"), "{err}");
+                assert!(store.save(&key, &record(None), claim).is_err());
+                assert!(store.delete(&key).is_err());
+                chown(root.join(dir), Some(0), None).unwrap();
+            }
+        }
+        assert_eq!(
+            store.load(&key).unwrap().unwrap().ansible_job_id.as_deref(),
+            Some("j6.6")
+        );
+        std::fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -25,7 +25,7 @@ fn body(p: &Params) -> Result<Response, Failure> {
     let jid = p.str("ansible_job_id").filter(|j| !j.is_empty());
     if p.bool("_validate_only") {
         // async_task checks its `record:` this way before it starts anything; it has no job id yet.
-        backend::check(p)?;
+        backend::check(p, &key)?;
         return Ok(Response::new(false).with("msg", "record options are valid"));
     }
     if !absent && jid.is_none() && !if_absent {

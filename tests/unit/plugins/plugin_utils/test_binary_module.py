@@ -209,9 +209,15 @@ def test_a_wrong_upload_is_not_installed(home):
     assert not entry(home).exists() and not list(entry(home).parent.iterdir())
 
 
+# A home that is a link is resolved first (test_a_home_behind_a_link_is_resolved); any other link is
+# never followed.
+UNTRUSTED = [(where, bad) for where in ('home', 'dot_ansible', 'cache', 'build')
+             for bad in ('group_writable', 'other_writable', 'foreign_owner', 'symlink')
+             if (where, bad) != ('home', 'symlink')]
+
+
 @pytestmark_root
-@pytest.mark.parametrize('where', ['home', 'dot_ansible', 'cache', 'build'])
-@pytest.mark.parametrize('bad', ['group_writable', 'other_writable', 'foreign_owner', 'symlink'])
+@pytest.mark.parametrize('where, bad', UNTRUSTED)
 def test_an_untrusted_directory_anywhere_means_no_cache(home, where, bad):
     hit = hit_script()
     install(home)
@@ -231,6 +237,25 @@ def test_an_untrusted_directory_anywhere_means_no_cache(home, where, bad):
     before = sorted(str(p) for p in home.parent.rglob('*'))
     assert install(home).stdout == '1\n'
     assert sorted(str(p) for p in home.parent.rglob('*')) == before, 'an untrusted cache is never written'
+
+
+@pytestmark_root
+@pytest.mark.parametrize('real', ['trusted', 'other_writable', 'foreign_owner'])
+def test_a_home_behind_a_link_is_resolved(home, real):
+    """As sshd's StrictModes: a home reached through a root-owned link (/home -> var/home on Fedora
+    Atomic) is resolved, then its real directories are checked; the cache lives in the real home."""
+    hit = hit_script()
+    moved = home.with_name(home.name + '.real')
+    home.rename(moved)
+    home.symlink_to(moved.name)
+    install(home)
+    assert entry(moved).exists(), 'installed through the real path'
+    if real == 'other_writable':
+        moved.chmod(0o1777)
+    elif real == 'foreign_owner':
+        os.chown(moved, 65534, 65534)
+    expected = '{"msg": "ours"}\n' if real == 'trusted' else 'MISS\n'
+    assert run_sh(hit, home).stdout == expected
 
 
 @pytestmark_root
