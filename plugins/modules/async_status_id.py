@@ -48,6 +48,7 @@ options:
     choices: [status, cleanup, full_cleanup]
     default: status
   wait:
+    version_added: "2.0.0"
     description:
       - Seconds to hold the answer on the host while the job runs. The module returns as soon as
         the job finishes, fails, is killed or loses its async wrapper, or when the time is up, and
@@ -60,6 +61,7 @@ options:
     type: float
     default: 0
   fail_on_job_failure:
+    version_added: "2.0.0"
     description:
       - V(true) fails the task when the job failed, was killed, lost its async wrapper
         (RV(pid_missing)) or has a damaged job file, as M(ansible.builtin.async_status) does.

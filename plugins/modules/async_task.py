@@ -89,6 +89,7 @@ options:
       than 0. The job keeps running; a re-run attaches to it.
     type: float
   hold:
+    version_added: "2.0.0"
     description:
       - Seconds one round trip waits on the host for the job to end; see
         O(rstyczynski.ansible.async_wait#module:hold). V(0) polls every O(delay) seconds.

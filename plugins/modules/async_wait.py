@@ -49,6 +49,7 @@ options:
       - A hold never goes past it; the last round trip holds only the time left.
     type: float
   hold:
+    version_added: "2.0.0"
     description:
       - Seconds one round trip waits on the host (the O(rstyczynski.ansible.async_status_id#module:wait)
         option). The task returns within milliseconds of the job's end, and a long wait costs one
