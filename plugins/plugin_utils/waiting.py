@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure
@@ -17,6 +18,11 @@ RECONNECT_PAUSES = (1, 2, 4)
 
 def check_polling(retries, delay, hold=0, timeout=None):
     """The option checks every waiting module makes, with the same messages."""
+    # A NaN compares false with everything, so it would pass the range checks below and lift the
+    # bound it stands for; inf would do the same for timeout.
+    for name, value in (('delay', delay), ('hold', hold), ('timeout', timeout)):
+        if value is not None and not math.isfinite(value):
+            raise AnsibleActionFail('%s must be a finite number of seconds, got %s' % (name, value))
     if delay <= 0:
         raise AnsibleActionFail('delay must be greater than 0')
     if retries < 0:
@@ -41,13 +47,17 @@ def check_numbers(task_args, names):
                 raise AnsibleActionFail('%s must be a number of seconds or a count, got %r' % (name, str(value))) from None
 
 
-def status_of(action, status_args, task_vars):
-    """One async_status_id call; a dropped connection is tried again (the call only reads)."""
+def status_of(action, make_args, task_vars, deadline=None):
+    """One async_status_id call; a dropped connection is tried again (the call only reads).
+
+    make_args() gives the call's arguments anew for each attempt, so a held wait retried after a
+    drop holds only the time still left; no attempt starts after `deadline` (time.monotonic()).
+    """
     for pause in RECONNECT_PAUSES + (None,):
         try:
-            return action.run_binary('async_status_id', status_args, task_vars)
+            return action.run_binary('async_status_id', make_args(), task_vars)
         except AnsibleConnectionFailure as e:
-            if pause is None:
+            if pause is None or (deadline is not None and time.monotonic() + pause >= deadline):
                 raise
             action._display.warning('lost the connection while waiting for the job (%s); trying again in %d s'
                                     % (str(e).splitlines()[0] if str(e) else type(e).__name__, pause))
@@ -78,11 +88,12 @@ def wait_for(action, status_args, task_vars, retries, delay, timeout=None, hold=
     attempt = 0
     while True:
         attempt += 1
-        args = status_args
-        if hold > 0:
+        def args():
+            if hold <= 0:
+                return status_args
             left = budget - (time.monotonic() - started)
-            args = dict(status_args, wait=round(max(0.0, min(hold, left)), 3))
-        status = status_of(action, args, task_vars)
+            return dict(status_args, wait=round(max(0.0, min(hold, left)), 3))
+        status = status_of(action, args, task_vars, deadline=started + budget if timeout is not None or hold > 0 else None)
         facts.update(status.pop('ansible_facts', {}))
         if 'alias' in status_args and not status.get('started') and not status.get('failed'):
             status.update(failed=True, msg="no job is named '%s'" % status_args['alias'])
