@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: MIT
 //! async_job_info's and async_prune's answers: each job as one dict, the same in both.
 
-use jobs::inventory::{scan, Entry};
+use jobs::inventory::{scan_named, Entry};
 use jobs::prune::prune;
 use jobs::{AsyncDir, Filter};
 use protocol::{Failure, Params, Response};
@@ -64,7 +64,8 @@ impl<F: Fn(&Entry) -> bool> Serialize for Jobs<'_, F> {
 
 /// The jobs and dangling names the filter selects. Reads only; takes no lock.
 pub fn info(dir: &AsyncDir, filter: &Filter) -> Result<Response, Failure> {
-    let inv = scan(dir)?;
+    // A job the name glob leaves out is never opened.
+    let inv = scan_named(dir, |names| filter.names(names))?;
     let now = SystemTime::now();
     let keep = |e: &Entry| filter.job(&e.names, e.state, e.age(now));
     let count = inv.jobs.iter().filter(|e| keep(e)).count();

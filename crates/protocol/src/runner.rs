@@ -200,6 +200,28 @@ mod tests {
     }
 
     #[test]
+    fn encoded_keys_keep_their_place_and_text() {
+        let mut r = Response::new(false);
+        r.set("a", 1)
+            .set_encoded("jobs", &vec![json!({"jid": "j1.1", "names": ["x"]})])
+            .set("z", "last");
+        let mut text = Vec::new();
+        r.write_to(&mut text);
+        assert_eq!(
+            String::from_utf8(text).unwrap(),
+            r#"{"changed":false,"a":1,"jobs":[{"jid":"j1.1","names":["x"]}],"z":"last"}"#
+        );
+        assert_eq!(r.get("jobs"), Some(&Value::Null));
+        let m = execute("m", &spec(), r#"{"name": "x"}"#, |_| Ok(r.clone()));
+        assert_eq!(m["jobs"], json!([{"jid": "j1.1", "names": ["x"]}]));
+        // A plain set replaces an encoded key, and the text with it.
+        r.set("jobs", 2);
+        let mut text = Vec::new();
+        r.write_to(&mut text);
+        assert!(String::from_utf8(text).unwrap().contains(r#""jobs":2"#));
+    }
+
+    #[test]
     fn failures_carry_extra_keys() {
         let r = execute("m", &spec(), r#"{"name": "x"}"#, |_| {
             Err(Failure::new("boom").with("path", "/tmp/x"))
