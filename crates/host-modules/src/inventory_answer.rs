@@ -2,44 +2,74 @@
 // SPDX-License-Identifier: MIT
 //! async_job_info's and async_prune's answers: each job as one dict, the same in both.
 
-use jobs::inventory::{scan, Entry};
+use jobs::inventory::{scan_named, Entry};
 use jobs::prune::prune;
 use jobs::{AsyncDir, Filter};
 use protocol::{Failure, Params, Response};
-use serde_json::{json, Value};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::json;
 use std::time::SystemTime;
 
-fn job(e: &Entry, now: SystemTime) -> Value {
-    let mut v = json!({
-        "jid": e.jid.as_str(),
-        "names": e.names,
-        "state": e.state.as_str(),
-        "start": e.start,
-        "end": e.end,
-        "times_from": e.times_from.as_str(),
-        "age": e.age(now).as_secs(),
-        "pid": e.pid,
-        "rc": e.rc,
-        "command": e.command,
-        "results_file": e.path.to_string_lossy(),
-    });
-    if let (Some(why), Some(map)) = (&e.why, v.as_object_mut()) {
-        map.insert("reason".into(), Value::from(why.as_str()));
+/// One job as a dict, written straight to the result's text (no `Value` per job: at 10,000 jobs
+/// those maps were a third of async_job_info's time). The keys and their order are the module's
+/// documented RETURN.
+struct Job<'a> {
+    e: &'a Entry,
+    now: SystemTime,
+}
+
+impl Serialize for Job<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let e = self.e;
+        let mut m = s.serialize_map(Some(if e.why.is_some() { 12 } else { 11 }))?;
+        m.serialize_entry("jid", e.jid.as_str())?;
+        m.serialize_entry("names", &e.names)?;
+        m.serialize_entry("state", e.state.as_str())?;
+        m.serialize_entry("start", &e.start)?;
+        m.serialize_entry("end", &e.end)?;
+        m.serialize_entry("times_from", e.times_from.as_str())?;
+        m.serialize_entry("age", &e.age(self.now).as_secs())?;
+        m.serialize_entry("pid", &e.pid)?;
+        m.serialize_entry("rc", &e.rc)?;
+        m.serialize_entry("command", &e.command)?;
+        match e.path.to_str() {
+            Some(path) => m.serialize_entry("results_file", path)?,
+            None => m.serialize_entry("results_file", &e.path.to_string_lossy())?,
+        }
+        if let Some(why) = &e.why {
+            m.serialize_entry("reason", why)?;
+        }
+        m.end()
     }
-    v
+}
+
+/// The jobs `keep` selects, serialized as they are walked.
+struct Jobs<'a, F> {
+    all: &'a [Entry],
+    keep: F,
+    now: SystemTime,
+}
+
+impl<F: Fn(&Entry) -> bool> Serialize for Jobs<'_, F> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let now = self.now;
+        s.collect_seq(
+            self.all
+                .iter()
+                .filter(|e| (self.keep)(e))
+                .map(|e| Job { e, now }),
+        )
+    }
 }
 
 /// The jobs and dangling names the filter selects. Reads only; takes no lock.
 pub fn info(dir: &AsyncDir, filter: &Filter) -> Result<Response, Failure> {
-    let inv = scan(dir)?;
+    // A job the name glob leaves out is never opened.
+    let inv = scan_named(dir, |names| filter.names(names))?;
     let now = SystemTime::now();
-    let jobs: Vec<Value> = inv
-        .jobs
-        .iter()
-        .filter(|e| filter.job(&e.names, e.state, e.age(now)))
-        .map(|e| job(e, now))
-        .collect();
-    let dangling: Vec<Value> = if filter.states.is_none() {
+    let keep = |e: &Entry| filter.job(&e.names, e.state, e.age(now));
+    let count = inv.jobs.iter().filter(|e| keep(e)).count();
+    let dangling: Vec<serde_json::Value> = if filter.states.is_none() {
         inv.dangling
             .iter()
             .filter(|d| {
@@ -52,8 +82,15 @@ pub fn info(dir: &AsyncDir, filter: &Filter) -> Result<Response, Failure> {
     };
     let mut r = Response::new(false);
     r.set("async_dir", dir.path().to_string_lossy().as_ref())
-        .set("count", jobs.len())
-        .set("jobs", jobs)
+        .set("count", count)
+        .set_encoded(
+            "jobs",
+            &Jobs {
+                all: &inv.jobs,
+                keep,
+                now,
+            },
+        )
         .set("dangling", dangling);
     Ok(r)
 }
@@ -76,9 +113,13 @@ pub fn pruned(dir: &AsyncDir, filter: &Filter, p: &Params) -> Result<Response, F
         "removed"
     };
     r.set("async_dir", dir.path().to_string_lossy().as_ref())
-        .set(
+        .set_encoded(
             "jobs",
-            plan.jobs.iter().map(|e| job(e, now)).collect::<Vec<_>>(),
+            &Jobs {
+                all: &plan.jobs,
+                keep: |_: &Entry| true,
+                now,
+            },
         )
         .set("dangling", plan.dangling.clone())
         .set("removed", shown.clone())

@@ -13,7 +13,7 @@ use nix::fcntl::{openat, OFlag};
 use nix::sys::stat::Mode;
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::fs::File;
 use std::io::Read;
 use std::os::fd::AsFd;
@@ -88,7 +88,12 @@ impl Facts {
             rc: d.get("rc").and_then(Value::as_i64),
             start: text("start"),
             end: text("end"),
-            command: command(d.get("cmd"), args),
+            command: command(
+                d.get("cmd"),
+                args.map_or([None, None, None], |a| {
+                    [a.get("_raw_params"), a.get("argv"), a.get("cmd")]
+                }),
+            ),
         }
     }
 
@@ -158,24 +163,16 @@ impl Lite {
             Some(Value::String(s)) => Some(s),
             _ => None,
         };
-        let mut args = Map::new();
-        if let Some(a) = self.invocation.and_then(|i| i.module_args) {
-            for (k, v) in [
-                ("_raw_params", a.raw_params),
-                ("argv", a.argv),
-                ("cmd", a.cmd),
-            ] {
-                if let Some(v) = v {
-                    args.insert(k.to_string(), v);
-                }
-            }
-        }
+        let a = self.invocation.and_then(|i| i.module_args);
+        let args = a.as_ref().map_or([None, None, None], |a| {
+            [a.raw_params.as_ref(), a.argv.as_ref(), a.cmd.as_ref()]
+        });
         Facts {
             said,
             failed: truthy(self.failed.as_ref()),
             child_pid: self.child_pid.as_ref().and_then(Value::as_i64),
             rc: self.rc.as_ref().and_then(Value::as_i64),
-            command: command(self.cmd.as_ref(), Some(&args)),
+            command: command(self.cmd.as_ref(), args),
             msg: text(self.msg),
             start: text(self.start),
             end: text(self.end),
@@ -183,7 +180,8 @@ impl Lite {
     }
 }
 
-fn command(cmd: Option<&Value>, args: Option<&Map<String, Value>>) -> Option<String> {
+/// `cmd`, else the module's `_raw_params`, `argv` or `cmd` argument, in that order.
+fn command(cmd: Option<&Value>, args: [Option<&Value>; 3]) -> Option<String> {
     let words = |v: &Value| -> Option<String> {
         match v {
             Value::String(s) => Some(s.clone()),
@@ -199,10 +197,7 @@ fn command(cmd: Option<&Value>, args: Option<&Map<String, Value>>) -> Option<Str
     if let Some(c) = cmd.and_then(words) {
         return Some(c);
     }
-    let args = args?;
-    ["_raw_params", "argv", "cmd"]
-        .iter()
-        .find_map(|k| args.get(*k).and_then(words))
+    args.into_iter().flatten().find_map(words)
 }
 
 /// A job file bigger than this is not read into memory (an inventory of a dir where one job
@@ -219,8 +214,14 @@ pub struct Opened {
     pub unlinkable: bool,
 }
 
-/// Opens `name` in the dir `dirfd` without following a link. `Ok(None)` when it is gone.
-pub fn read_at(dirfd: impl AsFd, name: &str) -> std::io::Result<Option<Opened>> {
+/// Opens `name` in the dir `dirfd` without following a link. `Ok(None)` when it is gone. The
+/// file is read into `bytes` (its contents are replaced): a caller reading many files allocates
+/// one buffer, not one per file.
+pub fn read_at(
+    dirfd: impl AsFd,
+    name: &str,
+    bytes: &mut Vec<u8>,
+) -> std::io::Result<Option<Opened>> {
     let flags = OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC;
     let fd = match openat(dirfd.as_fd(), name, flags, Mode::empty()) {
         Ok(fd) => fd,
@@ -243,7 +244,8 @@ pub fn read_at(dirfd: impl AsFd, name: &str) -> std::io::Result<Option<Opened>> 
     // and never appends, so a file's size does not change. `read_to_end` would add a stat, a seek
     // and a read to every file, doubling the system calls of an inventory.
     let size = usize::try_from(meta.len()).unwrap_or(usize::MAX);
-    let mut bytes = vec![0u8; size.min(MAX_JOB_FILE)];
+    bytes.clear();
+    bytes.resize(size.min(MAX_JOB_FILE), 0);
     let mut len = 0;
     while len < bytes.len() {
         match file.read(&mut bytes[len..]) {
@@ -267,7 +269,7 @@ pub fn read_at(dirfd: impl AsFd, name: &str) -> std::io::Result<Option<Opened>> 
     let facts = if bytes.iter().all(u8::is_ascii_whitespace) {
         Facts::unreadable("the job file is empty".into())
     } else {
-        Facts::parse(&bytes)
+        Facts::parse(bytes)
     };
     Ok(Some(Opened {
         facts,

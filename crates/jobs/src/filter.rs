@@ -208,14 +208,19 @@ pub struct Filter {
 impl Filter {
     /// Whether a job with these names, this state and this age is selected.
     pub fn job(&self, names: &[String], state: JobState, age: Duration) -> bool {
-        let name_ok = match self.name.as_deref() {
+        self.names(names)
+            && self.states.as_ref().is_none_or(|s| s.contains(&state))
+            && self.older_than.is_none_or(|min| age >= min)
+    }
+
+    /// Whether a job with these names passes the name glob: known from the dir's listing, before
+    /// its file is read.
+    pub fn names(&self, names: &[String]) -> bool {
+        match self.name.as_deref() {
             None | Some("*") => true,
             Some("") => names.is_empty(),
             Some(glob) => names.iter().any(|n| glob_match(glob, n)),
-        };
-        name_ok
-            && self.states.as_ref().is_none_or(|s| s.contains(&state))
-            && self.older_than.is_none_or(|min| age >= min)
+        }
     }
 
     /// Whether a name with no job behind it, of this age, is selected: by the glob and the age

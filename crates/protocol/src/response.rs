@@ -2,24 +2,90 @@
 // SPDX-License-Identifier: MIT
 //! Module results: a JSON object with Ansible's well-known keys.
 
+use serde::Serialize;
 use serde_json::{Map, Value};
 use std::fmt::Display;
+use std::io::Write;
 
 /// A successful result. `changed` is always present so Ansible never has to guess.
+///
+/// The second field holds the keys set with [`Response::set_encoded`]: their place in the map is
+/// kept by a `null`, and their JSON text is written there when the result is sent.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Response(pub Map<String, Value>);
+pub struct Response(pub Map<String, Value>, Encoded);
+
+/// Keys whose value is JSON text already, in the order they were set.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Encoded(Vec<(String, Vec<u8>)>);
 
 impl Response {
     /// An empty result with `changed` set.
     pub fn new(changed: bool) -> Self {
         let mut m = Map::new();
         m.insert("changed".into(), Value::Bool(changed));
-        Response(m)
+        Response(m, Encoded::default())
     }
     /// Sets a key, replacing any value it had.
     pub fn set(&mut self, key: &str, value: impl Into<Value>) -> &mut Self {
         self.0.insert(key.to_string(), value.into());
+        self.1 .0.retain(|(k, _)| k != key);
         self
+    }
+    /// Sets a key to a value serialized straight to JSON text, never built as a [`Value`]: a
+    /// list of 10,000 dicts costs a dozen allocations per dict as a `Value`, and none this way.
+    /// [`Response::get`] sees `null` for such a key.
+    pub fn set_encoded<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> &mut Self {
+        let mut text = Vec::new();
+        match serde_json::to_writer(&mut text, value) {
+            Ok(()) => {
+                self.0.insert(key.to_string(), Value::Null);
+                self.1 .0.retain(|(k, _)| k != key);
+                self.1 .0.push((key.to_string(), text));
+            }
+            // Only a Serialize impl that fails (a map with non-string keys) gets here: a bug,
+            // reported in the result rather than by a missing key.
+            Err(e) => {
+                self.set(key, Value::Null);
+                self.warn(format!("{key} could not be encoded: {e}"));
+            }
+        }
+        self
+    }
+    /// A result of exactly these keys.
+    pub fn from_map(map: Map<String, Value>) -> Self {
+        Response(map, Encoded::default())
+    }
+    /// The result as one map, the encoded keys parsed back: for tests and for merging into a
+    /// failure, never on the way out.
+    pub fn into_map(self) -> Map<String, Value> {
+        let Response(mut m, Encoded(encoded)) = self;
+        for (k, text) in encoded {
+            let v = serde_json::from_slice(&text).unwrap_or(Value::Null);
+            m.insert(k, v);
+        }
+        m
+    }
+    /// Writes the result as one JSON object, the encoded keys in their places.
+    pub(crate) fn write_to(&self, out: &mut Vec<u8>) {
+        out.reserve(self.1 .0.iter().map(|(_, t)| t.len()).sum::<usize>() + 4096);
+        out.push(b'{');
+        for (i, (k, v)) in self.0.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            // A string key and a `Value` cannot fail to encode into a Vec.
+            let _ = serde_json::to_writer(&mut *out, k);
+            out.push(b':');
+            match self.1 .0.iter().find(|(e, _)| e == k) {
+                Some((_, text)) => {
+                    let _ = out.write_all(text);
+                }
+                None => {
+                    let _ = serde_json::to_writer(&mut *out, v);
+                }
+            }
+        }
+        out.push(b'}');
     }
     /// [`Response::set`], by value, for building a result in one expression.
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
@@ -82,7 +148,7 @@ impl Failure {
     }
     /// Keeps the keys of a partial result (for example a job's status) next to the message.
     pub fn with_all(mut self, response: Response) -> Self {
-        for (k, v) in response.0 {
+        for (k, v) in response.into_map() {
             self.extra.entry(k).or_insert(v);
         }
         self

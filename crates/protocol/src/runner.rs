@@ -17,29 +17,38 @@ pub fn execute(
     args_text: &str,
     body: impl FnOnce(&Params) -> Result<Response, Failure>,
 ) -> Map<String, Value> {
+    answer(name, spec, args_text, body).into_map()
+}
+
+/// [`execute`], keeping the keys the body encoded already as text.
+fn answer(
+    name: &str,
+    spec: &ArgSpec,
+    args_text: &str,
+    body: impl FnOnce(&Params) -> Result<Response, Failure>,
+) -> Response {
+    let failed = |f: Failure| Response::from_map(f.into_map());
     let raw = match crate::json::parse(args_text) {
         Ok(Value::Object(m)) => m,
         Ok(other) => {
-            return Failure::new(format!(
+            return failed(Failure::new(format!(
                 "module arguments must be a JSON object, got {}",
                 kind_of(&other)
-            ))
-            .into_map()
+            )))
         }
         Err(e) => {
-            return Failure::new(format!("module arguments are not valid JSON: {e}")).into_map()
+            return failed(Failure::new(format!(
+                "module arguments are not valid JSON: {e}"
+            )))
         }
     };
     let params = match validate(name, spec, raw) {
         Ok(p) => p,
-        Err(msg) => return Failure::new(msg).into_map(),
+        Err(msg) => return failed(Failure::new(msg)),
     };
-    let mut result = match body(&params) {
-        Ok(r) => r.0,
-        Err(f) => f.into_map(),
-    };
-    if !params.no_log && !result.contains_key("invocation") {
-        result.insert("invocation".into(), params.invocation());
+    let mut result = body(&params).unwrap_or_else(failed);
+    if !params.no_log && result.get("invocation").is_none() {
+        result.set("invocation", params.invocation());
     }
     result
 }
@@ -74,39 +83,46 @@ pub fn run_with_args_file(
 ) -> ExitCode {
     install_panic_hook(name.to_string());
     let result = match args_file {
-        None => Failure::new(format!(
+        None => Response::from_map(
+            Failure::new(format!(
             "{name} is an Ansible module: run it from a playbook, or by hand as `{name} ARGS.json`"
         ))
-        .into_map(),
+            .into_map(),
+        ),
         // `-`: the arguments come on stdin, so a binary cached on the target runs in one round
         // trip without an args file.
         Some(path) if path == "-" => match std::io::read_to_string(std::io::stdin()) {
-            Ok(text) => execute(name, spec, &text, body),
-            Err(e) => Failure::new(format!(
-                "could not read the module arguments from stdin: {e}"
-            ))
-            .into_map(),
+            Ok(text) => answer(name, spec, &text, body),
+            Err(e) => Response::from_map(
+                Failure::new(format!(
+                    "could not read the module arguments from stdin: {e}"
+                ))
+                .into_map(),
+            ),
         },
         Some(path) => match std::fs::read_to_string(&path) {
-            Ok(text) => execute(name, spec, &text, body),
-            Err(e) => Failure::new(format!(
-                "could not read the module arguments file {}: {e}",
-                path.to_string_lossy()
-            ))
-            .into_map(),
+            Ok(text) => answer(name, spec, &text, body),
+            Err(e) => Response::from_map(
+                Failure::new(format!(
+                    "could not read the module arguments file {}: {e}",
+                    path.to_string_lossy()
+                ))
+                .into_map(),
+            ),
         },
     };
     emit(&result)
 }
 
-fn emit(result: &Map<String, Value>) -> ExitCode {
+fn emit(result: &Response) -> ExitCode {
     let failed = result
         .get("failed")
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    // One buffer, written in one call. A map with string keys cannot fail to encode.
+    // One buffer, written in one call: a result is never half written, and a panic while
+    // encoding leaves stdout empty for the panic hook's own result.
     let mut line: Vec<u8> = Vec::new();
-    let _ = serde_json::to_writer(&mut line as &mut dyn Write, result);
+    result.write_to(&mut line);
     line.push(b'\n');
     // Nothing useful can be done if stdout is gone; the controller reports the missing output.
     let mut out = std::io::stdout().lock();
@@ -134,8 +150,8 @@ fn install_panic_hook(name: String) {
             .unwrap_or_default();
         let msg =
             format!("internal error in module {name}: {detail}{place}. Please report this bug.");
-        let mut m = Failure::new(msg).into_map();
-        m.insert("rc".into(), Value::from(1));
+        let mut m = Response::from_map(Failure::new(msg).into_map());
+        m.set("rc", 1);
         let _ = emit(&m);
         std::process::exit(1);
     }));
@@ -181,6 +197,28 @@ mod tests {
             |_| Ok(Response::new(false)),
         );
         assert!(r.get("invocation").is_none());
+    }
+
+    #[test]
+    fn encoded_keys_keep_their_place_and_text() {
+        let mut r = Response::new(false);
+        r.set("a", 1)
+            .set_encoded("jobs", &vec![json!({"jid": "j1.1", "names": ["x"]})])
+            .set("z", "last");
+        let mut text = Vec::new();
+        r.write_to(&mut text);
+        assert_eq!(
+            String::from_utf8(text).unwrap(),
+            r#"{"changed":false,"a":1,"jobs":[{"jid":"j1.1","names":["x"]}],"z":"last"}"#
+        );
+        assert_eq!(r.get("jobs"), Some(&Value::Null));
+        let m = execute("m", &spec(), r#"{"name": "x"}"#, |_| Ok(r.clone()));
+        assert_eq!(m["jobs"], json!([{"jid": "j1.1", "names": ["x"]}]));
+        // A plain set replaces an encoded key, and the text with it.
+        r.set("jobs", 2);
+        let mut text = Vec::new();
+        r.write_to(&mut text);
+        assert!(String::from_utf8(text).unwrap().contains(r#""jobs":2"#));
     }
 
     #[test]
