@@ -88,7 +88,7 @@ def measure(reps=5, n=10_000):
         base = pathlib.Path(tmp)
         listed = base / 'listed'
         fill(listed, n)
-        for _ in range(reps):
+        for _rep in range(reps):
             took, cpu_took, result = run_binary('async_job_info', {'_async_dir': str(listed)})
             info_cpu.append(cpu_took)
             if result['count'] != n:

@@ -86,14 +86,17 @@ def wait_for(action, status_args, task_vars, retries, delay, timeout=None, hold=
     budget = timeout if timeout is not None else retries * delay
     facts = {}
     attempt = 0
+
+    def args():
+        if hold <= 0:
+            return status_args
+        left = budget - (time.monotonic() - started)
+        return dict(status_args, wait=round(max(0.0, min(hold, left)), 3))
+
+    deadline = started + budget if timeout is not None or hold > 0 else None
     while True:
         attempt += 1
-        def args():
-            if hold <= 0:
-                return status_args
-            left = budget - (time.monotonic() - started)
-            return dict(status_args, wait=round(max(0.0, min(hold, left)), 3))
-        status = status_of(action, args, task_vars, deadline=started + budget if timeout is not None or hold > 0 else None)
+        status = status_of(action, args, task_vars, deadline=deadline)
         facts.update(status.pop('ansible_facts', {}))
         if 'alias' in status_args and not status.get('started') and not status.get('failed'):
             status.update(failed=True, msg="no job is named '%s'" % status_args['alias'])

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
 
 from conftest import finish, kill_all, kill_session, playbook, processes_matching, start_playbook, wait_until
 

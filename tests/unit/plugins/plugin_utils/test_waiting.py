@@ -66,10 +66,10 @@ def test_a_held_wait_retried_after_a_drop_holds_only_the_time_left(waiting):
     module, clock = waiting
     action = Action(clock, drops={1})
     start = clock.now
-    status, _ = module.wait_for(action, {'jid': 'j1.1'}, {}, retries=100, delay=5, timeout=10, hold=10)
+    status, _facts = module.wait_for(action, {'jid': 'j1.1'}, {}, retries=100, delay=5, timeout=10, hold=10)
     assert status['failed'] and 'within 10 seconds' in status['msg'], status
     # The retry (after the 1 s pause) asks for what is left of the 10 s, not another 10 s.
-    assert [w for _, w in action.calls] == [10, pytest.approx(1.0)], action.calls
+    assert [held for _at, held in action.calls] == [10, pytest.approx(1.0)], action.calls
     assert clock.now - start <= 10 + 1e-9
 
 
@@ -78,7 +78,7 @@ def test_no_retry_starts_after_the_deadline(waiting):
     action = Action(clock, drops={1, 2, 3, 4})
     with pytest.raises(AnsibleConnectionFailure):
         module.wait_for(action, {'jid': 'j1.1'}, {}, retries=100, delay=5, timeout=3, hold=3)
-    assert all(at < 100 + 3 for at, _ in action.calls), action.calls
+    assert all(at < 100 + 3 for at, _held in action.calls), action.calls
 
 
 @pytest.mark.parametrize('option', ['delay', 'hold', 'timeout'])
