@@ -163,7 +163,7 @@ pub fn job_failure(
             let mut m = f.into_map();
             m.insert("failed".into(), false.into());
             m.insert("job_failed".into(), true.into());
-            Ok(Response(m))
+            Ok(Response::from_map(m))
         }
         Err(f) if found_job => Err(f.with("job_failed", true)),
         Err(f) => Err(f),
