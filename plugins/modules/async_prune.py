@@ -120,6 +120,17 @@ removed:
   type: list
   elements: str
   sample: ["/home/deploy/.ansible_async/jid_nightly", "/home/deploy/.ansible_async/j301638285310.8307"]
+failed_paths:
+  description:
+    - The paths that could not be removed; RV(msg) says why for each. The prune carries on past
+      such a path, so RV(removed) still lists what went, and the task fails only when this list is
+      not empty. RV(jobs) and RV(dangling) then list only the jobs and names whose file did go.
+    - A leftover (C(<jid>.tmp), C(<jid>.kill)) that is not a regular file or a symlink, such as a
+      directory, is never planned: it is not the wrapper's, and is left alone.
+  returned: always
+  type: list
+  elements: str
+  sample: []
 msg:
   description: What was done.
   returned: always

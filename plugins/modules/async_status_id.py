@@ -271,4 +271,12 @@ removed:
   returned: in cleanup modes
   type: list
   elements: str
+failed_paths:
+  description:
+    - The paths a cleanup could not remove; RV(msg) says why for each. The cleanup carries on past
+      such a path, RV(removed) lists what went, and the task fails.
+  returned: when a cleanup could not remove a path
+  type: list
+  elements: str
+  version_added: "2.0.0"
 """

@@ -97,9 +97,15 @@ pub fn info(dir: &AsyncDir, filter: &Filter) -> Result<Response, Failure> {
 
 /// Removes (in check mode: lists) what the prune plan names.
 pub fn pruned(dir: &AsyncDir, filter: &Filter, p: &Params) -> Result<Response, Failure> {
-    let (plan, removed) = prune(dir, filter, p.check_mode)?;
+    let (plan, removal) = prune(dir, filter, p.check_mode)?;
     let now = SystemTime::now();
-    let shown: Vec<String> = removed
+    let shown: Vec<String> = removal
+        .removed
+        .iter()
+        .map(|x| x.to_string_lossy().into_owned())
+        .collect();
+    let failed: Vec<String> = removal
+        .failed_paths()
         .iter()
         .map(|x| x.to_string_lossy().into_owned())
         .collect();
@@ -112,6 +118,16 @@ pub fn pruned(dir: &AsyncDir, filter: &Filter, p: &Params) -> Result<Response, F
     } else {
         "removed"
     };
+    let done = if shown.is_empty() {
+        "nothing to prune".to_string()
+    } else {
+        format!(
+            "{verb} {} job(s), {} dangling name(s): {} path(s)",
+            plan.jobs.len(),
+            plan.dangling.len(),
+            shown.len()
+        )
+    };
     r.set("async_dir", dir.path().to_string_lossy().as_ref())
         .set_encoded(
             "jobs",
@@ -123,18 +139,16 @@ pub fn pruned(dir: &AsyncDir, filter: &Filter, p: &Params) -> Result<Response, F
         )
         .set("dangling", plan.dangling.clone())
         .set("removed", shown.clone())
-        .set(
-            "msg",
-            if shown.is_empty() {
-                "nothing to prune".to_string()
-            } else {
-                format!(
-                    "{verb} {} job(s), {} dangling name(s): {} path(s)",
-                    plan.jobs.len(),
-                    plan.dangling.len(),
-                    shown.len()
-                )
-            },
-        );
-    Ok(r)
+        .set("failed_paths", failed);
+    if removal.failed.is_empty() {
+        return Ok(r.with("msg", done));
+    }
+    let why: Vec<String> = removal.failed.iter().map(ToString::to_string).collect();
+    let msg = format!(
+        "{} path(s) could not be removed ({}); {}. Fix their ownership or type, or remove them by hand, and run again.",
+        why.len(),
+        why.join("; "),
+        if shown.is_empty() { "nothing was removed".to_string() } else { done }
+    );
+    Err(Failure::new(msg).with_all(r))
 }

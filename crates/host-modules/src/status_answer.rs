@@ -3,7 +3,7 @@
 //! async_status_id's answers: a job's status by alias or jid, and what a cleanup removed.
 
 use crate::report::{job_status, not_started};
-use jobs::cleanup::{plan, remove_all, Scope};
+use jobs::cleanup::{plan, remove_all, Removal, Scope};
 use jobs::{AsyncDir, Located as Target, State};
 use protocol::{Failure, Params, Response};
 
@@ -97,11 +97,15 @@ pub fn cleanup(dir: &AsyncDir, t: &Target, scope: Scope, p: &Params) -> Result<R
         (None, _) => {}
     }
     let planned = plan(dir, t, scope)?;
-    let removed = if p.check_mode {
-        planned.clone()
+    let removal = if p.check_mode {
+        Removal {
+            removed: planned.clone(),
+            failed: Vec::new(),
+        }
     } else {
-        remove_all(&planned)?
+        remove_all(&planned)
     };
+    let removed = &removal.removed;
     let shown: Vec<String> = removed
         .iter()
         .map(|x| x.to_string_lossy().into_owned())
@@ -135,7 +139,22 @@ pub fn cleanup(dir: &AsyncDir, t: &Target, scope: Scope, p: &Params) -> Result<R
             (false, false) => format!("removed {}", shown.join(", ")),
         },
     );
-    Ok(r)
+    if removal.failed.is_empty() {
+        return Ok(r);
+    }
+    let failed: Vec<String> = removal
+        .failed_paths()
+        .iter()
+        .map(|x| x.to_string_lossy().into_owned())
+        .collect();
+    let why: Vec<String> = removal.failed.iter().map(ToString::to_string).collect();
+    let msg = format!(
+        "{} path(s) could not be removed ({}); {}. Fix their ownership or type, or remove them by hand, and run the cleanup again.",
+        why.len(),
+        why.join("; "),
+        if shown.is_empty() { "nothing was removed".to_string() } else { format!("removed {}", shown.join(", ")) }
+    );
+    Err(Failure::new(msg).with_all(r.with("failed_paths", failed)))
 }
 
 /// Adds `job_failed` to a status answer: true when the job failed, was killed, lost its wrapper

@@ -148,8 +148,21 @@ impl Held {
     }
 }
 
-/// The claim on `alias`, if any. Call with the lock held.
+/// The claim on `alias`, if any. Only reads: safe without the lock and in check mode
+/// (async_job_info, a check-mode prune or start). A future mtime counts as now (see [`age_of`]).
 pub fn current(dir: &AsyncDir, alias: &AliasName) -> Result<Option<Held>> {
+    look(dir, alias, Look::ReadOnly)
+}
+
+/// Whether a look at a claim may write the claim file's mtime.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Look {
+    ReadOnly,
+    /// The caller holds the dir's lock and is not in check mode.
+    RefreshFuture,
+}
+
+fn look(dir: &AsyncDir, alias: &AliasName, how: Look) -> Result<Option<Held>> {
     let path = claim_file(dir, alias);
     let (claim, modified) = match open_regular(&path) {
         Ok(mut f) => {
@@ -180,37 +193,43 @@ pub fn current(dir: &AsyncDir, alias: &AliasName) -> Result<Option<Held>> {
         }
         Err(e) => return Err(read_err(&path)(e)),
     };
+    let age = age_of(modified);
+    if age.is_none() && how == Look::RefreshFuture {
+        restart_clock(&path);
+    }
     Ok(Some(Held {
         claim,
-        age: age_of(&path, modified),
+        age: age.unwrap_or_default(),
     }))
 }
 
-/// A claim's age. After a clock step backwards its mtime is in the future, and measured against
-/// that mtime it would block for the step plus its time to live (hours, for a step of hours). So a
-/// future mtime counts as now, and is set to now (we hold the lock), so the claim ages from now on
-/// and blocks one time to live at most. When the mtime cannot be set (a file not ours), it still
-/// counts as now on every look; the time to live then starts once the clock passes the mtime.
-fn age_of(path: &std::path::Path, modified: SystemTime) -> Duration {
-    let now = SystemTime::now();
-    match now.duration_since(modified) {
-        Ok(age) => age,
-        Err(_) => {
-            let now_spec = nix::sys::time::TimeSpec::from(
-                now.duration_since(SystemTime::UNIX_EPOCH)
-                    .unwrap_or_default(),
-            );
-            // Best effort, see above; the link itself when it is a planted symlink.
-            let _ = nix::sys::stat::utimensat(
-                nix::fcntl::AT_FDCWD,
-                path,
-                &now_spec,
-                &now_spec,
-                nix::sys::stat::UtimensatFlags::NoFollowSymlink,
-            );
-            Duration::ZERO
-        }
-    }
+/// A claim's age, or `None` when its mtime is in the future. After a clock step backwards its
+/// mtime is in the future, and measured against that mtime it would block for the step plus its
+/// time to live (hours, for a step of hours). So a future mtime counts as now everywhere; and
+/// [`take`], which holds the lock and is the one place a claim blocks a start, sets it to now
+/// ([`restart_clock`]) so the claim ages from then on and blocks one time to live at most. A
+/// reader without the lock never writes: async_job_info is read-only, and check mode changes
+/// nothing.
+fn age_of(modified: SystemTime) -> Option<Duration> {
+    SystemTime::now().duration_since(modified).ok()
+}
+
+/// Sets a claim file's mtime to now. Best effort: when it cannot be set (a file not ours) the claim
+/// still counts as made now on every look, and its time to live starts once the clock passes the
+/// mtime. The link itself when it is a planted symlink.
+fn restart_clock(path: &std::path::Path) {
+    let now = nix::sys::time::TimeSpec::from(
+        SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default(),
+    );
+    let _ = nix::sys::stat::utimensat(
+        nix::fcntl::AT_FDCWD,
+        path,
+        &now,
+        &now,
+        nix::sys::stat::UtimensatFlags::NoFollowSymlink,
+    );
 }
 
 /// Why a claim could not be taken.
@@ -227,7 +246,7 @@ pub fn take(
     token: &Token,
     ttl: Duration,
 ) -> Result<std::result::Result<(), Refused>> {
-    if let Some(held) = current(dir, alias)? {
+    if let Some(held) = look(dir, alias, Look::RefreshFuture)? {
         if held.blocks(token, ttl) {
             return Ok(Err(Refused::Busy(held)));
         }
@@ -366,6 +385,46 @@ mod tests {
         // One time to live later it is stale, a day before its mtime.
         assert_eq!(take(&d, &a, &me, ttl).unwrap(), Ok(()));
         assert!(holds(&d, &a, &me).unwrap());
+        std::fs::remove_dir_all(d.path()).unwrap();
+    }
+
+    #[test]
+    fn a_reader_without_the_lock_never_writes_a_future_mtime() {
+        let d = dir("future-ro");
+        let a = AliasName::parse("nightly").unwrap();
+        {
+            let _l = d.lock().unwrap();
+            assert_eq!(
+                take(&d, &a, &t("aaaaaaaa01"), Duration::ZERO).unwrap(),
+                Ok(())
+            );
+        }
+        let path = claim_file(&d, &a);
+        let day_ahead = SystemTime::now() + Duration::from_secs(86_400);
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(day_ahead)
+            .unwrap();
+        let mtime = || path.metadata().unwrap().modified().unwrap();
+        // What async_job_info and a check-mode prune or start do: no lock, read only.
+        let inv = crate::inventory::scan(&d).unwrap();
+        assert_eq!(inv.claims.len(), 1);
+        assert_eq!(
+            inv.claims[0].held.age,
+            Duration::ZERO,
+            "a future mtime is now"
+        );
+        assert_eq!(current(&d, &a).unwrap().unwrap().age, Duration::ZERO);
+        assert_eq!(mtime(), day_ahead, "a read-only look wrote the claim file");
+        // The locked take restarts its clock, which bounds the block to one time to live.
+        let _l = d.lock().unwrap();
+        assert!(matches!(
+            take(&d, &a, &t("bbbbbbbb02"), Duration::from_secs(60)).unwrap(),
+            Err(Refused::Busy(_))
+        ));
+        assert!(mtime() <= SystemTime::now(), "take left the future mtime");
         std::fs::remove_dir_all(d.path()).unwrap();
     }
 

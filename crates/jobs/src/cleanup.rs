@@ -5,7 +5,7 @@
 use crate::alias;
 use crate::claim;
 use crate::dir::AsyncDir;
-use crate::error::{write_err, Result};
+use crate::error::{JobError, Result};
 use crate::inventory::claim_removable;
 use crate::locate::Located;
 use crate::names::{AliasName, Jid, ALIAS_PREFIX};
@@ -13,7 +13,7 @@ use crate::prune::STALE_CLAIM;
 use safe_fs::sync_dir;
 use std::collections::HashSet;
 use std::io::ErrorKind;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// How much a cleanup removes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +46,7 @@ pub fn plan(dir: &AsyncDir, found: &Located, scope: Scope) -> Result<Vec<PathBuf
         }
     }
     let mut seen = HashSet::new();
-    planned.retain(|path| path.symlink_metadata().is_ok() && seen.insert(path.clone()));
+    planned.retain(|path| unlinkable(path) && seen.insert(path.clone()));
     Ok(planned)
 }
 
@@ -85,24 +85,58 @@ pub fn leftovers(dir: &AsyncDir, jid: &Jid) -> Vec<PathBuf> {
     ["tmp", "kill"]
         .iter()
         .map(|ext| dir.path().join(format!("{}.{ext}", jid.as_str())))
-        .filter(|p| p.symlink_metadata().is_ok())
+        .filter(|p| unlinkable(p))
         .collect()
 }
 
-/// Removes the paths; returns those that existed and are now gone.
-pub fn remove_all(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut removed = Vec::new();
+/// Whether `path` is, by its own lstat, a regular file or a symlink: something a removal can
+/// unlink. Anything else under one of our names (a directory, a fifo) is not ours; planning it
+/// would promise a removal that can never happen.
+pub fn unlinkable(path: &Path) -> bool {
+    path.symlink_metadata()
+        .is_ok_and(|m| m.file_type().is_file() || m.file_type().is_symlink())
+}
+
+/// What [`remove_all`] did.
+#[derive(Debug, Default)]
+pub struct Removal {
+    /// The paths that existed and are now gone, in the order given.
+    pub removed: Vec<PathBuf>,
+    /// The paths that could not be removed, each with why ([`JobError::Remove`]).
+    pub failed: Vec<JobError>,
+}
+
+impl Removal {
+    /// The paths that could not be removed.
+    pub fn failed_paths(&self) -> Vec<PathBuf> {
+        self.failed
+            .iter()
+            .filter_map(|e| match e {
+                JobError::Remove { path, .. } => Some(path.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Removes the paths, carrying on past a path that cannot be removed: stopping there would hide
+/// what was already removed and leave the rest for no reason.
+pub fn remove_all(paths: &[PathBuf]) -> Removal {
+    let mut out = Removal::default();
     for path in paths {
         match std::fs::remove_file(path) {
-            Ok(()) => removed.push(path.clone()),
+            Ok(()) => out.removed.push(path.clone()),
             Err(e) if e.kind() == ErrorKind::NotFound => {}
-            Err(e) => return Err(write_err(path)(e)),
+            Err(source) => out.failed.push(JobError::Remove {
+                path: path.clone(),
+                source,
+            }),
         }
     }
     if let Some(parent) = paths.first().and_then(|p| p.parent()) {
         sync_dir(parent);
     }
-    Ok(removed)
+    out
 }
 
 #[cfg(test)]
@@ -124,11 +158,33 @@ mod tests {
         }
         let paths = job_files(&dir, &jid);
         assert_eq!(paths.len(), 3);
-        assert_eq!(remove_all(&paths).unwrap().len(), 3);
+        assert_eq!(remove_all(&paths).removed.len(), 3);
         assert_eq!(fs::read_to_string(&victim).unwrap(), "keep");
         assert_eq!(fs::read_dir(&d).unwrap().count(), 0);
         fs::remove_dir_all(&d).unwrap();
         fs::remove_file(&victim).unwrap();
+    }
+
+    #[test]
+    fn removal_carries_on_past_a_path_it_cannot_remove_and_says_which() {
+        let d = std::env::temp_dir().join(format!("jobs-cleanup-err-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(d.join("j1.1.tmp")).unwrap();
+        fs::write(d.join("j1.1"), "{}").unwrap();
+        fs::write(d.join("j1.1.kill"), "").unwrap();
+        let paths = [d.join("j1.1"), d.join("j1.1.tmp"), d.join("j1.1.kill")];
+        let r = remove_all(&paths);
+        assert_eq!(r.removed, [d.join("j1.1"), d.join("j1.1.kill")]);
+        assert_eq!(r.failed_paths(), [d.join("j1.1.tmp")]);
+        assert!(r.failed[0].to_string().contains("could not remove"));
+        assert!(d.join("j1.1.tmp").is_dir());
+        // A planned cleanup never names the dir: it can never be unlinked.
+        let dir = AsyncDir::from_path(&d);
+        let jid = Jid::parse("j1.1").unwrap();
+        fs::write(d.join("j1.1"), "{}").unwrap();
+        assert_eq!(leftovers(&dir, &jid), Vec::<PathBuf>::new());
+        assert_eq!(job_files(&dir, &jid), [d.join("j1.1")]);
+        fs::remove_dir_all(&d).unwrap();
     }
 
     #[test]

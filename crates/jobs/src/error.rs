@@ -30,6 +30,14 @@ pub enum JobError {
         /// The I/O error.
         source: std::io::Error,
     },
+    #[error("could not remove {path}: {source}")]
+    /// Unlinking a job's file, name, claim or leftover failed.
+    Remove {
+        /// What was to be removed.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
     #[error("{0} exists but is not an alias symlink; refusing to touch it")]
     /// The alias's path holds something other than a symlink.
     NotAnAlias(PathBuf),

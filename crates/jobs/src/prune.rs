@@ -8,7 +8,7 @@
 //! names stays safe to remove until it is removed. Every removal unlinks a name in the dir, never
 //! what a link points to.
 
-use crate::cleanup::remove_all;
+use crate::cleanup::{remove_all, unlinkable, Removal};
 use crate::dir::AsyncDir;
 use crate::error::Result;
 use crate::filter::{Filter, JobState};
@@ -74,7 +74,8 @@ pub fn plan(inv: &Inventory, filter: &Filter, now: SystemTime) -> Plan {
             gone_names.insert(name);
         }
         out.paths.push(job.path.clone());
-        out.paths.extend(job.leftovers.iter().cloned());
+        out.paths
+            .extend(job.leftovers.iter().filter(|p| unlinkable(p)).cloned());
         gone_jids.insert(job.jid.as_str());
         out.jobs.push(job.clone());
     }
@@ -110,16 +111,20 @@ pub fn plan(inv: &Inventory, filter: &Filter, now: SystemTime) -> Plan {
     }
     let orphan_age = ORPHAN_GRACE.max(min_age);
     for o in &inv.orphans {
-        if !o.live && now.duration_since(o.modified).unwrap_or_default() >= orphan_age {
+        if !o.live
+            && now.duration_since(o.modified).unwrap_or_default() >= orphan_age
+            && unlinkable(&o.path)
+        {
             out.paths.push(o.path.clone());
         }
     }
     out
 }
 
-/// Plans under the dir's lock and, unless `check_mode`, removes. Returns the plan and what was
-/// removed (in check mode: what would be).
-pub fn prune(dir: &AsyncDir, filter: &Filter, check_mode: bool) -> Result<(Plan, Vec<PathBuf>)> {
+/// Plans under the dir's lock and, unless `check_mode`, removes, carrying on past a path that
+/// cannot be removed. Returns the plan, narrowed to the jobs and names whose file did go, and what
+/// was removed (in check mode: what would be) with what could not be.
+pub fn prune(dir: &AsyncDir, filter: &Filter, check_mode: bool) -> Result<(Plan, Removal)> {
     // No lock in check mode, nor when the dir is missing: locking would create it.
     let _lock = if !check_mode && dir.path().is_dir() {
         Some(dir.lock()?)
@@ -127,13 +132,23 @@ pub fn prune(dir: &AsyncDir, filter: &Filter, check_mode: bool) -> Result<(Plan,
         None
     };
     let inv = scan(dir)?;
-    let plan = plan(&inv, filter, SystemTime::now());
-    let removed = if check_mode {
-        plan.paths.clone()
-    } else {
-        remove_all(&plan.paths)?
-    };
-    Ok((plan, removed))
+    let mut plan = plan(&inv, filter, SystemTime::now());
+    if check_mode {
+        let would = Removal {
+            removed: plan.paths.clone(),
+            failed: Vec::new(),
+        };
+        return Ok((plan, would));
+    }
+    let removal = remove_all(&plan.paths);
+    if !removal.failed.is_empty() {
+        let gone: HashSet<&PathBuf> = removal.removed.iter().collect();
+        plan.jobs.retain(|j| gone.contains(&j.path));
+        let dir_path = dir.path();
+        plan.dangling
+            .retain(|n| gone.contains(&dir_path.join(format!("jid_{n}"))));
+    }
+    Ok((plan, removal))
 }
 
 #[cfg(test)]
@@ -199,9 +214,11 @@ mod tests {
 
         let all = Filter::default();
         let (would, listed) = prune(&dir, &all, true).unwrap();
-        assert_eq!(would.paths, listed);
+        assert_eq!(would.paths, listed.removed);
         assert!(d.join("j1.1").exists(), "check mode removed something");
-        let (plan, removed) = prune(&dir, &all, false).unwrap();
+        let (plan, removal) = prune(&dir, &all, false).unwrap();
+        assert!(removal.failed.is_empty(), "{:?}", removal.failed);
+        let removed = removal.removed;
         assert_eq!(names(&removed), names(&would.paths));
         assert_eq!(
             names(&removed),
@@ -231,17 +248,55 @@ mod tests {
         }
         assert_eq!(fs::read_to_string(&victim).unwrap(), "keep");
         // Idempotent.
-        assert!(prune(&dir, &all, false).unwrap().1.is_empty());
+        assert!(prune(&dir, &all, false).unwrap().1.removed.is_empty());
         // A corrupt job goes only when asked for; a running one never.
         let corrupt = Filter {
             states: Some(vec![JobState::Corrupt, JobState::Running]),
             ..Filter::default()
         };
-        assert_eq!(names(&prune(&dir, &corrupt, false).unwrap().1), ["j4.4"]);
+        assert_eq!(
+            names(&prune(&dir, &corrupt, false).unwrap().1.removed),
+            ["j4.4"]
+        );
         let _ = runner.kill();
         let _ = runner.wait();
         fs::remove_dir_all(&d).unwrap();
         fs::remove_file(&victim).unwrap();
+    }
+
+    #[test]
+    fn a_directory_under_a_leftover_name_is_never_planned_and_never_stops_the_prune() {
+        let d = std::env::temp_dir().join(format!("jobs-prune-dir-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(&d).unwrap();
+        let dir = AsyncDir::from_path(&d);
+        let old = SystemTime::now() - Duration::from_secs(7200);
+        let age = |p: &std::path::Path| {
+            fs::File::open(p).unwrap().set_modified(old).unwrap();
+        };
+        fs::write(d.join("j1.1"), r#"{"rc": 0}"#).unwrap();
+        std::os::unix::fs::symlink("j1.1", d.join("jid_done")).unwrap();
+        fs::create_dir(d.join("j1.1.tmp")).unwrap();
+        fs::write(d.join("j1.1.kill"), "").unwrap();
+        // An orphan leftover that is a dir, and one that is a file.
+        fs::create_dir(d.join("j2.2.tmp")).unwrap();
+        fs::write(d.join("j3.3.kill"), "").unwrap();
+        for n in ["j1.1", "j1.1.tmp", "j1.1.kill", "j2.2.tmp", "j3.3.kill"] {
+            age(&d.join(n));
+        }
+        let hour = Filter {
+            older_than: Some(Duration::from_secs(3600)),
+            ..Filter::default()
+        };
+        let expected = ["j1.1", "j1.1.kill", "j3.3.kill", "jid_done"];
+        let (_, would) = prune(&dir, &hour, true).unwrap();
+        assert_eq!(names(&would.removed), expected);
+        let (plan, removal) = prune(&dir, &hour, false).unwrap();
+        assert!(removal.failed.is_empty(), "{:?}", removal.failed);
+        assert_eq!(names(&removal.removed), expected);
+        assert_eq!(plan.jobs.len(), 1);
+        assert!(d.join("j1.1.tmp").is_dir() && d.join("j2.2.tmp").is_dir());
+        fs::remove_dir_all(&d).unwrap();
     }
 
     #[test]

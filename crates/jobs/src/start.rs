@@ -216,7 +216,10 @@ pub fn release(
     if let Some(old) = &previous {
         let done = !matches!(probe(dir, old)?, Some(j) if j.is_live());
         if done && alias::pointing_to(dir, old)?.is_empty() {
-            removed = Some(remove_all(&job_files(dir, old))?);
+            // Best effort: the new job is started and named, so failing now would report a
+            // failed start behind a running job. What stays is an ended job async_prune finds
+            // and reports.
+            removed = Some(remove_all(&job_files(dir, old)).removed);
         }
     }
     Ok(Released::Named {
