@@ -229,6 +229,11 @@ pub fn read_at(
         Err(nix::errno::Errno::ELOOP) => {
             return Ok(Some(not_regular(&dirfd, name, "it is a symlink")))
         }
+        // One file the user cannot open (left by another user, mode 000) is that job's problem,
+        // listed with the reason; it must not hide every other job of the dir.
+        Err(e @ (nix::errno::Errno::EACCES | nix::errno::Errno::EPERM)) => {
+            return Ok(Some(unopenable(&dirfd, name, e)))
+        }
         Err(e) => return Err(e.into()),
     };
     let mut file = File::from(fd);
@@ -244,18 +249,6 @@ pub fn read_at(
     // and never appends, so a file's size does not change. `read_to_end` would add a stat, a seek
     // and a read to every file, doubling the system calls of an inventory.
     let size = usize::try_from(meta.len()).unwrap_or(usize::MAX);
-    bytes.clear();
-    bytes.resize(size.min(MAX_JOB_FILE), 0);
-    let mut len = 0;
-    while len < bytes.len() {
-        match file.read(&mut bytes[len..]) {
-            Ok(0) => break,
-            Ok(n) => len += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    bytes.truncate(len);
     if size > MAX_JOB_FILE {
         return Ok(Some(Opened {
             facts: Facts::unreadable(format!(
@@ -266,6 +259,18 @@ pub fn read_at(
             unlinkable: true,
         }));
     }
+    bytes.clear();
+    bytes.resize(size, 0);
+    let mut len = 0;
+    while len < bytes.len() {
+        match file.read(&mut bytes[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    bytes.truncate(len);
     let facts = if bytes.iter().all(u8::is_ascii_whitespace) {
         Facts::unreadable("the job file is empty".into())
     } else {
@@ -276,6 +281,27 @@ pub fn read_at(
         modified: meta.modified().ok(),
         unlinkable: true,
     }))
+}
+
+fn unopenable(dirfd: &impl AsFd, name: &str, e: nix::errno::Errno) -> Opened {
+    let meta = nix::sys::stat::fstatat(
+        dirfd.as_fd(),
+        name,
+        nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW,
+    )
+    .ok();
+    let modified = meta.map(|m| {
+        SystemTime::UNIX_EPOCH
+            + std::time::Duration::from_secs(u64::try_from(m.st_mtime).unwrap_or(0))
+    });
+    let kind = meta.map(|m| {
+        nix::sys::stat::SFlag::from_bits_truncate(m.st_mode) & nix::sys::stat::SFlag::S_IFMT
+    });
+    Opened {
+        facts: Facts::unreadable(format!("{name} could not be opened: {}", e.desc())),
+        modified,
+        unlinkable: matches!(kind, Some(k) if k == nix::sys::stat::SFlag::S_IFREG || k == nix::sys::stat::SFlag::S_IFLNK),
+    }
 }
 
 fn not_regular(dirfd: &impl AsFd, name: &str, why: &str) -> Opened {
@@ -310,6 +336,43 @@ mod tests {
         include_str!("../fixtures/non_json_2.18.json"),
         include_str!("../fixtures/non_json_2.19.json"),
     ];
+
+    #[test]
+    fn an_oversized_job_file_is_listed_unread_without_allocating_its_size() {
+        let d = std::env::temp_dir().join(format!("jobs-facts-big-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        // Sparse: the size is there, the disk blocks are not.
+        let f = File::create(d.join("j1.1")).unwrap();
+        f.set_len(MAX_JOB_FILE as u64 + 1).unwrap();
+        drop(f);
+        let dir = File::open(&d).unwrap();
+        let mut bytes = Vec::new();
+        let opened = read_at(&dir, "j1.1", &mut bytes).unwrap().unwrap();
+        assert!(matches!(opened.facts.said, Said::Unreadable(ref why) if why.contains("not read")));
+        assert!(
+            bytes.capacity() < 1 << 20,
+            "{} bytes allocated",
+            bytes.capacity()
+        );
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_opened_is_listed_with_the_reason() {
+        // As root the test cannot be refused an open, so it checks what a refusal turns into.
+        let d = std::env::temp_dir().join(format!("jobs-facts-acces-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("j2.2"), "{}").unwrap();
+        let dir = File::open(&d).unwrap();
+        let opened = unopenable(&dir, "j2.2", nix::errno::Errno::EACCES);
+        assert!(
+            matches!(opened.facts.said, Said::Unreadable(ref why) if why.contains("Permission denied"))
+        );
+        assert!(opened.unlinkable && opened.modified.is_some());
+        std::fs::remove_dir_all(&d).unwrap();
+    }
 
     #[test]
     fn the_fast_path_agrees_with_the_full_one() {
