@@ -126,7 +126,7 @@ failed_paths:
       such a path, so RV(removed) still lists what went, and the task fails only when this list is
       not empty. RV(jobs) and RV(dangling) then list only the jobs and names whose file did go.
     - A leftover (C(<jid>.tmp), C(<jid>.kill)) that is not a regular file or a symlink, such as a
-      directory, is never planned: it is not the wrapper's, and is left alone.
+      directory, is never planned; it is not the wrapper's, and is left alone.
   returned: always
   type: list
   elements: str

@@ -273,8 +273,8 @@ removed:
   elements: str
 failed_paths:
   description:
-    - The paths a cleanup could not remove; RV(msg) says why for each. The cleanup carries on past
-      such a path, RV(removed) lists what went, and the task fails.
+    - The paths a cleanup could not remove; the task's C(msg) says why for each. The cleanup
+      carries on past such a path, RV(removed) lists what went, and the task fails.
   returned: when a cleanup could not remove a path
   type: list
   elements: str

@@ -151,3 +151,26 @@ fn async_job_info_leaves_a_future_claim_mtime_alone() {
     assert_eq!(claim.metadata().unwrap().modified().unwrap(), ahead);
     fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn full_cleanup_leaves_a_leftover_dir_alone_and_removes_the_rest() {
+    let d = fresh("full");
+    fs::write(d.join("j1.1"), r#"{"rc": 0, "finished": 1}"#).unwrap();
+    symlink("j1.1", d.join("jid_a")).unwrap();
+    fs::create_dir(d.join("j1.1.tmp")).unwrap();
+    fs::write(d.join("j1.1.kill"), "").unwrap();
+    let r = run(
+        env!("CARGO_BIN_EXE_async_status_id"),
+        &d,
+        json!({"alias": "a", "mode": "full_cleanup"}),
+    );
+    assert_ne!(r["failed"], true, "{r}");
+    assert_eq!(r["changed"], true, "{r}");
+    assert_eq!(
+        strings(&r["removed"]),
+        ["j1.1", "j1.1.kill", "jid_a"],
+        "{r}"
+    );
+    assert!(d.join("j1.1.tmp").is_dir());
+    fs::remove_dir_all(&d).unwrap();
+}
