@@ -91,13 +91,18 @@ EXAMPLES = r"""
     timeout: 3600
   register: result
 
-- name: Poll every 10 seconds instead, as earlier versions did
+- name: Start another one
+  ansible.builtin.command: /opt/backup.sh
+  async: 3600
+  poll: 0
+  register: second_backup
+
+- name: Poll it every 10 seconds instead, as earlier versions did
   rstyczynski.ansible.async_wait:
-    jid: "{{ backup.ansible_job_id }}"
+    jid: "{{ second_backup.ansible_job_id }}"
     hold: 0
     delay: 10
     timeout: 3600
-  when: result is not defined
 """
 
 RETURN = r"""

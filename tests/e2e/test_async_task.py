@@ -69,7 +69,9 @@ def test_concurrent_runs_start_one_job(target, name, marker, tmp_path):
 def test_waits_for_the_result_and_cleans_up(target, name, tmp_path):
     done = task(target, tmp_path, name, 'echo done; sleep 1; exit 0', delay=0.5)
     assert done['action'] == 'start' and done['finished'] is True and done['stdout'] == 'done', done
-    assert done['cleanup']['changed'] is True and len(done['cleanup']['removed']) == 2, done
+    # The job file, its name and the name's claim file (issue 20: full_cleanup removes claims too).
+    assert done['cleanup']['changed'] is True and len(done['cleanup']['removed']) == 3, done
+    assert any(p.endswith('.claim') for p in done['cleanup']['removed']), done
     # Cleaned up: the next run starts it again.
     again = task(target, tmp_path, name, 'echo again', delay=0.5)
     assert again['action'] == 'start' and again['stdout'] == 'again'
