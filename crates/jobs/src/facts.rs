@@ -283,38 +283,36 @@ pub fn read_at(
     }))
 }
 
-fn unopenable(dirfd: &impl AsFd, name: &str, e: nix::errno::Errno) -> Opened {
-    let meta = nix::sys::stat::fstatat(
+/// The name's own stat (a link's, never its target's): its mtime and its file type.
+fn lstat_at(dirfd: &impl AsFd, name: &str) -> (Option<SystemTime>, Option<nix::sys::stat::SFlag>) {
+    use nix::sys::stat::SFlag;
+    let Ok(m) = nix::sys::stat::fstatat(
         dirfd.as_fd(),
         name,
         nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW,
+    ) else {
+        return (None, None);
+    };
+    let modified = SystemTime::UNIX_EPOCH
+        + std::time::Duration::from_secs(u64::try_from(m.st_mtime).unwrap_or(0));
+    (
+        Some(modified),
+        Some(SFlag::from_bits_truncate(m.st_mode) & SFlag::S_IFMT),
     )
-    .ok();
-    let modified = meta.map(|m| {
-        SystemTime::UNIX_EPOCH
-            + std::time::Duration::from_secs(u64::try_from(m.st_mtime).unwrap_or(0))
-    });
-    let kind = meta.map(|m| {
-        nix::sys::stat::SFlag::from_bits_truncate(m.st_mode) & nix::sys::stat::SFlag::S_IFMT
-    });
+}
+
+fn unopenable(dirfd: &impl AsFd, name: &str, e: nix::errno::Errno) -> Opened {
+    use nix::sys::stat::SFlag;
+    let (modified, kind) = lstat_at(dirfd, name);
     Opened {
         facts: Facts::unreadable(format!("{name} could not be opened: {}", e.desc())),
         modified,
-        unlinkable: matches!(kind, Some(k) if k == nix::sys::stat::SFlag::S_IFREG || k == nix::sys::stat::SFlag::S_IFLNK),
+        unlinkable: matches!(kind, Some(k) if k == SFlag::S_IFREG || k == SFlag::S_IFLNK),
     }
 }
 
 fn not_regular(dirfd: &impl AsFd, name: &str, why: &str) -> Opened {
-    let meta = nix::sys::stat::fstatat(
-        dirfd.as_fd(),
-        name,
-        nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW,
-    )
-    .ok();
-    let modified = meta.map(|m| {
-        SystemTime::UNIX_EPOCH
-            + std::time::Duration::from_secs(u64::try_from(m.st_mtime).unwrap_or(0))
-    });
+    let (modified, _) = lstat_at(dirfd, name);
     Opened {
         facts: Facts::unreadable(format!("{name}: {why}; refusing to follow it")),
         modified,
