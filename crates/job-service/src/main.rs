@@ -6,28 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-mod api;
-mod callback;
-mod cli;
-mod fleet;
-mod http;
-mod invocation;
-mod orphans;
-mod pool;
-mod serve;
-mod setup;
-mod state;
-mod token;
-mod vars_file;
-mod worker;
-mod worker_command;
-
-/// How a command failed: usage errors exit 2, the rest 1.
-#[derive(Debug)]
-pub enum Failure {
-    Usage(String),
-    Runtime(String),
-}
+use job_service::{cli, cmd, Failure};
 
 fn main() -> ExitCode {
     let cli = match cli::Cli::try_parse() {
@@ -46,19 +25,13 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let result = match cli.command {
-        cli::Command::Openapi => match api::ops::document().to_pretty_json() {
-            Ok(doc) => {
-                println!("{doc}");
-                Ok(())
-            }
-            Err(e) => Err(Failure::Runtime(e.to_string())),
-        },
+        cli::Command::Openapi => cmd::openapi::openapi(),
         cli::Command::Worker(args) => match tokio::runtime::Runtime::new() {
-            Ok(rt) => rt.block_on(worker_command::worker(args)),
+            Ok(rt) => rt.block_on(cmd::worker::worker(args)),
             Err(e) => Err(Failure::Runtime(format!("cannot start the runtime: {e}"))),
         },
         cli::Command::Serve(args) => match tokio::runtime::Runtime::new() {
-            Ok(rt) => rt.block_on(serve::serve(args)),
+            Ok(rt) => rt.block_on(cmd::serve::serve(args)),
             Err(e) => Err(Failure::Runtime(format!("cannot start the runtime: {e}"))),
         },
     };

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use job_core::store::redis::RedisStore;
 use job_core::StoreError;
 
-use crate::orphans;
+use crate::runtime::orphans;
 use crate::state::AppState;
 
 /// How often a process heartbeats and reaps, for a lease.

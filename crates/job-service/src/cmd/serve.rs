@@ -11,11 +11,15 @@ use job_core::store::redis::RedisOptions;
 use job_core::store::sqlite::SqliteStore;
 use job_core::Store;
 
+use crate::auth::token;
 use crate::cli::ServeArgs;
-use crate::fleet::{self, Rhythm};
-use crate::pool::{self, Pool};
+use crate::cmd::setup;
+use crate::http::accept;
+use crate::runtime::lease::{self, Rhythm};
+use crate::runtime::pool::{self, Pool};
+use crate::runtime::{callback, orphans};
 use crate::state::{AppState, Setup};
-use crate::{api, callback, http, orphans, setup, token, Failure};
+use crate::{api, Failure};
 
 const PURGE_EVERY: Duration = Duration::from_secs(60);
 
@@ -29,9 +33,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         args.trust,
     )?;
     let token = token::resolve(args.token_file.as_deref(), args.no_token, &common.data_dir)?;
-    let raised = http::raise_fd_limit();
+    let raised = accept::raise_fd_limit();
     let fd_limit = raised.now;
-    let limits = http::limits(&args.limits, fd_limit, args.workers)?;
+    let limits = accept::limits(&args.limits, fd_limit, args.workers)?;
     tracing::info!(
         fd_limit,
         max_connections = limits.max_connections,
@@ -113,7 +117,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
     let names = setup::worker_names(None, args.workers);
     let pool = Pool::start(&state, names.clone(), &callback_dir)?;
     if let Some(redis_store) = redis_store {
-        fleet::watch_redis(
+        lease::watch_redis(
             state.clone(),
             redis_store,
             args.redis.redis_volatile,
@@ -126,7 +130,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
             }
         }));
         let me = setup::worker_names(Some("api"), 1).concat();
-        fleet::spawn(state.clone(), names, me, Rhythm::for_lease(args.lease));
+        lease::spawn(state.clone(), names, me, Rhythm::for_lease(args.lease));
     }
     tokio::spawn(purge(state.clone(), args.ttl));
     println!(
@@ -135,7 +139,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         state.project.root().display(),
         args.workers,
     );
-    http::serve(
+    accept::serve(
         listener,
         api::router(state.clone(), policy),
         limits,

@@ -125,7 +125,7 @@ pub fn redis_url(args: &RedisArgs) -> Result<Option<String>, Failure> {
 fn read_redis_url(path: &Path) -> Result<String, Failure> {
     let bad = |why: String| Failure::Usage(format!("--redis-url-file {}: {why}", path.display()));
     // Symlinks are followed (secrets are often mounted as links); a FIFO is refused unread.
-    let mut f = crate::token::open_regular(path, false).map_err(|e| bad(e.to_string()))?;
+    let mut f = crate::auth::token::open_regular(path, false).map_err(|e| bad(e.to_string()))?;
     let mode = f.metadata().map_err(|e| bad(e.to_string()))?.mode();
     if mode & 0o004 != 0 {
         return Err(bad(format!(

@@ -7,8 +7,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::runtime::worker;
 use crate::state::AppState;
-use crate::{worker, Failure};
+use crate::Failure;
 
 pub struct Pool {
     runtime: tokio::runtime::Runtime,

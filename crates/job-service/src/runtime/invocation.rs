@@ -12,9 +12,9 @@ use std::time::Duration;
 use job_core::{Inventory, Job};
 use job_runner::Spec;
 
-use crate::orphans;
+use crate::runtime::orphans;
+use crate::runtime::vars_file;
 use crate::state::AppState;
-use crate::vars_file;
 
 /// The command line, the job dir and the environment; a refusal is a `spawn` failure. The job
 /// dir's lock is held until the run ended: see orphans.rs.

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-const SOURCE: &str = include_str!("../../../plugins/callback/job_events.py");
+const SOURCE: &str = include_str!("../../../../plugins/callback/job_events.py");
 
 /// Writes `<data-dir>/callback_plugins/job_events.py` atomically; returns the directory.
 pub fn install(data_dir: &Path) -> std::io::Result<PathBuf> {

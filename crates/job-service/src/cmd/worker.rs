@@ -10,10 +10,12 @@ use std::time::Duration;
 use job_core::store::redis::RedisOptions;
 
 use crate::cli::WorkerArgs;
-use crate::fleet::{self, Rhythm};
-use crate::pool::{self, Pool};
+use crate::cmd::setup;
+use crate::runtime::lease::{self, Rhythm};
+use crate::runtime::pool::{self, Pool};
+use crate::runtime::{callback, orphans};
 use crate::state::{AppState, Setup};
-use crate::{callback, orphans, setup, Failure};
+use crate::Failure;
 
 pub async fn worker(args: WorkerArgs) -> Result<(), Failure> {
     if args.concurrency == 0 || args.concurrency > 256 {
@@ -60,7 +62,7 @@ pub async fn worker(args: WorkerArgs) -> Result<(), Failure> {
         child_open_files: None,
     };
     let state = Arc::new(AppState::new(setup, None, Duration::from_secs(1)));
-    fleet::watch_redis(
+    lease::watch_redis(
         state.clone(),
         redis_store,
         args.redis.redis_volatile,
@@ -69,7 +71,7 @@ pub async fn worker(args: WorkerArgs) -> Result<(), Failure> {
     let names = setup::worker_names(args.name.as_deref(), args.concurrency);
     let pool = Pool::start(&state, names.clone(), &callback_dir)?;
     let me = names.first().cloned().unwrap_or_default();
-    fleet::spawn(
+    lease::spawn(
         state.clone(),
         names,
         me.clone(),

@@ -13,8 +13,8 @@ use job_runner::{End, Msg, Spec};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
+use crate::runtime::{invocation, orphans};
 use crate::state::{AppState, Metrics, RunHandle};
-use crate::{invocation, orphans};
 
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
 const FLUSH_BYTES: usize = 64 * 1024;

@@ -1,0 +1,8 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
+//! The commands: `serve`, `worker`, `openapi`, and the checks `serve` and `worker` share.
+
+pub mod openapi;
+pub mod serve;
+pub mod setup;
+pub mod worker;

@@ -1,0 +1,13 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
+//! `openapi`: the API's OpenAPI document on stdout, as the running service serves it.
+
+use crate::{api, Failure};
+
+pub fn openapi() -> Result<(), Failure> {
+    let doc = api::ops::document()
+        .to_pretty_json()
+        .map_err(|e| Failure::Runtime(e.to_string()))?;
+    println!("{doc}");
+    Ok(())
+}

@@ -1,0 +1,23 @@
+// Copyright (c) 2026 rstyczynski.ansible contributors
+// SPDX-License-Identifier: MIT
+//! ansible-job-service: an HTTP API that runs Ansible playbooks as jobs.
+//!
+//! - `cli`: the command line; `cmd/`: what each command does.
+//! - `api/`: routes, extractors, answers, the checks against web pages.
+//! - `auth/`: the bearer token. `http/`: connections.
+//! - `runtime/`: workers running jobs. `state`: what handlers and workers share.
+
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod cmd;
+pub mod http;
+pub mod runtime;
+pub mod state;
+
+/// How a command failed: usage errors exit 2, the rest 1.
+#[derive(Debug)]
+pub enum Failure {
+    Usage(String),
+    Runtime(String),
+}
