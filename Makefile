@@ -26,7 +26,7 @@ export ANSIBLE_NOCOWS := 1
 export ANSIBLE_RETRY_FILES_ENABLED := 0
 export PATH := $(VENV)/bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help lock venv oci-venv seed-venv importer-venv schemathesis-venv build collection install demo bench test test-rust test-aarch64 test-lint test-sanity test-integration test-e2e test-fleet test-service test-oci test-unit test-tarball test-matrix matrix-venvs fuzz ssh-target clean
+.PHONY: help lock venv oci-venv seed-venv importer-venv schemathesis-venv build collection install demo bench test test-rust test-aarch64 test-lint test-sanity test-integration test-e2e test-fleet test-fleet-matrix test-service test-oci test-unit test-tarball test-matrix matrix-venvs fuzz ssh-target clean
 
 help:
 	@echo "make demo   - set up, build, install the collection and run the named-job demo"
@@ -116,7 +116,19 @@ bench: collection ssh-target oci-venv seed-venv
 	cargo build --profile service --locked --bin ansible-job-service --bin loadgen
 	$(PY) bench/run_all.py
 
-test: test-rust collection test-unit test-aarch64 test-lint test-sanity test-tarball test-integration test-oci test-e2e test-fleet test-service test-matrix
+test: test-rust collection test-unit test-aarch64 test-lint test-sanity test-tarball test-integration test-oci test-e2e test-service test-fleet-matrix
+
+# test-fleet and test-matrix at once: the fleet's tests spend most of their three minutes waiting
+# on long jobs and cut links, time the matrix's smoke runs fill. The fleet's log is printed at the
+# end (whole when it failed); either failing fails the target. The prerequisites are made once,
+# here: -o keeps the two sub-makes from rebuilding the collection at the same time.
+test-fleet-matrix: DONE = -o collection -o ssh-target -o matrix-venvs
+test-fleet-matrix: collection ssh-target matrix-venvs
+	@mkdir -p tests/.work; \
+	( $(MAKE) --no-print-directory $(DONE) test-fleet > tests/.work/fleet.log 2>&1 ) & fleet=$$!; \
+	rc=0; $(MAKE) --no-print-directory $(DONE) test-matrix || rc=1; \
+	if wait $$fleet; then echo "fleet: $$(tail -1 tests/.work/fleet.log)"; \
+	else rc=1; echo "fleet FAILED:"; cat tests/.work/fleet.log; fi; exit $$rc
 
 test-rust:
 	rustup component add clippy rustfmt >/dev/null 2>&1 || true
