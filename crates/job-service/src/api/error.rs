@@ -7,7 +7,7 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use job_core::{FieldError, StoreError};
+use job_core::{FieldError, JobStoreError};
 
 use super::view::ErrorBody;
 
@@ -62,8 +62,8 @@ impl From<FieldError> for ApiError {
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
+impl From<JobStoreError> for ApiError {
+    fn from(e: JobStoreError) -> Self {
         if e.is_unavailable() {
             tracing::warn!(error = %e, "the store is unavailable");
             return Self::new(

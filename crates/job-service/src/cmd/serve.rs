@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use job_core::store::redis::RedisOptions;
 use job_core::store::sqlite::SqliteStore;
-use job_core::Store;
+use job_core::JobStore;
 
 use crate::auth::token;
 use crate::cli::ServeArgs;
@@ -19,11 +19,11 @@ use crate::runtime::lease::{self, Rhythm};
 use crate::runtime::pool::{self, Pool};
 use crate::runtime::{callback, orphans};
 use crate::state::{AppState, Setup};
-use crate::{api, Failure};
+use crate::{api, CommandError};
 
 const PURGE_EVERY: Duration = Duration::from_secs(60);
 
-pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
+pub async fn serve(args: ServeArgs) -> Result<(), CommandError> {
     let redis_url = setup::redis_url(&args.redis)?;
     check(&args, redis_url.is_some())?;
     let common = setup::common(
@@ -52,7 +52,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
     let data_dir = common.data_dir.clone();
     let mut lock = None;
     let mut redis_store = None;
-    let (store, store_name): (Arc<dyn Store>, String) = match &redis_url {
+    let (store, store_name): (Arc<dyn JobStore>, String) = match &redis_url {
         Some(url) => {
             let opts = RedisOptions {
                 lease: args.lease,
@@ -68,7 +68,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
             lock = Some(setup::lock_data_dir(&data_dir)?);
             let file = data_dir.join("jobs.sqlite3");
             let store = SqliteStore::open(&file, args.stdout_cap).map_err(|e| {
-                Failure::Runtime(format!(
+                CommandError::Runtime(format!(
                     "cannot open the store in {}: {e}",
                     data_dir.display()
                 ))
@@ -83,7 +83,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
     let jobs_dir = data_dir.join("jobs");
     let _ = tokio::task::spawn_blocking(move || orphans::sweep(&jobs_dir, grace)).await;
     let callback_dir = callback::install(&data_dir)
-        .map_err(|e| Failure::Runtime(format!("cannot write the job_events callback: {e}")))?;
+        .map_err(|e| CommandError::Runtime(format!("cannot write the job_events callback: {e}")))?;
     let setup = Setup {
         store,
         project: common.project,
@@ -102,10 +102,10 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
     );
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
-        .map_err(|e| Failure::Runtime(format!("--listen {}: {e}", args.listen)))?;
+        .map_err(|e| CommandError::Runtime(format!("--listen {}: {e}", args.listen)))?;
     let bound = listener
         .local_addr()
-        .map_err(|e| Failure::Runtime(format!("--listen {}: {e}", args.listen)))?;
+        .map_err(|e| CommandError::Runtime(format!("--listen {}: {e}", args.listen)))?;
     let policy =
         api::guard::Policy::new(bound, args.public_url.clone(), args.allowed_origin.clone());
     tracing::info!("{}", policy.describe());
@@ -154,32 +154,32 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn check(args: &ServeArgs, redis: bool) -> Result<(), Failure> {
+fn check(args: &ServeArgs, redis: bool) -> Result<(), CommandError> {
     if !args.listen.ip().is_loopback() && args.no_token {
-        return Err(Failure::Usage(format!(
+        return Err(CommandError::Usage(format!(
             "--listen {} --no-token: a token is required off loopback; drop --no-token (the token is then <data-dir>/token, or give --token-file FILE)",
             args.listen
         )));
     }
     if args.workers > 256 {
-        return Err(Failure::Usage("--workers: at most 256".into()));
+        return Err(CommandError::Usage("--workers: at most 256".into()));
     }
     if args.workers == 0 && !redis {
-        return Err(Failure::Usage(
+        return Err(CommandError::Usage(
             "--workers 0: with the embedded store nothing else would run the jobs; give --redis-url and start `worker` processes, or N ≥ 1".into(),
         ));
     }
     if args.sync_max.is_zero() {
-        return Err(Failure::Usage("--sync-max: must be at least 1s".into()));
+        return Err(CommandError::Usage("--sync-max: must be at least 1s".into()));
     }
     setup::check_lease(args.lease)
 }
 
-async fn recover(store: &Arc<dyn Store>, grace: Duration) -> Result<(), Failure> {
+async fn recover(store: &Arc<dyn JobStore>, grace: Duration) -> Result<(), CommandError> {
     let lost = store
         .recover()
         .await
-        .map_err(|e| Failure::Runtime(format!("recovering the store: {e}")))?;
+        .map_err(|e| CommandError::Runtime(format!("recovering the store: {e}")))?;
     for l in lost {
         tracing::warn!(job = %l.id, "was running when the service stopped: failed, reason lost");
         if let Some((pid, start)) = l.pid {

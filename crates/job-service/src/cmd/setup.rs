@@ -14,7 +14,7 @@ use job_core::store::redis::{RedisOptions, RedisStore};
 use job_core::Project;
 
 use crate::cli::{RedisArgs, TrustArgs};
-use crate::Failure;
+use crate::CommandError;
 
 pub struct Common {
     pub project: Project,
@@ -27,10 +27,10 @@ pub fn common(
     ansible_playbook: Option<&Path>,
     data_dir: Option<&Path>,
     trust: TrustArgs,
-) -> Result<Common, Failure> {
+) -> Result<Common, CommandError> {
     let project = Project::open(project_dir)
         .map_err(|e| {
-            Failure::Usage(format!(
+            CommandError::Usage(format!(
                 "--project-dir {}: {e}; give the directory that holds the playbooks",
                 project_dir.display()
             ))
@@ -51,13 +51,13 @@ pub fn common(
     }
     let ansible_playbook = match ansible_playbook {
         Some(p) => executable(p).ok_or_else(|| {
-            Failure::Usage(format!(
+            CommandError::Usage(format!(
                 "--ansible-playbook {}: not an executable file",
                 p.display()
             ))
         })?,
         None => find_in_path("ansible-playbook").ok_or_else(|| {
-            Failure::Usage(
+            CommandError::Usage(
                 "no ansible-playbook in PATH: install ansible-core, or give --ansible-playbook PATH"
                     .into(),
             )
@@ -70,7 +70,7 @@ pub fn common(
         .recursive(true)
         .mode(0o700)
         .create(&data_dir)
-        .map_err(|e| Failure::Usage(format!("--data-dir {}: {e}", data_dir.display())))?;
+        .map_err(|e| CommandError::Usage(format!("--data-dir {}: {e}", data_dir.display())))?;
     Ok(Common {
         project,
         ansible_playbook,
@@ -78,9 +78,9 @@ pub fn common(
     })
 }
 
-pub fn check_lease(lease: Duration) -> Result<(), Failure> {
+pub fn check_lease(lease: Duration) -> Result<(), CommandError> {
     if lease < Duration::from_secs(2) || lease > Duration::from_secs(3600) {
-        return Err(Failure::Usage(
+        return Err(CommandError::Usage(
             "--lease: between 2s and 1h (30s is the default)".into(),
         ));
     }
@@ -92,16 +92,16 @@ pub const REDIS_URL_ENV: &str = "AJS_REDIS_URL";
 
 /// The Redis URL from `--redis-url`, `--redis-url-file` or `AJS_REDIS_URL` (one of them at
 /// most); `None` when none is given.
-pub fn redis_url(args: &RedisArgs) -> Result<Option<String>, Failure> {
+pub fn redis_url(args: &RedisArgs) -> Result<Option<String>, CommandError> {
     if args.redis_check_every < Duration::from_secs(1) {
-        return Err(Failure::Usage("--redis-check-every: at least 1s".into()));
+        return Err(CommandError::Usage("--redis-check-every: at least 1s".into()));
     }
     let env = std::env::var(REDIS_URL_ENV)
         .ok()
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty());
     if env.is_some() && (args.redis_url.is_some() || args.redis_url_file.is_some()) {
-        return Err(Failure::Usage(format!(
+        return Err(CommandError::Usage(format!(
             "{REDIS_URL_ENV} is set and --redis-url or --redis-url-file is given too: give the Redis URL one way"
         )));
     }
@@ -122,8 +122,8 @@ pub fn redis_url(args: &RedisArgs) -> Result<Option<String>, Failure> {
 }
 
 /// The first line of a file only its owner (and group) may read: it may hold a password.
-fn read_redis_url(path: &Path) -> Result<String, Failure> {
-    let bad = |why: String| Failure::Usage(format!("--redis-url-file {}: {why}", path.display()));
+fn read_redis_url(path: &Path) -> Result<String, CommandError> {
+    let bad = |why: String| CommandError::Usage(format!("--redis-url-file {}: {why}", path.display()));
     // Symlinks are followed (secrets are often mounted as links); a FIFO is refused unread.
     let mut f = crate::auth::token::open_regular(path, false).map_err(|e| bad(e.to_string()))?;
     let mode = f.metadata().map_err(|e| bad(e.to_string()))?.mode();
@@ -154,21 +154,21 @@ pub async fn redis(
     url: &str,
     opts: RedisOptions,
     volatile_ok: bool,
-) -> Result<Arc<RedisStore>, Failure> {
+) -> Result<Arc<RedisStore>, CommandError> {
     let store = RedisStore::connect(url, opts).await.map_err(|e| {
-        Failure::Usage(format!(
+        CommandError::Usage(format!(
             "--redis-url {}: {e}; start Redis there or fix the URL",
             redact(url)
         ))
     })?;
     let check = store.check(volatile_ok).await.map_err(|e| {
-        Failure::Usage(format!(
+        CommandError::Usage(format!(
             "--redis-url {}: cannot read Redis's settings: {e}; allow this user CONFIG GET, or at least INFO",
             redact(url)
         ))
     })?;
     if let Some(why) = check.verdict.refusals.first() {
-        return Err(Failure::Usage(format!(
+        return Err(CommandError::Usage(format!(
             "--redis-url {}: {why}",
             redact(url)
         )));
@@ -202,7 +202,7 @@ pub fn worker_names(name: Option<&str>, n: usize) -> Vec<String> {
     (0..n).map(|i| format!("{base}:{pid}.{tag}:{i}")).collect()
 }
 
-pub fn check_name(name: &str) -> Result<(), Failure> {
+pub fn check_name(name: &str) -> Result<(), CommandError> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && name
@@ -211,19 +211,19 @@ pub fn check_name(name: &str) -> Result<(), Failure> {
     if ok {
         Ok(())
     } else {
-        Err(Failure::Usage(format!(
+        Err(CommandError::Usage(format!(
             "--name {name:?}: 1 to 64 characters from A-Z a-z 0-9 . _ -"
         )))
     }
 }
 
 /// The embedded store is one process's: a second one on the same data dir is refused.
-pub fn lock_data_dir(data_dir: &Path) -> Result<nix::fcntl::Flock<File>, Failure> {
+pub fn lock_data_dir(data_dir: &Path) -> Result<nix::fcntl::Flock<File>, CommandError> {
     let lock_file = File::create(data_dir.join("lock"))
-        .map_err(|e| Failure::Usage(format!("--data-dir {}: {e}", data_dir.display())))?;
+        .map_err(|e| CommandError::Usage(format!("--data-dir {}: {e}", data_dir.display())))?;
     nix::fcntl::Flock::lock(lock_file, nix::fcntl::FlockArg::LockExclusiveNonblock).map_err(
         |_| {
-            Failure::Runtime(format!(
+            CommandError::Runtime(format!(
                 "another ansible-job-service is using --data-dir {}; stop it or give another --data-dir",
                 data_dir.display()
             ))

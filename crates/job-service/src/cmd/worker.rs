@@ -1,7 +1,7 @@
 // Copyright (c) 2026 rstyczynski.ansible contributors
 // SPDX-License-Identifier: MIT
 //! `worker`: runs jobs from the Redis that the API processes use, on any machine that reaches
-//! it. No HTTP here: it claims, runs, heartbeats and takes its turn at the reaper until SIGTERM,
+//! it. No HTTP here: it takes jobs, runs them, heartbeats and takes its turn at the reaper until SIGTERM,
 //! then drains.
 
 use std::sync::Arc;
@@ -15,18 +15,18 @@ use crate::runtime::lease::{self, Rhythm};
 use crate::runtime::pool::{self, Pool};
 use crate::runtime::{callback, orphans};
 use crate::state::{AppState, Setup};
-use crate::Failure;
+use crate::CommandError;
 
-pub async fn worker(args: WorkerArgs) -> Result<(), Failure> {
+pub async fn worker(args: WorkerArgs) -> Result<(), CommandError> {
     if args.concurrency == 0 || args.concurrency > 256 {
-        return Err(Failure::Usage("--concurrency: 1 to 256".into()));
+        return Err(CommandError::Usage("--concurrency: 1 to 256".into()));
     }
     if let Some(name) = &args.name {
         setup::check_name(name)?;
     }
     setup::check_lease(args.lease)?;
     let redis_url = setup::redis_url(&args.redis)?.ok_or_else(|| {
-        Failure::Usage(
+        CommandError::Usage(
             "worker needs a Redis: give --redis-url URL, --redis-url-file FILE or AJS_REDIS_URL"
                 .into(),
         )
@@ -50,7 +50,7 @@ pub async fn worker(args: WorkerArgs) -> Result<(), Failure> {
     let jobs_dir = common.data_dir.join("jobs");
     let _ = tokio::task::spawn_blocking(move || orphans::sweep(&jobs_dir, grace)).await;
     let callback_dir = callback::install(&common.data_dir)
-        .map_err(|e| Failure::Runtime(format!("cannot write the job_events callback: {e}")))?;
+        .map_err(|e| CommandError::Runtime(format!("cannot write the job_events callback: {e}")))?;
     let setup = Setup {
         store,
         project: common.project,
@@ -85,7 +85,7 @@ pub async fn worker(args: WorkerArgs) -> Result<(), Failure> {
         setup::redact(&redis_url)
     );
     pool::shutdown_signal().await;
-    tracing::info!("SIGTERM: no more claims; draining");
+    tracing::info!("SIGTERM: no more jobs taken; draining");
     pool.drain(&state, grace).await;
     Ok(())
 }

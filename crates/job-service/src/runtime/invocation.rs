@@ -23,7 +23,7 @@ pub fn prepare(
     job: &Job,
     job_dir: &Path,
     callback_dir: &Path,
-) -> Result<(Spec, orphans::Claim), String> {
+) -> Result<(Spec, orphans::RunLock), String> {
     let spec = &job.spec;
     // Resolved again at run time: a symlink swapped since the POST must not lead outside.
     let playbook = state
@@ -41,7 +41,7 @@ pub fn prepare(
         .mode(0o700)
         .create(job_dir)
         .map_err(|e| format!("cannot create the job dir {}: {e}", job_dir.display()))?;
-    let claim = orphans::Claim::take(job_dir)
+    let run_lock = orphans::RunLock::acquire(job_dir)
         .map_err(|e| format!("cannot lock the job dir {}: {e}", job_dir.display()))?;
     // Client strings that could hold a template are tagged `!unsafe` (vars_file.rs), so none is
     // ever rendered, unless the operator opted in with --allow-templates-in-extra-vars: then
@@ -94,7 +94,7 @@ pub fn prepare(
         max_event_line: state.event_line_max,
         open_files: state.child_open_files,
     };
-    Ok((run, claim))
+    Ok((run, run_lock))
 }
 
 fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use job_core::store::redis::RedisStore;
-use job_core::StoreError;
+use job_core::JobStoreError;
 
 use crate::runtime::orphans;
 use crate::state::AppState;
@@ -56,7 +56,7 @@ async fn beat(state: Arc<AppState>, workers: Vec<String>, rhythm: Rhythm) {
             let call = state.store.heartbeat(&workers, &running);
             match tokio::time::timeout(rhythm.lease / 4, call)
                 .await
-                .unwrap_or(Err(StoreError::Timeout(rhythm.lease / 4)))
+                .unwrap_or(Err(JobStoreError::Timeout(rhythm.lease / 4)))
             {
                 Ok(beat) => {
                     renewed = sent;
@@ -134,7 +134,7 @@ async fn sweep(state: Arc<AppState>, rhythm: Rhythm) {
 }
 
 /// Every `every`: a Redis whose settings came to allow data loss (an eviction policy, no
-/// persistence) makes the store refuse the API's calls (503) and claims, and is logged at each
+/// persistence) makes the store refuse the API's calls (503) and takes, and is logged at each
 /// check until it is fixed; a Redis that lost data is logged, and what this process ran is
 /// recorded lost (see `RedisStore::check`).
 pub fn watch_redis(
