@@ -35,16 +35,17 @@
 
 mod fingerprint;
 mod model;
+pub mod request;
 pub mod store;
 mod time;
-pub mod request;
 
 pub use model::{
     error_text, Finish, HostStats, Inventory, Job, JobId, JobSpec, Reason, Restart, Stats, Status,
     ERROR_MAX,
 };
+pub use request::{FieldError, Project};
 pub use store::{
-    Beat, Cancel, ChangeFn, Event, ListQuery, Lost, OutputSlice, Page, JobStore, JobStoreError, Submitted,
+    Beat, Cancel, ChangeFn, Event, Health, JobStore, JobStoreError, JobStoreErrorKind, ListQuery,
+    Lost, OutputSlice, Page, StoreUrl, Submitted,
 };
 pub use time::{now_micros, rfc3339};
-pub use request::{FieldError, Project};

@@ -28,11 +28,15 @@ fn main() -> ExitCode {
         cli::Command::Openapi => cmd::openapi::openapi(),
         cli::Command::Worker(args) => match tokio::runtime::Runtime::new() {
             Ok(rt) => rt.block_on(cmd::worker::worker(args)),
-            Err(e) => Err(CommandError::Runtime(format!("cannot start the runtime: {e}"))),
+            Err(e) => Err(CommandError::Runtime(format!(
+                "cannot start the runtime: {e}"
+            ))),
         },
         cli::Command::Serve(args) => match tokio::runtime::Runtime::new() {
             Ok(rt) => rt.block_on(cmd::serve::serve(args)),
-            Err(e) => Err(CommandError::Runtime(format!("cannot start the runtime: {e}"))),
+            Err(e) => Err(CommandError::Runtime(format!(
+                "cannot start the runtime: {e}"
+            ))),
         },
     };
     match result {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use super::{Cancel, ListQuery, JobStore, Submitted};
+use super::{Cancel, JobStore, ListQuery, Submitted};
 use crate::model::{Finish, Inventory, Job, JobId, JobSpec, Reason, Restart, Status};
 use crate::time::now_micros;
 

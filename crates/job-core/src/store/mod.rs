@@ -16,9 +16,12 @@ use crate::model::{Finish, Job, JobId, JobSpec, Status};
 
 #[cfg(test)]
 mod contract;
+mod open;
 pub mod redis;
 pub mod sqlite;
 mod writer;
+
+pub use open::{open, redact, OpenError, OpenOptions, Opened, StoreUrl, STORE_URL_FORMS};
 
 /// Why a store call failed. [`JobStoreError::is_unavailable`] tells the errors worth a retry.
 #[derive(Debug, thiserror::Error)]
@@ -54,15 +57,45 @@ pub enum JobStoreError {
     Unsafe(String),
 }
 
+/// What a failed store call means for its caller, whatever the backend: the API maps these to
+/// status codes and the workers to their retries, and neither looks at a backend's own errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobStoreErrorKind {
+    /// Away for the moment (a link down, a restart, no answer in time): the same call may work
+    /// in a second.
+    Unavailable,
+    /// The store refuses work until the operator fixes its setup (a Redis that can lose data);
+    /// the message names the setting.
+    Refused,
+    /// What the store holds does not parse.
+    Corrupt,
+    /// Anything else: a bug, a full disk, a broken file.
+    Failed,
+}
+
 impl JobStoreError {
-    /// The store is away for the moment (Redis restarting, a link down, no answer in time): the
-    /// same call may work in a second.
-    pub fn is_unavailable(&self) -> bool {
+    /// What this error means, backend aside.
+    pub fn kind(&self) -> JobStoreErrorKind {
         match self {
-            JobStoreError::Redis(e) => e.is_io_error() || e.is_connection_dropped() || e.is_timeout(),
-            JobStoreError::Timeout(_) | JobStoreError::Unsafe(_) => true,
-            _ => false,
+            JobStoreError::Redis(e)
+                if e.is_io_error() || e.is_connection_dropped() || e.is_timeout() =>
+            {
+                JobStoreErrorKind::Unavailable
+            }
+            JobStoreError::Timeout(_) => JobStoreErrorKind::Unavailable,
+            JobStoreError::Unsafe(_) => JobStoreErrorKind::Refused,
+            JobStoreError::Corrupt(_) => JobStoreErrorKind::Corrupt,
+            _ => JobStoreErrorKind::Failed,
         }
+    }
+
+    /// The same call may work later without anyone's help: [`JobStoreErrorKind::Unavailable`],
+    /// or [`JobStoreErrorKind::Refused`] (which ends once the setting is fixed).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self.kind(),
+            JobStoreErrorKind::Unavailable | JobStoreErrorKind::Refused
+        )
     }
 }
 
@@ -243,6 +276,28 @@ pub trait JobStore: Send + Sync + 'static {
     /// Calls `changed` whenever another process changed a job (state, events), so `?wait` and
     /// the event stream of this process wake up. A store used by one process never needs to.
     fn watch_changes(&self, _changed: ChangeFn) {}
+    /// True when many processes use this store at once (API processes and workers on other
+    /// machines): each then heartbeats, reaps and checks [`JobStore::health`]. False for a store
+    /// that is one process's, where `recover` at start does that work.
+    fn shared(&self) -> bool {
+        false
+    }
+    /// Checked again and again while the process runs: a store whose setup came to allow data
+    /// loss refuses work ([`JobStoreErrorKind::Refused`]) until it is fixed, and one that lost
+    /// data says so. A store that cannot change under the process has nothing to report.
+    async fn health(&self) -> Result<Health> {
+        Ok(Health::default())
+    }
+}
+
+/// What [`JobStore::health`] found.
+#[derive(Debug, Default, PartialEq)]
+pub struct Health {
+    /// Why the store refuses work now, each naming the setting and the fix; empty while it
+    /// works.
+    pub refusals: Vec<String>,
+    /// The store lost data since the last check (why, for the log).
+    pub data_lost: Option<String>,
 }
 
 /// One stored event, or `None` (logged) when it is not JSON: one damaged item must not fail the

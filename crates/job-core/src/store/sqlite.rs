@@ -18,7 +18,7 @@ use tokio::sync::oneshot;
 use super::writer;
 
 use super::{
-    Cancel, Event, ListQuery, Lost, OutputSlice, Page, Result, JobStore, JobStoreError, Submitted,
+    Cancel, Event, JobStore, JobStoreError, ListQuery, Lost, OutputSlice, Page, Result, Submitted,
 };
 use crate::fingerprint;
 use crate::model::{Finish, Job, JobId, JobSpec, Reason, Restart, Stats, Status};
@@ -367,7 +367,8 @@ fn with_stdout(conn: &Connection, mut job: Job) -> Result<Job> {
 fn insert(conn: &Connection, spec: &JobSpec) -> Result<Job> {
     let id = JobId::new();
     let fp = fingerprint::of(spec);
-    let spec_json = serde_json::to_string(spec).map_err(|e| JobStoreError::Corrupt(e.to_string()))?;
+    let spec_json =
+        serde_json::to_string(spec).map_err(|e| JobStoreError::Corrupt(e.to_string()))?;
     let now = now_micros();
     conn.execute(
         "INSERT INTO jobs (id, name, fp, spec, status, created_at) VALUES (?1, ?2, ?3, ?4, 'pending', ?5)",
@@ -686,9 +687,9 @@ impl JobStore for SqliteStore {
         self.write(move |conn, cap| {
             let id = id.to_string();
             let stats = match &finish.stats {
-                Some(s) => {
-                    Some(serde_json::to_string(s).map_err(|e| JobStoreError::Corrupt(e.to_string()))?)
-                }
+                Some(s) => Some(
+                    serde_json::to_string(s).map_err(|e| JobStoreError::Corrupt(e.to_string()))?,
+                ),
                 None => None,
             };
             let n = conn.execute(

@@ -10,7 +10,7 @@ use std::sync::mpsc;
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::oneshot;
 
-use super::{Result, JobStoreError};
+use super::{JobStoreError, Result};
 
 const MAX_BATCH: usize = 512;
 

@@ -82,13 +82,15 @@ fn create(path: &Path) -> Result<(), CommandError> {
         ))
     };
     let mut raw = [0u8; 32];
-    getrandom::fill(&mut raw)
-        .map_err(|e| CommandError::Runtime(format!("cannot read random bytes for the token: {e}")))?;
+    getrandom::fill(&mut raw).map_err(|e| {
+        CommandError::Runtime(format!("cannot read random bytes for the token: {e}"))
+    })?;
     let text: String = raw.iter().map(|b| format!("{b:02x}")).collect();
     // Unique per call, not only per process: two creators never share a temporary file.
     let mut salt = [0u8; 4];
-    getrandom::fill(&mut salt)
-        .map_err(|e| CommandError::Runtime(format!("cannot read random bytes for the token: {e}")))?;
+    getrandom::fill(&mut salt).map_err(|e| {
+        CommandError::Runtime(format!("cannot read random bytes for the token: {e}"))
+    })?;
     let salt: String = salt.iter().map(|b| format!("{b:02x}")).collect();
     let tmp = path.with_file_name(format!(".{FILE_NAME}.{}.{salt}.tmp", std::process::id()));
     let written = (|| {

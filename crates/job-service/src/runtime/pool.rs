@@ -30,7 +30,9 @@ impl Pool {
             .thread_name("ajs-worker")
             .enable_all()
             .build()
-            .map_err(|e| CommandError::Runtime(format!("cannot start the workers' runtime: {e}")))?;
+            .map_err(|e| {
+                CommandError::Runtime(format!("cannot start the workers' runtime: {e}"))
+            })?;
         let tasks = names
             .iter()
             .map(|name| {

@@ -58,8 +58,8 @@ pub async fn run(state: Arc<AppState>, name: String, callback_dir: PathBuf) {
                     _ = state.stopping.cancelled() => return,
                 }
             }
-            // The Redis check logs why at each pass; one line per worker per second would bury it.
-            Err(job_core::JobStoreError::Unsafe(_)) => {
+            // The store's health check logs why at each pass; one line per worker per second would bury it.
+            Err(e) if e.kind() == job_core::JobStoreErrorKind::Refused => {
                 tokio::select! {
                     _ = tokio::time::sleep(Duration::from_secs(1)) => {}
                     _ = state.stopping.cancelled() => return,

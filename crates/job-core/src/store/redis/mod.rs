@@ -19,8 +19,8 @@ use redis::{AsyncConnectionConfig, Client, Value};
 use serde_json::Value as Json;
 
 use super::{
-    Beat, Cancel, ChangeFn, Event, ListQuery, Lost, OutputSlice, Page, Result, JobStore, JobStoreError,
-    Submitted,
+    Beat, Cancel, ChangeFn, Event, Health, JobStore, JobStoreError, ListQuery, Lost, OutputSlice,
+    Page, Result, Submitted,
 };
 use crate::fingerprint;
 use crate::model::{Finish, Job, JobId, JobSpec, Reason, Restart, Status};
@@ -47,6 +47,9 @@ pub struct RedisOptions {
     pub stdout_cap: u64,
     /// How long one `take` waits for a job.
     pub block: Duration,
+    /// Accept a Redis that keeps nothing on disk (`--redis-volatile`); eviction is never
+    /// accepted.
+    pub volatile_ok: bool,
 }
 
 /// The shared [`JobStore`]: one Redis for every API process and worker.
@@ -321,7 +324,7 @@ impl RedisStore {
         self.takers.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    async fn take(&self, worker: &str) -> Result<Option<String>> {
+    async fn pop_queue(&self, worker: &str) -> Result<Option<String>> {
         let mut c = self.taker(worker).await?;
         let moved: redis::RedisResult<Option<String>> = redis::cmd("BLMOVE")
             .arg(format!("{P}q"))
@@ -528,7 +531,7 @@ impl JobStore for RedisStore {
                     .await
             })
             .await?;
-        let Some(id) = self.take(worker).await? else {
+        let Some(id) = self.pop_queue(worker).await? else {
             return Ok(None);
         };
         let id = &id;
@@ -669,7 +672,9 @@ impl JobStore for RedisStore {
 
     async fn finish(&self, id: JobId, finish: Finish) -> Result<Option<Job>> {
         let stats = match &finish.stats {
-            Some(s) => serde_json::to_string(s).map_err(|e| JobStoreError::Corrupt(e.to_string()))?,
+            Some(s) => {
+                serde_json::to_string(s).map_err(|e| JobStoreError::Corrupt(e.to_string()))?
+            }
             None => String::new(),
         };
         let (id_s, stats, finish) = (&id.to_string(), &stats, &finish);
@@ -786,6 +791,18 @@ impl JobStore for RedisStore {
 
     fn take_waits(&self) -> bool {
         true
+    }
+
+    fn shared(&self) -> bool {
+        true
+    }
+
+    async fn health(&self) -> Result<Health> {
+        let check = self.check(self.opts.volatile_ok).await?;
+        Ok(Health {
+            refusals: check.verdict.refusals,
+            data_lost: check.data_lost,
+        })
     }
 
     async fn heartbeat(&self, workers: &[String], running: &[JobId]) -> Result<Beat> {

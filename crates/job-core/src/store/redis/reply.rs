@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use redis::Value;
 
 use crate::model::{Job, JobId, JobSpec, Reason, Stats, Status};
-use crate::store::{Result, JobStoreError};
+use crate::store::{JobStoreError, Result};
 
 pub fn bytes(v: &Value) -> Option<&[u8]> {
     match v {

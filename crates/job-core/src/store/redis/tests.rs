@@ -101,6 +101,7 @@ fn options(cap: u64, lease: Duration) -> RedisOptions {
         ttl: Duration::from_secs(3600),
         stdout_cap: cap,
         block: Duration::from_millis(100),
+        volatile_ok: false,
     }
 }
 
@@ -222,10 +223,7 @@ async fn a_job_taken_by_a_worker_that_died_before_starting_it_goes_back() {
         .query_async(&mut c)
         .await
         .unwrap();
-    assert!(
-        s.take("alive").await.unwrap().is_none(),
-        "not in the queue"
-    );
+    assert!(s.take("alive").await.unwrap().is_none(), "not in the queue");
     assert!(s.reap("reaper").await.unwrap().is_empty(), "nothing ran");
     let job = s.take("alive").await.unwrap().expect("put back");
     assert_eq!((job.id, job.attempt), (j.id, 1));
