@@ -5,7 +5,7 @@
 //! one; `--no-token` is the operator's explicit choice, on loopback only.
 
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
@@ -71,9 +71,9 @@ pub fn resolve(
 }
 
 /// Writes a new random token so that no reader ever sees a partial file or a mode wider than
-/// 0600: a temporary file created 0600, then hard-linked to the name, which (unlike a rename)
-/// fails when another process sharing the data dir (API processes on Redis do) got there
-/// first; then its token wins.
+/// 0600 (`safe_fs::write_new`: a temporary file created 0600, fsynced, hard-linked to the name,
+/// the directory fsynced); when another process sharing the data dir (API processes on a shared
+/// store do) got there first, its token wins.
 fn create(path: &Path) -> Result<(), CommandError> {
     let fail = |e: std::io::Error| {
         CommandError::Runtime(format!(
@@ -86,29 +86,11 @@ fn create(path: &Path) -> Result<(), CommandError> {
         CommandError::Runtime(format!("cannot read random bytes for the token: {e}"))
     })?;
     let text: String = raw.iter().map(|b| format!("{b:02x}")).collect();
-    // Unique per call, not only per process: two creators never share a temporary file.
-    let mut salt = [0u8; 4];
-    getrandom::fill(&mut salt).map_err(|e| {
-        CommandError::Runtime(format!("cannot read random bytes for the token: {e}"))
-    })?;
-    let salt: String = salt.iter().map(|b| format!("{b:02x}")).collect();
-    let tmp = path.with_file_name(format!(".{FILE_NAME}.{}.{salt}.tmp", std::process::id()));
-    let written = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(format!("{text}\n").as_bytes())?;
-        f.sync_all()?;
-        match std::fs::hard_link(&tmp, path) {
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-            other => other,
-        }
-    })();
-    let _ = std::fs::remove_file(&tmp);
-    written.map_err(fail)?;
-    tracing::info!(file = %path.display(), "generated the API token");
+    // First writer wins: API processes sharing a data dir (on a shared store) may start at once,
+    // and all of them must end up with the one token on disk.
+    if safe_fs::write_new(path, format!("{text}\n").as_bytes()).map_err(fail)? {
+        tracing::info!(file = %path.display(), "generated the API token");
+    }
     Ok(())
 }
 

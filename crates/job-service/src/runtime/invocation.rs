@@ -4,8 +4,7 @@
 //! the project again, extra vars in a 0600 file, and an environment from an allow-list.
 
 use std::ffi::OsString;
-use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
 use std::time::Duration;
 
@@ -97,15 +96,9 @@ pub fn prepare(
     Ok((run, run_lock))
 }
 
+/// 0600, atomically, and the directory fsynced: the file holds a client's extra vars.
 fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
-        .open(path)?;
-    f.write_all(data)?;
-    f.sync_all()
+    safe_fs::write_atomic(path, safe_fs::TempName::Random, data)
 }
 
 /// Only these reach ansible-playbook from the service's environment (plus the operator's

@@ -147,17 +147,17 @@ pub fn watch_health(state: Arc<AppState>, every: Duration) {
             match state.store.health().await {
                 Ok(health) => {
                     for why in &health.refusals {
-                        tracing::error!("refusing jobs until the store is fixed: {why}");
+                        tracing::error!("refusing jobs until Redis is fixed: {why}");
                     }
                     if refused && health.refusals.is_empty() {
-                        tracing::warn!("the store's settings are safe again: taking jobs again");
+                        tracing::warn!("Redis's settings are safe again: taking jobs again");
                     }
                     refused = !health.refusals.is_empty();
                     if health.data_lost.is_some() {
                         state.changed();
                     }
                 }
-                Err(e) => tracing::warn!(error = %e, "could not check the store's settings"),
+                Err(e) => tracing::warn!(error = %e, "could not check Redis's settings"),
             }
         }
     });

@@ -6,7 +6,6 @@
 //! in its job dir, and a scan kills the runs of dirs whose lock nobody holds any more.
 
 use std::fs::File;
-use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::time::Duration;
@@ -42,17 +41,12 @@ impl RunLock {
 
 /// The run's leader and its start time, so a scan kills that group and no other.
 pub fn write_pid(job_dir: &Path, pid: u32, start_time: u64) -> std::io::Result<()> {
-    let tmp = job_dir.join(format!(".{PID}.tmp"));
-    let _ = std::fs::remove_file(&tmp);
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .custom_flags(OFlag::O_NOFOLLOW.bits())
-        .open(&tmp)?;
-    writeln!(f, "{pid} {start_time}")?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, job_dir.join(PID))
+    let tmp = format!(".{PID}.tmp");
+    safe_fs::write_atomic(
+        &job_dir.join(PID),
+        safe_fs::TempName::Fixed(&tmp),
+        format!("{pid} {start_time}\n").as_bytes(),
+    )
 }
 
 fn read_pid(job_dir: &Path) -> Option<(u32, u64)> {
