@@ -20,7 +20,7 @@
 use crate::error::RecordStoreError;
 use crate::key::RecordKey;
 use crate::record::Record;
-use crate::store::{SaveMode, SaveOutcome, RecordStore, Stored};
+use crate::store::{RecordStore, SaveMode, SaveOutcome, Stored};
 use nix::errno::Errno;
 use nix::fcntl::{openat, AtFlags, OFlag};
 use nix::sys::stat::{fstat, fstatat, mkdirat, FileStat, Mode, SFlag};
@@ -193,7 +193,11 @@ impl FsStore {
     }
 
     /// The playbook directory of `key`, opened through real directories only.
-    fn open_playbook_dir(&self, key: &RecordKey, op: Op) -> Result<Option<OwnedFd>, RecordStoreError> {
+    fn open_playbook_dir(
+        &self,
+        key: &RecordKey,
+        op: Op,
+    ) -> Result<Option<OwnedFd>, RecordStoreError> {
         let Some(root) = self.open_root(op)? else {
             return Ok(None);
         };

@@ -33,4 +33,4 @@ pub use fs::FsStore;
 pub use key::RecordKey;
 pub use oci_store::{OciOptions, OciStore};
 pub use record::{now_utc, Record, TIME_FORMAT};
-pub use store::{SaveMode, SaveOutcome, RecordStore, Stored};
+pub use store::{RecordStore, SaveMode, SaveOutcome, Stored};

@@ -7,7 +7,7 @@
 use crate::error::RecordStoreError;
 use crate::key::RecordKey;
 use crate::record::Record;
-use crate::store::{SaveMode, SaveOutcome, RecordStore, Stored};
+use crate::store::{RecordStore, SaveMode, SaveOutcome, Stored};
 use oci::{Client, Conditional, PutOutcome};
 use std::time::Duration;
 

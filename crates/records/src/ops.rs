@@ -7,7 +7,7 @@
 use crate::error::RecordStoreError;
 use crate::key::RecordKey;
 use crate::record::Record;
-use crate::store::{SaveMode, SaveOutcome, RecordStore, Stored};
+use crate::store::{RecordStore, SaveMode, SaveOutcome, Stored};
 
 /// How to save.
 #[derive(Debug, Clone, Copy)]
@@ -92,7 +92,11 @@ pub struct Deleted {
 
 /// Deletes the record; a damaged one is removed like any other: this is the way out the load
 /// error names.
-pub fn delete(store: &dyn RecordStore, key: &RecordKey, check_mode: bool) -> Result<Deleted, RecordStoreError> {
+pub fn delete(
+    store: &dyn RecordStore,
+    key: &RecordKey,
+    check_mode: bool,
+) -> Result<Deleted, RecordStoreError> {
     let (changed, before, msg) = match store.inspect(key)? {
         Stored::Missing => (false, String::new(), "no such record"),
         Stored::Record(e) => (true, e.to_text(), "record deleted"),
