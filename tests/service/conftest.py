@@ -243,7 +243,7 @@ class Service:
                      str(self.data_dir), '--listen', self.listen, '--workers', str(workers),
                      '--ansible-playbook', str(self.playbook_bin), '--grace', grace, *extra_args]
         # How the Redis URL (with its password, if any) reaches the service: the flag, a 0600
-        # file, or the environment.
+        # file, or the environment; as --redis-url (the older spelling) or as --store.
         env = dict(env or {})
         if self.redis is not None and redis_via == 'flag':
             self.args += ['--redis-url', self.redis.url()]
@@ -254,6 +254,15 @@ class Service:
             self.args += ['--redis-url-file', str(uf)]
         elif self.redis is not None and redis_via == 'env':
             env['AJS_REDIS_URL'] = self.redis.url()
+        elif self.redis is not None and redis_via == 'store':
+            self.args += ['--store', self.redis.url()]
+        elif self.redis is not None and redis_via == 'store-file':
+            uf = root / 'store-url'
+            uf.write_text(self.redis.url() + '\n')
+            uf.chmod(0o600)
+            self.args += ['--store-file', str(uf)]
+        elif self.redis is not None and redis_via == 'store-env':
+            env['AJS_STORE'] = self.redis.url()
         if token is not None:
             tf = root / 'token'
             tf.write_text(token + '\n')

@@ -169,7 +169,7 @@ def test_the_first_call_after_a_redis_restart_succeeds_on_two_api_processes(serv
 
 
 # ---------------------------------------------------------------------------------- finding 7
-@pytest.mark.parametrize('via', ['file', 'env'])
+@pytest.mark.parametrize('via', ['file', 'env', 'store-file', 'store-env'])
 def test_the_redis_password_stays_off_the_command_line(service, redis_factory, via):
     password = 'pw-' + os.urandom(8).hex()
     redis = redis_factory(password=password)

@@ -3,7 +3,7 @@
 //! Backend selection and the options every record module shares.
 
 use protocol::{Failure, Opt, Params, Response};
-use records::{FsStore, OciOptions, OciStore, Record, RecordKey, Store};
+use records::{FsStore, OciOptions, OciStore, Record, RecordKey, RecordStore};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -30,7 +30,7 @@ pub fn store_options() -> Vec<Opt> {
 }
 
 /// Checks the backend settings and opens the store (for OCI: may ask for the namespace).
-pub fn open(p: &Params) -> Result<Box<dyn Store>, Failure> {
+pub fn open(p: &Params) -> Result<Box<dyn RecordStore>, Failure> {
     match oci_options(p)? {
         None => Ok(Box::new(FsStore::new(p.text("state_dir")?))),
         Some(options) => Ok(Box::new(OciStore::open(&options)?)),
@@ -89,7 +89,7 @@ pub fn key(p: &Params) -> Result<RecordKey, Failure> {
 }
 
 /// What both modules start with: the record's key, its store, and a result naming both.
-pub fn begin(p: &Params) -> Result<(RecordKey, Box<dyn Store>, Response), Failure> {
+pub fn begin(p: &Params) -> Result<(RecordKey, Box<dyn RecordStore>, Response), Failure> {
     begin_with(p, key(p)?)
 }
 
@@ -97,7 +97,7 @@ pub fn begin(p: &Params) -> Result<(RecordKey, Box<dyn Store>, Response), Failur
 pub fn begin_with(
     p: &Params,
     key: RecordKey,
-) -> Result<(RecordKey, Box<dyn Store>, Response), Failure> {
+) -> Result<(RecordKey, Box<dyn RecordStore>, Response), Failure> {
     let store = open(p)?;
     let mut r = Response::new(false);
     r.set("state_file", store.location(&key))

@@ -3,7 +3,7 @@
 //! Shared pieces of the controller-side record modules: backend options and the record's keys.
 //!
 //! Both modules stay public as namespaces: [`specs`] holds each module's option spec, [`backend`]
-//! turns the backend options into a [`records::Store`] (`backend::begin`, `backend::key`, ...).
+//! turns the backend options into a [`records::RecordStore`] (`backend::begin`, `backend::key`, ...).
 //!
 //! ```no_run
 //! use controller_modules::{backend, specs};

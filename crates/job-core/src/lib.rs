@@ -4,11 +4,11 @@
 //!
 //! - The job model: [`Job`], what was asked for ([`JobSpec`]), its state ([`Status`]) and how it
 //!   ended ([`Finish`], [`Reason`]).
-//! - [`validate`]: a POST body becomes a [`JobSpec`] or a [`FieldError`] naming the field; paths
+//! - [`request`]: a POST body becomes a [`JobSpec`] or a [`FieldError`] naming the field; paths
 //!   stay inside the [`Project`].
-//! - [`Store`]: where jobs live. [`store::sqlite`] is the embedded store of one process,
+//! - [`JobStore`]: where jobs live. [`store::sqlite`] is the embedded store of one process,
 //!   [`store::redis`] the one many processes and machines share. Every check-then-act (a name's
-//!   holder, a claim, a cancel, a lease's end) is one atomic call of the trait.
+//!   holder, a take, a cancel, a lease's end) is one atomic call of the trait.
 //!
 //! Nothing here runs a program or speaks HTTP: the `job-service` binary does both.
 //!
@@ -16,12 +16,12 @@
 //! use std::path::Path;
 //!
 //! use job_core::store::sqlite::SqliteStore;
-//! use job_core::{validate, Project, Store, Submitted};
+//! use job_core::{request, Project, JobStore, Submitted};
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let project = Project::open(Path::new("/srv/playbooks"))?;
 //! let body = serde_json::from_str(r#"{"playbook": "hello.yml", "name": "nightly"}"#)?;
-//! let spec = validate::parse(&body, None, &project)?;
+//! let spec = request::parse(&body, None, &project)?;
 //! let store = SqliteStore::open(Path::new("/var/lib/ajs/jobs.sqlite3"), 1 << 20)?;
 //! match store.submit(spec).await? {
 //!     Submitted::Created(job) => println!("queued {}", job.id),
@@ -35,16 +35,17 @@
 
 mod fingerprint;
 mod model;
+pub mod request;
 pub mod store;
 mod time;
-pub mod validate;
 
 pub use model::{
     error_text, Finish, HostStats, Inventory, Job, JobId, JobSpec, Reason, Restart, Stats, Status,
     ERROR_MAX,
 };
+pub use request::{FieldError, Project};
 pub use store::{
-    Beat, Cancel, ChangeFn, Event, ListQuery, Lost, OutputSlice, Page, Store, StoreError, Submitted,
+    Beat, Cancel, ChangeFn, Event, Health, JobStore, JobStoreError, JobStoreErrorKind, ListQuery,
+    Lost, OutputSlice, Page, StoreUrl, Submitted,
 };
 pub use time::{now_micros, rfc3339};
-pub use validate::{FieldError, Project};

@@ -47,7 +47,7 @@ impl FromStr for JobId {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
-    /// Queued, waiting for a worker to claim it.
+    /// Queued, waiting for a worker to take it.
     Pending,
     /// Claimed by a worker, which runs it now.
     Running,
@@ -257,13 +257,13 @@ pub struct Job {
     pub reason: Option<Reason>,
     /// When it was submitted, µs since the epoch.
     pub created_at: i64,
-    /// When a worker claimed it, µs since the epoch.
+    /// When a worker took it, µs since the epoch.
     pub started_at: Option<i64>,
     /// When it reached a final status, µs since the epoch.
     pub finished_at: Option<i64>,
-    /// The worker that claimed it last.
+    /// The worker that took it last.
     pub worker: Option<String>,
-    /// How many times a worker claimed it.
+    /// How many times a worker took it.
     pub attempt: u32,
     /// Someone asked to cancel it while it ran; its worker stops the run when it learns this.
     pub cancel_requested: bool,

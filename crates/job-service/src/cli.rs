@@ -21,9 +21,9 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Serve the API and run jobs in this process (embedded SQLite store, or Redis).
+    /// Serve the API and run jobs in this process (embedded SQLite store, or a shared one).
     Serve(ServeArgs),
-    /// Run jobs from the Redis an API process uses, on any machine that reaches it.
+    /// Run jobs from the shared store (Redis) an API process uses, on any machine that reaches it.
     Worker(WorkerArgs),
     /// Print the OpenAPI document.
     Openapi,
@@ -44,7 +44,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub workers: usize,
     #[command(flatten)]
-    pub redis: RedisArgs,
+    pub store: StoreArgs,
     /// With Redis: a worker silent for this long has its running jobs ended failed/lost.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = duration)]
     pub lease: Duration,
@@ -107,17 +107,26 @@ pub struct TrustArgs {
     pub allow_inventory_scripts: bool,
 }
 
-/// Where the Redis is and what is asked of it; `serve` (optional) and `worker` (required) share
-/// them. The URL may carry a password, and a command line is readable by every user of the
-/// machine (/proc/PID/cmdline): hence the file and the environment variable.
+/// Where the jobs live (`--store URL`) and what is asked of a shared store; `serve` (optional:
+/// the embedded store by default) and `worker` (a shared store required) take them. The URL may
+/// carry a password, and a command line is readable by every user of the machine
+/// (/proc/PID/cmdline): hence the file and the environment variable. `--redis-url`,
+/// `--redis-url-file` and `AJS_REDIS_URL` are the older spellings of the Redis form.
 #[derive(clap::Args, Debug, Clone)]
-pub struct RedisArgs {
-    /// Keep jobs, queue and state in Redis (redis://[:password@]host[:port][/db]; rediss:// is
-    /// not supported). With a password, prefer --redis-url-file or AJS_REDIS_URL: a command
-    /// line is visible to every user of the machine.
+pub struct StoreArgs {
+    /// Where jobs live: sqlite:PATH (the embedded store of this one process) or
+    /// redis://[:password@]host[:port][/db] (shared by API processes and workers on many
+    /// machines) [default: sqlite:<data-dir>/jobs.sqlite3]. With a password, prefer
+    /// --store-file or AJS_STORE.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["store_file", "redis_url", "redis_url_file"])]
+    pub store: Option<String>,
+    /// Read the store URL from the first line of this file (not readable by other users).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["redis_url", "redis_url_file"])]
+    pub store_file: Option<PathBuf>,
+    /// The same as --store with a redis:// URL (the older spelling).
     #[arg(long, value_name = "URL")]
     pub redis_url: Option<String>,
-    /// Read the Redis URL from the first line of this file (not readable by other users).
+    /// The same as --store-file, for a redis:// URL (the older spelling).
     #[arg(long, value_name = "FILE", conflicts_with = "redis_url")]
     pub redis_url_file: Option<PathBuf>,
     /// Accept a Redis that keeps nothing on disk (appendonly no, save ""): a restart of it
@@ -157,7 +166,7 @@ pub struct LimitArgs {
 #[derive(clap::Args, Debug)]
 pub struct WorkerArgs {
     #[command(flatten)]
-    pub redis: RedisArgs,
+    pub store: StoreArgs,
     /// The project, as the API process has it: playbooks are resolved in it again here.
     #[arg(long, value_name = "DIR")]
     pub project_dir: PathBuf,

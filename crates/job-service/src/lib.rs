@@ -17,7 +17,7 @@ pub mod state;
 
 /// How a command failed: usage errors exit 2, the rest 1.
 #[derive(Debug)]
-pub enum Failure {
+pub enum CommandError {
     Usage(String),
     Runtime(String),
 }

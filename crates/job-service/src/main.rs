@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use job_service::{cli, cmd, Failure};
+use job_service::{cli, cmd, CommandError};
 
 fn main() -> ExitCode {
     let cli = match cli::Cli::try_parse() {
@@ -28,20 +28,24 @@ fn main() -> ExitCode {
         cli::Command::Openapi => cmd::openapi::openapi(),
         cli::Command::Worker(args) => match tokio::runtime::Runtime::new() {
             Ok(rt) => rt.block_on(cmd::worker::worker(args)),
-            Err(e) => Err(Failure::Runtime(format!("cannot start the runtime: {e}"))),
+            Err(e) => Err(CommandError::Runtime(format!(
+                "cannot start the runtime: {e}"
+            ))),
         },
         cli::Command::Serve(args) => match tokio::runtime::Runtime::new() {
             Ok(rt) => rt.block_on(cmd::serve::serve(args)),
-            Err(e) => Err(Failure::Runtime(format!("cannot start the runtime: {e}"))),
+            Err(e) => Err(CommandError::Runtime(format!(
+                "cannot start the runtime: {e}"
+            ))),
         },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Usage(msg)) => {
+        Err(CommandError::Usage(msg)) => {
             eprintln!("ansible-job-service: {msg}");
             ExitCode::from(2)
         }
-        Err(Failure::Runtime(msg)) => {
+        Err(CommandError::Runtime(msg)) => {
             eprintln!("ansible-job-service: {msg}");
             ExitCode::from(1)
         }

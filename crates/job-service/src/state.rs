@@ -9,12 +9,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use job_core::Project;
-use job_core::{JobId, Store};
+use job_core::{JobId, JobStore};
 use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 pub struct AppState {
-    pub store: Arc<dyn Store>,
+    pub store: Arc<dyn JobStore>,
     pub project: Project,
     pub data_dir: PathBuf,
     pub ansible_playbook: PathBuf,
@@ -42,7 +42,7 @@ pub struct AppState {
     /// The shutdown signal arrived: requests held open (`?wait`, `?sync`, event streams) answer
     /// at once, so that the HTTP side can close and the runs get their grace.
     pub closing: CancellationToken,
-    /// Workers stop claiming once this is canceled.
+    /// Workers stop taking jobs once this is canceled.
     pub stopping: CancellationToken,
     /// The workers have drained: heartbeats and the reaper of this process end.
     pub stopped: CancellationToken,
@@ -83,7 +83,7 @@ impl Metrics {
 
 /// What a process is given to run jobs; the API's own settings come after.
 pub struct Setup {
-    pub store: Arc<dyn Store>,
+    pub store: Arc<dyn JobStore>,
     pub project: Project,
     pub data_dir: PathBuf,
     pub ansible_playbook: PathBuf,

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 /// Everything a store can fail with; each message says what the user can do next.
 #[derive(Debug, thiserror::Error)]
-pub enum StoreError {
+pub enum RecordStoreError {
     #[error("invalid {what} {value:?}: {why}")]
     /// A key part that cannot be one path component.
     BadName {
@@ -18,7 +18,7 @@ pub enum StoreError {
     #[error("job record {location} is damaged: {why}. It was not treated as missing. Remove it with async_job_save state: absent, or replace it by saving the job's id over it (async_job_save with ansible_job_id, without if_absent)")]
     /// Something is stored under the key but it is not a record; never taken for missing.
     Corrupt {
-        /// Where it is, as [`Store::location`](crate::Store::location) names it.
+        /// Where it is, as [`RecordStore::location`](crate::RecordStore::location) names it.
         location: String,
         /// What is wrong with it.
         why: String,

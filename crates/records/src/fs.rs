@@ -17,10 +17,10 @@
 //! home. Otherwise another user of a shared (1777) state dir could make `<host>/<playbook>/` first
 //! and plant records in it: a job id of her choosing to load, a claim that refuses ours.
 
-use crate::error::StoreError;
+use crate::error::RecordStoreError;
 use crate::key::RecordKey;
 use crate::record::Record;
-use crate::store::{SaveMode, SaveOutcome, Store, Stored};
+use crate::store::{RecordStore, SaveMode, SaveOutcome, Stored};
 use nix::errno::Errno;
 use nix::fcntl::{openat, AtFlags, OFlag};
 use nix::sys::stat::{fstat, fstatat, mkdirat, FileStat, Mode, SFlag};
@@ -45,20 +45,20 @@ enum Op {
     Write,
 }
 
-fn io_err(op: Op, path: &Path, source: std::io::Error) -> StoreError {
+fn io_err(op: Op, path: &Path, source: std::io::Error) -> RecordStoreError {
     let path = path.to_path_buf();
     match op {
-        Op::Read => StoreError::Read { path, source },
-        Op::Write => StoreError::Write { path, source },
+        Op::Read => RecordStoreError::Read { path, source },
+        Op::Write => RecordStoreError::Write { path, source },
     }
 }
 
-fn errno_err(op: Op, path: &Path, errno: Errno) -> StoreError {
+fn errno_err(op: Op, path: &Path, errno: Errno) -> RecordStoreError {
     io_err(op, path, std::io::Error::from(errno))
 }
 
-fn unsafe_path(path: &Path, why: &str) -> StoreError {
-    StoreError::Unsafe {
+fn unsafe_path(path: &Path, why: &str) -> RecordStoreError {
+    RecordStoreError::Unsafe {
         path: path.to_path_buf(),
         why: why.to_string(),
     }
@@ -93,7 +93,7 @@ impl FsStore {
     }
 
     /// The state dir is the user's choice and is followed as given. `None`: it does not exist.
-    fn open_root(&self, op: Op) -> Result<Option<OwnedFd>, StoreError> {
+    fn open_root(&self, op: Op) -> Result<Option<OwnedFd>, RecordStoreError> {
         let opened = OpenOptions::new()
             .read(true)
             .custom_flags((OFlag::O_DIRECTORY | OFlag::O_CLOEXEC).bits())
@@ -107,12 +107,12 @@ impl FsStore {
 
     /// The error for a state dir that is a file, or has a file on its path (mkdir and open then
     /// say "File exists" or "Not a directory", naming neither the option nor the file).
-    fn blocked(&self) -> Option<StoreError> {
+    fn blocked(&self) -> Option<RecordStoreError> {
         self.root
             .ancestors()
             .find(|p| p.metadata().is_ok())
             .filter(|p| p.metadata().is_ok_and(|m| !m.is_dir()))
-            .map(|blocker| StoreError::NotADir {
+            .map(|blocker| RecordStoreError::NotADir {
                 state_dir: self.root.clone(),
                 blocker: blocker.to_path_buf(),
             })
@@ -122,7 +122,7 @@ impl FsStore {
     /// directory or can be made (no file on its path), and the host and playbook directories,
     /// where they exist, are real directories nobody else can write into. A save would fail on
     /// each of these only after the job had started.
-    pub fn check(&self, key: &RecordKey) -> Result<(), StoreError> {
+    pub fn check(&self, key: &RecordKey) -> Result<(), RecordStoreError> {
         if let Some(blocked) = self.blocked() {
             return Err(blocked);
         }
@@ -130,7 +130,7 @@ impl FsStore {
     }
 
     /// Refuses a directory someone else could write records into (see the module's comment).
-    fn check_owner(fd: &OwnedFd, path: &Path, op: Op) -> Result<(), StoreError> {
+    fn check_owner(fd: &OwnedFd, path: &Path, op: Op) -> Result<(), RecordStoreError> {
         let st = fstat(fd).map_err(|e| errno_err(op, path, e))?;
         let me = geteuid().as_raw();
         if st.st_uid != me && st.st_uid != 0 {
@@ -165,7 +165,7 @@ impl FsStore {
         name: &str,
         create: bool,
         op: Op,
-    ) -> Result<Option<OwnedFd>, StoreError> {
+    ) -> Result<Option<OwnedFd>, RecordStoreError> {
         let path = parent_path.join(name);
         if create {
             match mkdirat(parent, name, Mode::from_bits_truncate(0o700)) {
@@ -193,7 +193,11 @@ impl FsStore {
     }
 
     /// The playbook directory of `key`, opened through real directories only.
-    fn open_playbook_dir(&self, key: &RecordKey, op: Op) -> Result<Option<OwnedFd>, StoreError> {
+    fn open_playbook_dir(
+        &self,
+        key: &RecordKey,
+        op: Op,
+    ) -> Result<Option<OwnedFd>, RecordStoreError> {
         let Some(root) = self.open_root(op)? else {
             return Ok(None);
         };
@@ -204,7 +208,7 @@ impl FsStore {
         Self::open_dir(&host, &host_path, &key.playbook, false, op)
     }
 
-    fn ensure_dirs(&self, key: &RecordKey) -> Result<OwnedFd, StoreError> {
+    fn ensure_dirs(&self, key: &RecordKey) -> Result<OwnedFd, RecordStoreError> {
         match DirBuilder::new()
             .recursive(true)
             .mode(0o700)
@@ -230,13 +234,13 @@ impl FsStore {
     }
 
     /// The lock is the playbook directory itself, already opened without following links.
-    fn lock(dir: OwnedFd, path: &Path) -> Result<DirLock, StoreError> {
+    fn lock(dir: OwnedFd, path: &Path) -> Result<DirLock, RecordStoreError> {
         DirLock::lock(dir).map_err(|e| io_err(Op::Write, path, e))
     }
 
     fn damaged(path: &Path, why: &str) -> Stored {
         Stored::Damaged {
-            error: StoreError::Corrupt {
+            error: RecordStoreError::Corrupt {
                 location: path.display().to_string(),
                 why: why.to_string(),
             },
@@ -247,7 +251,7 @@ impl FsStore {
     /// Reads the record `name` in `dir`. Anything but a plain file with one name is damaged, not
     /// missing: a symbolic link (even one to nothing) or a hard link would make us read some
     /// other file, and a FIFO would block.
-    fn read(dir: &OwnedFd, path: &Path, name: &str) -> Result<Stored, StoreError> {
+    fn read(dir: &OwnedFd, path: &Path, name: &str) -> Result<Stored, RecordStoreError> {
         let flags = OFlag::O_RDONLY
             | OFlag::O_NOFOLLOW
             | OFlag::O_NONBLOCK
@@ -282,12 +286,12 @@ impl FsStore {
     }
 }
 
-impl Store for FsStore {
+impl RecordStore for FsStore {
     fn location(&self, key: &RecordKey) -> String {
         self.path(key).display().to_string()
     }
 
-    fn inspect(&self, key: &RecordKey) -> Result<Stored, StoreError> {
+    fn inspect(&self, key: &RecordKey) -> Result<Stored, RecordStoreError> {
         match self.open_playbook_dir(key, Op::Read)? {
             Some(dir) => Self::read(&dir, &self.path(key), &Self::file_name(key)),
             None => Ok(Stored::Missing),
@@ -299,7 +303,7 @@ impl Store for FsStore {
         key: &RecordKey,
         record: &Record,
         mode: SaveMode,
-    ) -> Result<SaveOutcome, StoreError> {
+    ) -> Result<SaveOutcome, RecordStoreError> {
         let path = self.path(key);
         let name = Self::file_name(key);
         let dir = Self::lock(self.ensure_dirs(key)?, &self.dir(key))?;
@@ -318,7 +322,7 @@ impl Store for FsStore {
         Ok(SaveOutcome::Written)
     }
 
-    fn delete(&self, key: &RecordKey) -> Result<bool, StoreError> {
+    fn delete(&self, key: &RecordKey) -> Result<bool, RecordStoreError> {
         let Some(dir) = self.open_playbook_dir(key, Op::Write)? else {
             return Ok(false);
         };

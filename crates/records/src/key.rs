@@ -3,7 +3,7 @@
 //! Where a record lives: host / playbook / job name. Each part becomes a path component (or an
 //! object-name segment), so each is checked to stay one.
 
-use crate::error::StoreError;
+use crate::error::RecordStoreError;
 
 /// The three names a record is filed under, each checked to be one path component.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,8 +17,8 @@ pub struct RecordKey {
 }
 
 /// Each part must stay one path component: safe_fs's rules, shared with the async dir's names.
-pub fn check(what: &'static str, value: &str) -> Result<(), StoreError> {
-    safe_fs::check_component(value).map_err(|why| StoreError::BadName {
+pub fn check(what: &'static str, value: &str) -> Result<(), RecordStoreError> {
+    safe_fs::check_component(value).map_err(|why| RecordStoreError::BadName {
         what,
         value: value.to_string(),
         why,
@@ -27,7 +27,7 @@ pub fn check(what: &'static str, value: &str) -> Result<(), StoreError> {
 
 impl RecordKey {
     /// Checks each part; the error names the option it came from.
-    pub fn new(host: &str, playbook: &str, job: &str) -> Result<RecordKey, StoreError> {
+    pub fn new(host: &str, playbook: &str, job: &str) -> Result<RecordKey, RecordStoreError> {
         check("host", host)?;
         check("playbook_name", playbook)?;
         check("job_name", job)?;

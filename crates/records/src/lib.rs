@@ -4,8 +4,8 @@
 //! can find it. A record is a small JSON document; stores keep one per (host, playbook, name).
 //!
 //! ```no_run
-//! use records::{FsStore, RecordKey, Store};
-//! # fn main() -> Result<(), records::StoreError> {
+//! use records::{FsStore, RecordKey, RecordStore};
+//! # fn main() -> Result<(), records::RecordStoreError> {
 //! let store = FsStore::new("/home/me/.ansible_async_state");
 //! let key = RecordKey::new("web1", "site.yml", "nightly-backup")?;
 //! if let Some(record) = store.load(&key)? {
@@ -17,7 +17,7 @@
 //!
 //! The stores and types sit at the crate root; [`ops`] stays a namespace, because `ops::save` and
 //! `ops::delete` (the modules' whole operations, check mode included) would read like the
-//! [`Store`] methods of the same names.
+//! [`RecordStore`] methods of the same names.
 #![deny(missing_docs)]
 
 mod error;
@@ -28,9 +28,9 @@ pub mod ops;
 mod record;
 mod store;
 
-pub use error::StoreError;
+pub use error::RecordStoreError;
 pub use fs::FsStore;
 pub use key::RecordKey;
 pub use oci_store::{OciOptions, OciStore};
 pub use record::{now_utc, Record, TIME_FORMAT};
-pub use store::{SaveMode, SaveOutcome, Store, Stored};
+pub use store::{RecordStore, SaveMode, SaveOutcome, Stored};

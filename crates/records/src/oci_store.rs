@@ -4,10 +4,10 @@
 //! as on disk. Claims are create-only writes (`if-none-match: *`); a stale claim is replaced only
 //! if it is still the version we read (`if-match`), so concurrent takeovers have one winner.
 
-use crate::error::StoreError;
+use crate::error::RecordStoreError;
 use crate::key::RecordKey;
 use crate::record::Record;
-use crate::store::{SaveMode, SaveOutcome, Store, Stored};
+use crate::store::{RecordStore, SaveMode, SaveOutcome, Stored};
 use oci::{Client, Conditional, PutOutcome};
 use std::time::Duration;
 
@@ -37,18 +37,18 @@ pub struct OciStore {
 
 impl OciStore {
     /// Reads the config and the key and checks the endpoint: everything but the network.
-    pub fn client(o: &OciOptions) -> Result<Client, StoreError> {
-        let profile = oci::config::load(o.config_file, o.profile).map_err(StoreError::Oci)?;
-        Client::from_profile(&profile, o.endpoint, o.timeout).map_err(StoreError::Oci)
+    pub fn client(o: &OciOptions) -> Result<Client, RecordStoreError> {
+        let profile = oci::config::load(o.config_file, o.profile).map_err(RecordStoreError::Oci)?;
+        Client::from_profile(&profile, o.endpoint, o.timeout).map_err(RecordStoreError::Oci)
     }
 
     /// A store ready to use: [`OciStore::client`], then the namespace when it was not given.
-    pub fn open(o: &OciOptions) -> Result<OciStore, StoreError> {
+    pub fn open(o: &OciOptions) -> Result<OciStore, RecordStoreError> {
         let client = Self::client(o)?;
         // The old roles made every playbook fetch the namespace with the CLI; ask only if not given.
         let namespace = match o.namespace.filter(|n| !n.is_empty()) {
             Some(n) => n.to_string(),
-            None => client.namespace().map_err(StoreError::Oci)?,
+            None => client.namespace().map_err(RecordStoreError::Oci)?,
         };
         Ok(OciStore {
             client,
@@ -58,29 +58,29 @@ impl OciStore {
     }
 
     /// What is there and its ETag.
-    fn fetch(&self, key: &RecordKey) -> Result<(Stored, String), StoreError> {
+    fn fetch(&self, key: &RecordKey) -> Result<(Stored, String), RecordStoreError> {
         let obj = self
             .client
             .get(&self.namespace, &self.bucket, &key.relative())
-            .map_err(StoreError::Oci)?;
+            .map_err(RecordStoreError::Oci)?;
         let etag = obj.as_ref().map(|o| o.etag.clone()).unwrap_or_default();
         let stored = Stored::from_bytes(obj.map(|o| o.body), &self.location(key));
         Ok((stored, etag))
     }
 
     /// A record and its ETag; a damaged record is an error.
-    fn get(&self, key: &RecordKey) -> Result<Option<(Record, String)>, StoreError> {
+    fn get(&self, key: &RecordKey) -> Result<Option<(Record, String)>, RecordStoreError> {
         let (stored, etag) = self.fetch(key)?;
         Ok(stored.into_record()?.map(|r| (r, etag)))
     }
 }
 
-impl Store for OciStore {
+impl RecordStore for OciStore {
     fn location(&self, key: &RecordKey) -> String {
         format!("oci://{}/{}", self.bucket, key.relative())
     }
 
-    fn inspect(&self, key: &RecordKey) -> Result<Stored, StoreError> {
+    fn inspect(&self, key: &RecordKey) -> Result<Stored, RecordStoreError> {
         Ok(self.fetch(key)?.0)
     }
 
@@ -89,13 +89,13 @@ impl Store for OciStore {
         key: &RecordKey,
         record: &Record,
         mode: SaveMode,
-    ) -> Result<SaveOutcome, StoreError> {
+    ) -> Result<SaveOutcome, RecordStoreError> {
         let name = key.relative();
         let body = record.to_text().into_bytes();
         let put = |cond: &Conditional| {
             self.client
                 .put(&self.namespace, &self.bucket, &name, &body, cond)
-                .map_err(StoreError::Oci)
+                .map_err(RecordStoreError::Oci)
         };
         let SaveMode::IfAbsent { stale_claim_after } = mode else {
             put(&Conditional::Always)?;
@@ -122,19 +122,19 @@ impl Store for OciStore {
         }
     }
 
-    fn delete(&self, key: &RecordKey) -> Result<bool, StoreError> {
+    fn delete(&self, key: &RecordKey) -> Result<bool, RecordStoreError> {
         self.client
             .delete(&self.namespace, &self.bucket, &key.relative(), None)
-            .map_err(StoreError::Oci)
+            .map_err(RecordStoreError::Oci)
     }
 }
 
 impl OciStore {
     /// After losing a conditional write: the record that won.
-    fn winner(&self, key: &RecordKey) -> Result<SaveOutcome, StoreError> {
+    fn winner(&self, key: &RecordKey) -> Result<SaveOutcome, RecordStoreError> {
         match self.get(key)? {
             Some((r, _)) => Ok(SaveOutcome::Exists(r)),
-            None => Err(StoreError::Vanished {
+            None => Err(RecordStoreError::Vanished {
                 location: self.location(key),
             }),
         }

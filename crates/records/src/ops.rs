@@ -4,10 +4,10 @@
 //! the answer: a save that keeps what is already there when nothing changed, a claim that never
 //! takes a damaged record for a free name, and a delete that also removes damage.
 
-use crate::error::StoreError;
+use crate::error::RecordStoreError;
 use crate::key::RecordKey;
 use crate::record::Record;
-use crate::store::{SaveMode, SaveOutcome, Store, Stored};
+use crate::store::{RecordStore, SaveMode, SaveOutcome, Stored};
 
 /// How to save.
 #[derive(Debug, Clone, Copy)]
@@ -30,16 +30,16 @@ pub struct Saved {
     /// The record that was there before, if it was readable.
     pub before: Option<Record>,
     /// A damaged record that this save replaced (or would replace), with its text if readable.
-    pub replaced_damage: Option<(StoreError, Option<String>)>,
+    pub replaced_damage: Option<(RecordStoreError, Option<String>)>,
 }
 
 /// Saves `record` under `key` as `req` says.
 pub fn save(
-    store: &dyn Store,
+    store: &dyn RecordStore,
     key: &RecordKey,
     record: Record,
     req: SaveRequest,
-) -> Result<Saved, StoreError> {
+) -> Result<Saved, RecordStoreError> {
     let (before, replaced_damage) = match store.inspect(key)? {
         Stored::Missing => (None, None),
         Stored::Record(e) => (Some(e), None),
@@ -92,7 +92,11 @@ pub struct Deleted {
 
 /// Deletes the record; a damaged one is removed like any other: this is the way out the load
 /// error names.
-pub fn delete(store: &dyn Store, key: &RecordKey, check_mode: bool) -> Result<Deleted, StoreError> {
+pub fn delete(
+    store: &dyn RecordStore,
+    key: &RecordKey,
+    check_mode: bool,
+) -> Result<Deleted, RecordStoreError> {
     let (changed, before, msg) = match store.inspect(key)? {
         Stored::Missing => (false, String::new(), "no such record"),
         Stored::Record(e) => (true, e.to_text(), "record deleted"),

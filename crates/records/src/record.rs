@@ -3,7 +3,7 @@
 //! The record document. Its text is the old roles' format: keys in this order, 2-space indent,
 //! trailing newline, but properly escaped, so names with quotes or newlines stay valid JSON.
 
-use crate::error::StoreError;
+use crate::error::RecordStoreError;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::{Map, Value};
 
@@ -56,8 +56,8 @@ impl Record {
     }
 
     /// Parses a record written by us or by the old roles. `location` names it in errors.
-    pub fn parse(text: &str, location: &str) -> Result<Record, StoreError> {
-        let corrupt = |why: String| StoreError::Corrupt {
+    pub fn parse(text: &str, location: &str) -> Result<Record, RecordStoreError> {
+        let corrupt = |why: String| RecordStoreError::Corrupt {
             location: location.to_string(),
             why,
         };
@@ -66,7 +66,7 @@ impl Record {
         let Value::Object(m) = value else {
             return Err(corrupt("not a JSON object".into()));
         };
-        let text_field = |k: &str| -> Result<Option<String>, StoreError> {
+        let text_field = |k: &str| -> Result<Option<String>, RecordStoreError> {
             match m.get(k) {
                 None | Some(Value::Null) => Ok(None),
                 Some(Value::String(s)) => Ok(Some(s.clone())),

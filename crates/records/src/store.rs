@@ -3,11 +3,11 @@
 //! What every backend offers. Conditional writes are the backend's job, because only it can make
 //! them atomic (a directory lock on disk, `if-none-match` in Object Storage).
 
-use crate::error::StoreError;
+use crate::error::RecordStoreError;
 use crate::key::RecordKey;
 use crate::record::Record;
 
-/// How [`Store::save`] treats a record already there.
+/// How [`RecordStore::save`] treats a record already there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SaveMode {
     /// Write whatever is there.
@@ -20,7 +20,7 @@ pub enum SaveMode {
     },
 }
 
-/// What [`Store::save`] did.
+/// What [`RecordStore::save`] did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SaveOutcome {
     /// The record was written.
@@ -36,11 +36,11 @@ pub enum Stored {
     Missing,
     /// A well-formed record.
     Record(Record),
-    /// Something is there, but not a record: `error` says why (a `StoreError::Corrupt`), `text`
+    /// Something is there, but not a record: `error` says why (a `RecordStoreError::Corrupt`), `text`
     /// is its content when that is UTF-8 (for a diff).
     Damaged {
         /// Why it is not a record.
-        error: StoreError,
+        error: RecordStoreError,
         /// Its content, when UTF-8.
         text: Option<String>,
     },
@@ -48,7 +48,7 @@ pub enum Stored {
 
 impl Stored {
     /// A damaged record is an error here: whoever loads or claims must never take it for missing.
-    pub fn into_record(self) -> Result<Option<Record>, StoreError> {
+    pub fn into_record(self) -> Result<Option<Record>, RecordStoreError> {
         match self {
             Stored::Missing => Ok(None),
             Stored::Record(r) => Ok(Some(r)),
@@ -70,7 +70,7 @@ impl Stored {
                 },
             },
             Err(_) => Stored::Damaged {
-                error: StoreError::Corrupt {
+                error: RecordStoreError::Corrupt {
                     location: location.to_string(),
                     why: "not valid UTF-8".into(),
                 },
@@ -82,14 +82,14 @@ impl Stored {
 
 /// A place records are kept, by key: the filesystem ([`FsStore`](crate::FsStore)) or Object
 /// Storage ([`OciStore`](crate::OciStore)).
-pub trait Store {
+pub trait RecordStore {
     /// How the record is named to users: a path, or `oci://bucket/object`.
     fn location(&self, key: &RecordKey) -> String;
     /// What is there, damaged records included; errors are for a store that cannot be read.
-    fn inspect(&self, key: &RecordKey) -> Result<Stored, StoreError>;
+    fn inspect(&self, key: &RecordKey) -> Result<Stored, RecordStoreError>;
     /// `Ok(None)` only when the record does not exist; every other problem, a damaged record
     /// included, is an error.
-    fn load(&self, key: &RecordKey) -> Result<Option<Record>, StoreError> {
+    fn load(&self, key: &RecordKey) -> Result<Option<Record>, RecordStoreError> {
         self.inspect(key)?.into_record()
     }
     /// Writes `record` under `key` as `mode` says; atomic against other writers of this store.
@@ -98,7 +98,7 @@ pub trait Store {
         key: &RecordKey,
         record: &Record,
         mode: SaveMode,
-    ) -> Result<SaveOutcome, StoreError>;
+    ) -> Result<SaveOutcome, RecordStoreError>;
     /// Returns whether a record was there. Never reads it, so a damaged record can be removed.
-    fn delete(&self, key: &RecordKey) -> Result<bool, StoreError>;
+    fn delete(&self, key: &RecordKey) -> Result<bool, RecordStoreError>;
 }

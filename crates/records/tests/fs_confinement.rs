@@ -8,7 +8,7 @@
 // Helpers outside #[test] functions panic on a broken fixture, which is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use records::{FsStore, Record, RecordKey, SaveMode, SaveOutcome, Store, Stored};
+use records::{FsStore, Record, RecordKey, RecordStore, SaveMode, SaveOutcome, Stored};
 use serde_json::Map;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};

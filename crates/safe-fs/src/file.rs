@@ -8,9 +8,10 @@
 //! `unlink` act on the name itself, never on what a link points to.
 
 use nix::errno::Errno;
+use nix::fcntl::AtFlags;
 use nix::fcntl::{openat, renameat, OFlag};
 use nix::sys::stat::Mode;
-use nix::unistd::{fsync, unlinkat, UnlinkatFlags};
+use nix::unistd::{fsync, linkat, unlinkat, UnlinkatFlags};
 use std::fs::{File, OpenOptions};
 use std::io::{Error, ErrorKind, Write};
 use std::os::fd::{AsFd, OwnedFd};
@@ -104,6 +105,36 @@ pub fn write_atomic_at<D: AsFd>(
     result
 }
 
+/// Writes `data` to `path` only if nothing is there yet, atomically: the temp file (0600) is
+/// created exclusively, written and fsynced, then hard-linked to `path`, which (unlike a rename)
+/// fails when the name exists; then the directory is fsynced. Returns false when another writer
+/// got there first: its file is kept whole and ours is dropped. A reader never sees a partial
+/// file nor a mode wider than 0600.
+pub fn write_new(path: &Path, data: &[u8]) -> std::io::Result<bool> {
+    let (dir, name) = split(path)?;
+    let dir = OpenOptions::new()
+        .read(true)
+        .custom_flags((OFlag::O_DIRECTORY | OFlag::O_CLOEXEC).bits())
+        .open(dir)?;
+    let (tmp, fd) = create_temp(&dir, name, TempName::Random)?;
+    let result = (|| -> std::io::Result<bool> {
+        let mut f = File::from(fd);
+        f.write_all(data)?;
+        f.sync_all()?;
+        let linked = match linkat(&dir, tmp.as_str(), &dir, name, AtFlags::empty()) {
+            Ok(()) => true,
+            Err(Errno::EEXIST) => false,
+            Err(e) => return Err(e.into()),
+        };
+        Ok(linked)
+    })();
+    let _ = unlinkat(&dir, tmp.as_str(), UnlinkatFlags::NoRemoveDir);
+    if result.is_ok() {
+        fsync(&dir)?;
+    }
+    result
+}
+
 fn create_temp<D: AsFd>(
     dir: D,
     name: &str,
@@ -182,6 +213,29 @@ mod tests {
         );
         fs::write(d.join("in/plain"), "ok").unwrap();
         assert!(open_regular(&d.join("in/plain")).is_ok());
+        fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn write_new_keeps_the_first_writer_s_file() {
+        let d = tmpdir("new");
+        let path = d.join("in/token");
+        assert!(write_new(&path, b"first\n").unwrap());
+        assert!(!write_new(&path, b"second\n").unwrap());
+        assert_eq!(fs::read_to_string(&path).unwrap(), "first\n");
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        // No temp file is left behind, won or lost.
+        assert_eq!(fs::read_dir(d.join("in")).unwrap().count(), 1);
+        // A planted link at the name is not written through.
+        let victim = d.join("elsewhere/victim");
+        fs::write(&victim, "keep").unwrap();
+        symlink(&victim, d.join("in/link")).unwrap();
+        assert!(!write_new(&d.join("in/link"), b"x").unwrap());
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "keep");
         fs::remove_dir_all(&d).unwrap();
     }
 

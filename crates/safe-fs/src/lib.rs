@@ -22,6 +22,6 @@ mod name;
 pub mod proc;
 
 pub use dir::{sync_dir, DirLock};
-pub use file::{open_regular, write_atomic, write_atomic_at, TempName};
+pub use file::{open_regular, write_atomic, write_atomic_at, write_new, TempName};
 pub use link::replace_symlink;
 pub use name::{check_component, BadComponent, MAX_COMPONENT_BYTES};

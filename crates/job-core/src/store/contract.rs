@@ -8,11 +8,11 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use super::{Cancel, ListQuery, Store, Submitted};
+use super::{Cancel, JobStore, ListQuery, Submitted};
 use crate::model::{Finish, Inventory, Job, JobId, JobSpec, Reason, Restart, Status};
 use crate::time::now_micros;
 
-pub type Shared = Arc<dyn Store>;
+pub type Shared = Arc<dyn JobStore>;
 
 pub fn spec(name: Option<&str>, greeting: &str) -> JobSpec {
     JobSpec {
@@ -82,10 +82,10 @@ pub async fn a_name_held_with_another_payload_conflicts_and_restart_decides_afte
     assert!(
         matches!(s.submit(spec(Some("n"), "b")).await.unwrap(), Submitted::Conflict(j) if j.id == first.id)
     );
-    let claimed = s.claim("w").await.unwrap().unwrap();
-    assert_eq!(claimed.id, first.id);
-    assert_eq!(claimed.attempt, 1);
-    assert_eq!(claimed.worker.as_deref(), Some("w"));
+    let taken = s.take("w").await.unwrap().unwrap();
+    assert_eq!(taken.id, first.id);
+    assert_eq!(taken.attempt, 1);
+    assert_eq!(taken.worker.as_deref(), Some("w"));
     s.finish(first.id, ok(Status::Failed, 2))
         .await
         .unwrap()
@@ -97,7 +97,7 @@ pub async fn a_name_held_with_another_payload_conflicts_and_restart_decides_afte
     let mut again = spec(Some("n"), "a");
     again.restart = Restart::OnFailure;
     let second = created(s.submit(again.clone()).await.unwrap());
-    s.claim("w").await.unwrap().unwrap();
+    s.take("w").await.unwrap().unwrap();
     s.finish(second.id, ok(Status::Successful, 0))
         .await
         .unwrap()
@@ -108,7 +108,7 @@ pub async fn a_name_held_with_another_payload_conflicts_and_restart_decides_afte
     assert_ne!(created(s.submit(always).await.unwrap()).id, second.id);
 }
 
-pub async fn claim_is_fifo_and_finish_only_ends_running_jobs(s: Shared) {
+pub async fn take_is_fifo_and_finish_only_ends_running_jobs(s: Shared) {
     let a = created(s.submit(spec(None, "a")).await.unwrap());
     let b = created(s.submit(spec(None, "b")).await.unwrap());
     assert!(s
@@ -116,9 +116,9 @@ pub async fn claim_is_fifo_and_finish_only_ends_running_jobs(s: Shared) {
         .await
         .unwrap()
         .is_none());
-    assert_eq!(s.claim("w1").await.unwrap().unwrap().id, a.id);
-    assert_eq!(s.claim("w2").await.unwrap().unwrap().id, b.id);
-    assert!(s.claim("w3").await.unwrap().is_none());
+    assert_eq!(s.take("w1").await.unwrap().unwrap().id, a.id);
+    assert_eq!(s.take("w2").await.unwrap().unwrap().id, b.id);
+    assert!(s.take("w3").await.unwrap().is_none());
     let done = s
         .finish(a.id, ok(Status::Successful, 0))
         .await
@@ -139,7 +139,7 @@ pub async fn claim_is_fifo_and_finish_only_ends_running_jobs(s: Shared) {
 pub async fn stdout_keeps_the_tail_and_reads_by_offset(s: Shared) {
     let all = b"0123456789abcdefghij";
     let j = created(s.submit(spec(None, "a")).await.unwrap());
-    s.claim("w").await.unwrap().unwrap();
+    s.take("w").await.unwrap().unwrap();
     s.append_output(j.id, all[..7].to_vec()).await.unwrap();
     let sl = s.output(j.id, 0, 100).await.unwrap().unwrap();
     assert_eq!((sl.start, sl.data.as_slice(), sl.next), (0, &all[..7], 7));
@@ -214,10 +214,10 @@ pub async fn cancel_pending_running_and_ended(s: Shared) {
     assert!(
         matches!(s.cancel(b.id).await.unwrap(), Cancel::Canceled(j) if j.status == Status::Canceled)
     );
-    s.claim("w").await.unwrap().unwrap();
+    s.take("w").await.unwrap().unwrap();
     assert!(
-        s.claim("w").await.unwrap().is_none(),
-        "a canceled job is never claimed"
+        s.take("w").await.unwrap().is_none(),
+        "a canceled job is never taken"
     );
     assert!(matches!(s.cancel(a.id).await.unwrap(), Cancel::Requested(j) if j.cancel_requested));
     s.finish(
@@ -266,7 +266,7 @@ pub async fn list_pages_newest_first_and_purge_spares_live_jobs(s: Shared) {
         .await
         .unwrap();
     assert_eq!(seen(&named), vec![ids[2]]);
-    s.claim("w").await.unwrap();
+    s.take("w").await.unwrap();
     s.finish(ids[0], ok(Status::Successful, 0)).await.unwrap();
     let ended = s
         .list(ListQuery {
@@ -288,7 +288,7 @@ pub async fn finish_keeps_the_error_and_the_dropped_events(s: Shared) {
     let a = created(s.submit(spec(None, "a")).await.unwrap());
     let b = created(s.submit(spec(None, "b")).await.unwrap());
     assert_eq!((a.error.as_deref(), a.dropped_events), (None, 0));
-    s.claim("w").await.unwrap().unwrap();
+    s.take("w").await.unwrap().unwrap();
     let mut end = Finish::failed(
         Reason::Rc,
         "Fail on localhost: ".to_string() + &"x".repeat(5000),
@@ -314,7 +314,7 @@ pub async fn finish_keeps_the_error_and_the_dropped_events(s: Shared) {
 }
 
 /// A job whose stored form is damaged (`corrupt` spoils its spec in the store's own way) must not
-/// block the queue nor the list: the claim ends it `failed`/`corrupt` and takes the next one;
+/// block the queue nor the list: the take ends it `failed`/`corrupt` and takes the next one;
 /// get and list show it. Its error names `what` (the part `corrupt` spoiled).
 pub async fn a_damaged_pending_job_ends_corrupt_and_the_queue_goes_on<F, Fut>(
     s: Shared,
@@ -343,15 +343,15 @@ pub async fn a_damaged_pending_job_ends_corrupt_and_the_queue_goes_on<F, Fut>(
         page.jobs.iter().map(|j| j.id).collect::<Vec<_>>(),
         vec![good.id, bad.id]
     );
-    // The Redis store's claim answers "none" after ending the damaged job; the worker asks again.
-    let mut claimed = None;
+    // The Redis store's take answers "none" after ending the damaged job; the worker asks again.
+    let mut taken = None;
     for _ in 0..3 {
-        claimed = s.claim("w").await.unwrap();
-        if claimed.is_some() {
+        taken = s.take("w").await.unwrap();
+        if taken.is_some() {
             break;
         }
     }
-    assert_eq!(claimed.map(|j| j.id), Some(good.id));
+    assert_eq!(taken.map(|j| j.id), Some(good.id));
     let ended = s.get(bad.id).await.unwrap().unwrap();
     assert_eq!(
         (ended.status, ended.reason),
@@ -366,7 +366,7 @@ pub async fn a_damaged_pending_job_ends_corrupt_and_the_queue_goes_on<F, Fut>(
 }
 
 /// A damaged job's stand-in is `failed`/`corrupt`: a list filtered by status shows it only under
-/// that status, whatever status its record holds (before and after a claim ends it).
+/// that status, whatever status its record holds (before and after a take ends it).
 pub async fn a_damaged_job_is_listed_only_under_the_status_it_shows<F, Fut>(s: Shared, corrupt: F)
 where
     F: Fn(JobId) -> Fut,
@@ -395,14 +395,14 @@ where
     };
     assert_eq!(listed(Some(Status::Pending)).await, vec![good.id]);
     assert_eq!(listed(None).await, vec![good.id, bad.id]);
-    let mut claimed = None;
+    let mut taken = None;
     for _ in 0..3 {
-        claimed = s.claim("w").await.unwrap();
-        if claimed.is_some() {
+        taken = s.take("w").await.unwrap();
+        if taken.is_some() {
             break;
         }
     }
-    assert_eq!(claimed.map(|j| j.id), Some(good.id));
+    assert_eq!(taken.map(|j| j.id), Some(good.id));
     assert_eq!(listed(Some(Status::Pending)).await, Vec::<JobId>::new());
     assert_eq!(listed(Some(Status::Failed)).await, vec![bad.id]);
     assert_eq!(listed(Some(Status::Running)).await, vec![good.id]);
@@ -413,7 +413,7 @@ macro_rules! contract_tests {
     ($make:path) => {
         contract_tests!(@one $make, 1024, fifty_concurrent_submissions_of_one_name_create_one_job);
         contract_tests!(@one $make, 1024, a_name_held_with_another_payload_conflicts_and_restart_decides_after_the_end);
-        contract_tests!(@one $make, 1024, claim_is_fifo_and_finish_only_ends_running_jobs);
+        contract_tests!(@one $make, 1024, take_is_fifo_and_finish_only_ends_running_jobs);
         contract_tests!(@one $make, 10, stdout_keeps_the_tail_and_reads_by_offset);
         contract_tests!(@one $make, 10, events_are_numbered_per_job);
         contract_tests!(@one $make, 10, cancel_pending_running_and_ended);

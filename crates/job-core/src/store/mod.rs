@@ -1,7 +1,7 @@
 // Copyright (c) 2026 rstyczynski.ansible contributors
 // SPDX-License-Identifier: MIT
 //! Where jobs live. The API and the workers only see this trait: the embedded SQLite store and
-//! the Redis store implement it. Every check-then-act (a name's holder, a claim, a cancel, a
+//! the Redis store implement it. Every check-then-act (a name's holder, a take, a cancel, a
 //! lease's end) is one call here, and atomic in each store.
 //!
 //! Workers of one process share the embedded store; workers on many machines share Redis. The
@@ -16,13 +16,16 @@ use crate::model::{Finish, Job, JobId, JobSpec, Status};
 
 #[cfg(test)]
 mod contract;
+mod open;
 pub mod redis;
 pub mod sqlite;
 mod writer;
 
-/// Why a store call failed. [`StoreError::is_unavailable`] tells the errors worth a retry.
+pub use open::{open, redact, OpenError, OpenOptions, Opened, StoreUrl, STORE_URL_FORMS};
+
+/// Why a store call failed. [`JobStoreError::is_unavailable`] tells the errors worth a retry.
 #[derive(Debug, thiserror::Error)]
-pub enum StoreError {
+pub enum JobStoreError {
     /// An SQLite call of the embedded store failed.
     #[error("store: {0}")]
     Sqlite(#[from] rusqlite::Error),
@@ -54,20 +57,50 @@ pub enum StoreError {
     Unsafe(String),
 }
 
-impl StoreError {
-    /// The store is away for the moment (Redis restarting, a link down, no answer in time): the
-    /// same call may work in a second.
-    pub fn is_unavailable(&self) -> bool {
+/// What a failed store call means for its caller, whatever the backend: the API maps these to
+/// status codes and the workers to their retries, and neither looks at a backend's own errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobStoreErrorKind {
+    /// Away for the moment (a link down, a restart, no answer in time): the same call may work
+    /// in a second.
+    Unavailable,
+    /// The store refuses work until the operator fixes its setup (a Redis that can lose data);
+    /// the message names the setting.
+    Refused,
+    /// What the store holds does not parse.
+    Corrupt,
+    /// Anything else: a bug, a full disk, a broken file.
+    Failed,
+}
+
+impl JobStoreError {
+    /// What this error means, backend aside.
+    pub fn kind(&self) -> JobStoreErrorKind {
         match self {
-            StoreError::Redis(e) => e.is_io_error() || e.is_connection_dropped() || e.is_timeout(),
-            StoreError::Timeout(_) | StoreError::Unsafe(_) => true,
-            _ => false,
+            JobStoreError::Redis(e)
+                if e.is_io_error() || e.is_connection_dropped() || e.is_timeout() =>
+            {
+                JobStoreErrorKind::Unavailable
+            }
+            JobStoreError::Timeout(_) => JobStoreErrorKind::Unavailable,
+            JobStoreError::Unsafe(_) => JobStoreErrorKind::Refused,
+            JobStoreError::Corrupt(_) => JobStoreErrorKind::Corrupt,
+            _ => JobStoreErrorKind::Failed,
         }
+    }
+
+    /// The same call may work later without anyone's help: [`JobStoreErrorKind::Unavailable`],
+    /// or [`JobStoreErrorKind::Refused`] (which ends once the setting is fixed).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self.kind(),
+            JobStoreErrorKind::Unavailable | JobStoreErrorKind::Refused
+        )
     }
 }
 
 /// The result of every store call.
-pub type Result<T> = std::result::Result<T, StoreError>;
+pub type Result<T> = std::result::Result<T, JobStoreError>;
 
 /// What a submission became.
 #[derive(Debug)]
@@ -93,7 +126,7 @@ pub enum Cancel {
     NotFound,
 }
 
-/// Which jobs [`Store::list`] returns: the filters combine.
+/// Which jobs [`JobStore::list`] returns: the filters combine.
 #[derive(Clone, Debug, Default)]
 pub struct ListQuery {
     /// Only jobs in this status.
@@ -106,7 +139,7 @@ pub struct ListQuery {
     pub cursor: Option<i64>,
 }
 
-/// One page of [`Store::list`].
+/// One page of [`JobStore::list`].
 #[derive(Debug)]
 pub struct Page {
     /// Newest first.
@@ -142,7 +175,7 @@ pub struct Event {
 pub struct Lost {
     /// The job, now `failed` with reason `lost`.
     pub id: JobId,
-    /// Its run's leader and that process's start time, as [`Store::set_pid`] recorded them:
+    /// Its run's leader and that process's start time, as [`JobStore::set_pid`] recorded them:
     /// enough to tell whether the pid was reused since.
     pub pid: Option<(u32, u64)>,
 }
@@ -151,18 +184,18 @@ pub struct Lost {
 ///
 /// What every store guarantees (contract.rs holds the tests each store must pass):
 /// - A call that changes jobs is one atomic step: no other call sees it half done, and two such
-///   calls on one job never interleave. This is what makes a name's check-then-insert, a claim,
+///   calls on one job never interleave. This is what makes a name's check-then-insert, a take,
 ///   a cancel and a finish safe under concurrency, across processes for a shared store.
 /// - A call that returned `Ok` has been kept: the embedded store answers only after its commit,
 ///   the Redis store after Redis ran the command (kept as far as Redis persists).
 /// - A job's status only moves forward ([`Status`]); once final, its status, reason, rc and
-///   stats never change again, and [`Store::purge`] alone removes it.
-/// - `seq` grows with each submission: [`Store::claim`] takes jobs in that order (FIFO) and
-///   [`Store::list`] pages by it.
+///   stats never change again, and [`JobStore::purge`] alone removes it.
+/// - `seq` grows with each submission: [`JobStore::take`] takes jobs in that order (FIFO) and
+///   [`JobStore::list`] pages by it.
 /// - Output offsets are those of the whole output, however much of it was dropped; the last
 ///   `stdout_cap` bytes (the store's setting) are always kept.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait JobStore: Send + Sync + 'static {
     /// Queues a new job, unless `spec.name` is held. In one atomic step: the name's newest job,
     /// while live, is the answer: [`Submitted::Attached`] with the same payload (equal
     /// fingerprints), [`Submitted::Conflict`] with another. Once it ended, `spec.restart`
@@ -176,9 +209,9 @@ pub trait Store: Send + Sync + 'static {
     /// Newest first; jobs in a page carry no stdout.
     async fn list(&self, q: ListQuery) -> Result<Page>;
     /// The oldest pending job, now `running` on `worker`; `None` when there was none to take
-    /// (the Redis store waits a while for one first). One atomic step: no two claims get the
+    /// (the Redis store waits a while for one first). One atomic step: no two takes get the
     /// same job. Sets `started_at` and `worker`, and counts one more `attempt`.
-    async fn claim(&self, worker: &str) -> Result<Option<Job>>;
+    async fn take(&self, worker: &str) -> Result<Option<Job>>;
     /// The run's leader and its start time, to find what is left of it after a crash. Never
     /// creates a job that is gone.
     async fn set_pid(&self, id: JobId, pid: u32, start_time: u64) -> Result<()>;
@@ -202,15 +235,15 @@ pub trait Store: Send + Sync + 'static {
     /// So a late report of a worker whose job was reaped or canceled changes nothing. The job
     /// returned carries its stdout.
     async fn finish(&self, id: JobId, finish: Finish) -> Result<Option<Job>>;
-    /// Cancels a job in one atomic step: a pending one becomes `canceled` and is never claimed;
+    /// Cancels a job in one atomic step: a pending one becomes `canceled` and is never taken;
     /// a running one is flagged (`cancel_requested`), and its worker, told by the caller in the
-    /// same process or through [`Store::heartbeat`], stops the run and reports `canceled`
-    /// through [`Store::finish`]. An ended job is left as it is.
+    /// same process or through [`JobStore::heartbeat`], stops the run and reports `canceled`
+    /// through [`JobStore::finish`]. An ended job is left as it is.
     async fn cancel(&self, id: JobId) -> Result<Cancel>;
     /// At start, with no worker alive: running jobs become `failed`, reason `lost`, their output
-    /// cut as by [`Store::finish`]. Returns them with what [`Store::set_pid`] recorded, so the
+    /// cut as by [`JobStore::finish`]. Returns them with what [`JobStore::set_pid`] recorded, so the
     /// caller can kill what is left of their runs. The Redis store does nothing here: other
-    /// processes may be running jobs, and [`Store::reap`] ends those whose worker died.
+    /// processes may be running jobs, and [`JobStore::reap`] ends those whose worker died.
     async fn recover(&self) -> Result<Vec<Lost>>;
     /// Deletes jobs that ended before `ended_before` (µs since the epoch), with their output
     /// and events; returns how many. Live jobs are never deleted.
@@ -220,9 +253,9 @@ pub trait Store: Send + Sync + 'static {
     /// be of moments apart.
     async fn counts(&self) -> Result<Vec<(Status, u64)>>;
 
-    /// True when `claim` itself waits a while for a job (Redis: a blocking move), so an idle
+    /// True when `take` itself waits a while for a job (Redis: a blocking move), so an idle
     /// worker calls it again at once instead of sleeping.
-    fn claim_waits(&self) -> bool {
+    fn take_waits(&self) -> bool {
         false
     }
     /// The workers of one process say they are alive and renew the leases of the jobs they
@@ -243,6 +276,28 @@ pub trait Store: Send + Sync + 'static {
     /// Calls `changed` whenever another process changed a job (state, events), so `?wait` and
     /// the event stream of this process wake up. A store used by one process never needs to.
     fn watch_changes(&self, _changed: ChangeFn) {}
+    /// True when many processes use this store at once (API processes and workers on other
+    /// machines): each then heartbeats, reaps and checks [`JobStore::health`]. False for a store
+    /// that is one process's, where `recover` at start does that work.
+    fn shared(&self) -> bool {
+        false
+    }
+    /// Checked again and again while the process runs: a store whose setup came to allow data
+    /// loss refuses work ([`JobStoreErrorKind::Refused`]) until it is fixed, and one that lost
+    /// data says so. A store that cannot change under the process has nothing to report.
+    async fn health(&self) -> Result<Health> {
+        Ok(Health::default())
+    }
+}
+
+/// What [`JobStore::health`] found.
+#[derive(Debug, Default, PartialEq)]
+pub struct Health {
+    /// Why the store refuses work now, each naming the setting and the fix; empty while it
+    /// works.
+    pub refusals: Vec<String>,
+    /// The store lost data since the last check (why, for the log).
+    pub data_lost: Option<String>,
 }
 
 /// One stored event, or `None` (logged) when it is not JSON: one damaged item must not fail the

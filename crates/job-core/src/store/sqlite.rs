@@ -1,7 +1,7 @@
 // Copyright (c) 2026 rstyczynski.ansible contributors
 // SPDX-License-Identifier: MIT
 //! The embedded store: one SQLite file in WAL mode. Writes go to one writer thread (group commit,
-//! writer.rs), each in its own savepoint, so a name's check-then-insert, a claim or a cancel is
+//! writer.rs), each in its own savepoint, so a name's check-then-insert, a take or a cancel is
 //! atomic and no two writes interleave. Reads use a second connection on tokio's blocking pool.
 
 use std::os::unix::fs::OpenOptionsExt;
@@ -18,7 +18,7 @@ use tokio::sync::oneshot;
 use super::writer;
 
 use super::{
-    Cancel, Event, ListQuery, Lost, OutputSlice, Page, Result, Store, StoreError, Submitted,
+    Cancel, Event, JobStore, JobStoreError, ListQuery, Lost, OutputSlice, Page, Result, Submitted,
 };
 use crate::fingerprint;
 use crate::model::{Finish, Job, JobId, JobSpec, Reason, Restart, Stats, Status};
@@ -70,7 +70,7 @@ const COLS: &str =
     "seq, id, fp, spec, status, reason, created_at, started_at, finished_at, worker, \
                     attempt, cancel_requested, rc, stats, error, dropped_events";
 
-/// The embedded [`Store`]: the jobs of one service process, in one SQLite file.
+/// The embedded [`JobStore`]: the jobs of one service process, in one SQLite file.
 pub struct SqliteStore {
     writes: mpsc::Sender<Box<dyn writer::Op>>,
     /// Reads use their own connection: WAL lets them run beside the writer and see only what
@@ -102,7 +102,7 @@ impl SqliteStore {
     /// Opens the database at `path`, created (mode 0600) with its tables if missing, and starts
     /// its writer and checkpoint threads, which end when the store is dropped. `stdout_cap` is
     /// how many bytes of each job's output are kept (at least 1). Running jobs left by a
-    /// previous process stay `running` until [`Store::recover`].
+    /// previous process stay `running` until [`JobStore::recover`].
     pub fn open(path: &Path, stdout_cap: u64) -> Result<Self> {
         let conn = connect(path)?;
         conn.execute_batch(SCHEMA)?;
@@ -140,9 +140,9 @@ impl SqliteStore {
         let (tx, rx) = oneshot::channel();
         self.writes
             .send(Box::new(writer::Call { f, tx }))
-            .map_err(|_| StoreError::Commit("the writer thread is gone".into()))?;
+            .map_err(|_| JobStoreError::Commit("the writer thread is gone".into()))?;
         rx.await
-            .map_err(|_| StoreError::Commit("the writer thread dropped a write".into()))?
+            .map_err(|_| JobStoreError::Commit("the writer thread dropped a write".into()))?
     }
 
     async fn read<T, F>(&self, f: F) -> Result<T>
@@ -157,7 +157,7 @@ impl SqliteStore {
             f(&guard, cap)
         })
         .await
-        .map_err(|e| StoreError::Join(e.to_string()))?
+        .map_err(|e| JobStoreError::Join(e.to_string()))?
     }
 }
 
@@ -204,7 +204,7 @@ struct Damaged {
 
 /// Column `i` as text, or `None` for NULL. Read as a `ValueRef`: a value of another SQLite type
 /// or text that is not UTF-8 is a reason the row is damaged, never a rusqlite error that would
-/// fail the whole call (and with it the claim loop, the list, a name's submissions).
+/// fail the whole call (and with it the take loop, the list, a name's submissions).
 fn text(row: &Row, i: usize, what: &str) -> std::result::Result<Option<String>, String> {
     match row
         .get_ref(i)
@@ -324,12 +324,12 @@ fn one(conn: &Connection, sql: &str, p: impl rusqlite::Params) -> Result<Option<
             shown: Some(job), ..
         })) => Ok(Some(job)),
         Some(Err(Damaged { seq, why, .. })) => {
-            Err(StoreError::Corrupt(format!("job #{seq}: {why}")))
+            Err(JobStoreError::Corrupt(format!("job #{seq}: {why}")))
         }
     }
 }
 
-/// Ends a damaged row: `failed`, reason `corrupt`, `why` as its error, so that no claim takes
+/// Ends a damaged row: `failed`, reason `corrupt`, `why` as its error, so that no take gets
 /// it again and the queue goes on.
 fn end_corrupt(conn: &Connection, seq: i64, why: &str) -> Result<()> {
     conn.execute(
@@ -367,13 +367,14 @@ fn with_stdout(conn: &Connection, mut job: Job) -> Result<Job> {
 fn insert(conn: &Connection, spec: &JobSpec) -> Result<Job> {
     let id = JobId::new();
     let fp = fingerprint::of(spec);
-    let spec_json = serde_json::to_string(spec).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let spec_json =
+        serde_json::to_string(spec).map_err(|e| JobStoreError::Corrupt(e.to_string()))?;
     let now = now_micros();
     conn.execute(
         "INSERT INTO jobs (id, name, fp, spec, status, created_at) VALUES (?1, ?2, ?3, ?4, 'pending', ?5)",
         params![id.to_string(), spec.name, fp, spec_json, now],
     )?;
-    get_job(conn, &id.to_string())?.ok_or_else(|| StoreError::Corrupt(format!("{id} vanished")))
+    get_job(conn, &id.to_string())?.ok_or_else(|| JobStoreError::Corrupt(format!("{id} vanished")))
 }
 
 /// Moves what is left of a run's output into the job row: the last `cap` bytes.
@@ -407,7 +408,7 @@ fn seal_output(conn: &Connection, id: &str, cap: u64) -> Result<()> {
 }
 
 #[async_trait]
-impl Store for SqliteStore {
+impl JobStore for SqliteStore {
     async fn submit(&self, spec: JobSpec) -> Result<Submitted> {
         self.write(move |conn, _| {
             let out = 'decided: {
@@ -499,7 +500,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn claim(&self, worker: &str) -> Result<Option<Job>> {
+    async fn take(&self, worker: &str) -> Result<Option<Job>> {
         let worker = worker.to_string();
         self.write(move |conn, _| {
             let sql = format!(
@@ -508,7 +509,7 @@ impl Store for SqliteStore {
                  RETURNING {COLS}"
             );
             // A pending job that does not parse can never run: it ends `corrupt` here, in the
-            // same step, and the next one is taken (else it would be claimed again forever).
+            // same step, and the next one is taken (else it would be taken again forever).
             loop {
                 match conn
                     .query_row(&sql, params![now_micros(), worker], job_from_row)
@@ -686,9 +687,9 @@ impl Store for SqliteStore {
         self.write(move |conn, cap| {
             let id = id.to_string();
             let stats = match &finish.stats {
-                Some(s) => {
-                    Some(serde_json::to_string(s).map_err(|e| StoreError::Corrupt(e.to_string()))?)
-                }
+                Some(s) => Some(
+                    serde_json::to_string(s).map_err(|e| JobStoreError::Corrupt(e.to_string()))?,
+                ),
                 None => None,
             };
             let n = conn.execute(

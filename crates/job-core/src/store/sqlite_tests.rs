@@ -94,8 +94,8 @@ async fn a_running_row_whose_id_does_not_parse_does_not_stop_the_start() {
         let s = SqliteStore::open(&path, 100).unwrap();
         bad = created(s.submit(spec(None, "a")).await.unwrap());
         good = created(s.submit(spec(None, "b")).await.unwrap());
-        s.claim("w").await.unwrap();
-        s.claim("w").await.unwrap();
+        s.take("w").await.unwrap();
+        s.take("w").await.unwrap();
     }
     damage(&dir, bad.id, "id = 'not-a-job-id'");
     let s = SqliteStore::open(&path, 100).unwrap();
@@ -127,7 +127,7 @@ async fn a_file_of_an_older_version_gains_the_new_columns() {
     }
     let s = SqliteStore::open(&path, 100).unwrap();
     let job = created(s.submit(spec(None, "a")).await.unwrap());
-    s.claim("w").await.unwrap().unwrap();
+    s.take("w").await.unwrap().unwrap();
     let end = Finish::failed(Reason::Spawn, "no such file");
     let done = s.finish(job.id, end).await.unwrap().unwrap();
     assert_eq!(done.error.as_deref(), Some("no such file"));
@@ -141,10 +141,10 @@ async fn reopening_makes_running_jobs_lost_and_keeps_the_rest() {
     {
         let s = SqliteStore::open(&path, 100).unwrap();
         done = created(s.submit(spec(None, "a")).await.unwrap());
-        s.claim("w").await.unwrap();
+        s.take("w").await.unwrap();
         s.finish(done.id, ok(Status::Successful, 0)).await.unwrap();
         running = created(s.submit(spec(None, "b")).await.unwrap());
-        s.claim("w").await.unwrap();
+        s.take("w").await.unwrap();
         s.set_pid(running.id, 4242, 99).await.unwrap();
         s.append_output(running.id, b"half".to_vec()).await.unwrap();
         pending = created(s.submit(spec(None, "c")).await.unwrap());

@@ -10,7 +10,7 @@ use std::sync::mpsc;
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::oneshot;
 
-use super::{Result, StoreError};
+use super::{JobStoreError, Result};
 
 const MAX_BATCH: usize = 512;
 
@@ -45,7 +45,7 @@ where
     }
 
     fn fail(self: Box<Self>, why: String) {
-        let _ = self.tx.send(Err(StoreError::Commit(why)));
+        let _ = self.tx.send(Err(JobStoreError::Commit(why)));
     }
 }
 
@@ -56,7 +56,7 @@ impl<T: Send> Reply for Done<T> {
 
     fn send(self: Box<Self>, failed: Option<String>) {
         let r = match failed {
-            Some(why) if self.r.is_ok() => Err(StoreError::Commit(why)),
+            Some(why) if self.r.is_ok() => Err(JobStoreError::Commit(why)),
             _ => self.r,
         };
         let _ = self.tx.send(r);

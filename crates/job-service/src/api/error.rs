@@ -7,7 +7,7 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use job_core::{FieldError, StoreError};
+use job_core::{FieldError, JobStoreError, JobStoreErrorKind};
 
 use super::view::ErrorBody;
 
@@ -62,17 +62,21 @@ impl From<FieldError> for ApiError {
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
-        if e.is_unavailable() {
-            tracing::warn!(error = %e, "the store is unavailable");
-            return Self::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                format!("{e}; the store is unavailable for the moment: retry"),
-            );
+impl From<JobStoreError> for ApiError {
+    fn from(e: JobStoreError) -> Self {
+        match e.kind() {
+            JobStoreErrorKind::Unavailable | JobStoreErrorKind::Refused => {
+                tracing::warn!(error = %e, "the store is unavailable");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!("{e}; the store is unavailable for the moment: retry"),
+                )
+            }
+            JobStoreErrorKind::Corrupt | JobStoreErrorKind::Failed => {
+                tracing::error!(error = %e, "store call failed");
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+            }
         }
-        tracing::error!(error = %e, "store call failed");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
     }
 }
 

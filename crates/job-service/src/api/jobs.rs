@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use job_core::{validate, Cancel, Job, JobId, ListQuery, Status, Submitted};
+use job_core::{request, Cancel, Job, JobId, ListQuery, Status, Submitted};
 use serde_json::Value;
 use tokio::sync::OwnedSemaphorePermit;
 
@@ -241,7 +241,7 @@ async fn submit_inner(
             .and_then(|k| k.strip_suffix('"'))
             .unwrap_or(k)
     });
-    let spec = validate::parse(&obj, key, &state.project)?;
+    let spec = request::parse(&obj, key, &state.project)?;
     match state.store.submit(spec).await? {
         Submitted::Created(job) => {
             Metrics::add(&state.metrics.submitted);
@@ -388,7 +388,7 @@ pub async fn list_jobs(
     };
     let name = match q.get("name") {
         None => None,
-        Some(n) => Some(validate::name("name", n)?),
+        Some(n) => Some(request::name("name", n)?),
     };
     let limit = u32::try_from(number(&q, "limit", 1, 500)?.unwrap_or(50)).unwrap_or(50);
     let cursor = number(&q, "cursor", 0, i64::MAX)?;

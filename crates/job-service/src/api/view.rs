@@ -8,7 +8,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
-// The patterns here and in the fields' attributes are what `job_core::validate` accepts: a value
+// The patterns here and in the fields' attributes are what `job_core::request` accepts: a value
 // they refuse is refused by the handler, and (but for the file checks: the playbook and an
 // inventory file must exist) a value they accept is accepted. `inventory` is a file (no comma) or
 // a comma list of host names, empty items skipped. schemathesis holds the document and the
@@ -65,14 +65,14 @@ fn nullable(s: utoipa::openapi::Schema) -> utoipa::openapi::RefOr<utoipa::openap
         .into()
 }
 
-/// Top-level keys as `validate::extra_vars` takes them, in one pattern (a lookahead each for
+/// Top-level keys as `request::extra_vars` takes them, in one pattern (a lookahead each for
 /// `ansible_*`, any case, and the reserved names).
 fn extra_vars_schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
     use utoipa::openapi::schema::{AdditionalProperties, Type};
     use utoipa::openapi::ObjectBuilder;
     let key = format!(
         "^(?![Aa][Nn][Ss][Ii][Bb][Ll][Ee]_)(?!(?:{})$)[A-Za-z_][A-Za-z0-9_]{{0,254}}$",
-        job_core::validate::RESERVED_NAMES.join("|")
+        job_core::request::RESERVED_NAMES.join("|")
     );
     let obj = ObjectBuilder::new()
         .schema_type(Type::Object)

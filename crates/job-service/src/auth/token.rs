@@ -5,11 +5,11 @@
 //! one; `--no-token` is the operator's explicit choice, on loopback only.
 
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use crate::Failure;
+use crate::CommandError;
 
 /// The file name of the generated token in the data dir.
 pub const FILE_NAME: &str = "token";
@@ -26,7 +26,7 @@ pub fn resolve(
     token_file: Option<&Path>,
     no_token: bool,
     data_dir: &Path,
-) -> Result<Option<Token>, Failure> {
+) -> Result<Option<Token>, CommandError> {
     if no_token {
         tracing::warn!(
             "--no-token: every local user can run playbooks as this user through the API; \
@@ -44,9 +44,9 @@ pub fn resolve(
     // Whoever owns the data dir could have put a token of theirs there before the first start.
     let flag = "--data-dir";
     let meta = std::fs::metadata(data_dir)
-        .map_err(|e| Failure::Usage(format!("{flag} {}: {e}", data_dir.display())))?;
+        .map_err(|e| CommandError::Usage(format!("{flag} {}: {e}", data_dir.display())))?;
     if meta.uid() != nix::unistd::geteuid().as_raw() {
-        return Err(Failure::Usage(format!(
+        return Err(CommandError::Usage(format!(
             "{flag} {}: owned by uid {}, not by this user ({}); another user could know the token in it: give a directory of this user's",
             data_dir.display(),
             meta.uid(),
@@ -57,7 +57,7 @@ pub fn resolve(
     // either between our checks.
     let mode = meta.mode() & 0o777;
     if mode & 0o022 != 0 {
-        return Err(Failure::Usage(format!(
+        return Err(CommandError::Usage(format!(
             "{flag} {}: mode {mode:o}, writable by group or others, who could plant a token of theirs: run chmod go-w on it",
             data_dir.display()
         )));
@@ -71,42 +71,26 @@ pub fn resolve(
 }
 
 /// Writes a new random token so that no reader ever sees a partial file or a mode wider than
-/// 0600: a temporary file created 0600, then hard-linked to the name, which (unlike a rename)
-/// fails when another process sharing the data dir (API processes on Redis do) got there
-/// first; then its token wins.
-fn create(path: &Path) -> Result<(), Failure> {
+/// 0600 (`safe_fs::write_new`: a temporary file created 0600, fsynced, hard-linked to the name,
+/// the directory fsynced); when another process sharing the data dir (API processes on a shared
+/// store do) got there first, its token wins.
+fn create(path: &Path) -> Result<(), CommandError> {
     let fail = |e: std::io::Error| {
-        Failure::Runtime(format!(
+        CommandError::Runtime(format!(
             "cannot write the token file {}: {e}",
             path.display()
         ))
     };
     let mut raw = [0u8; 32];
-    getrandom::fill(&mut raw)
-        .map_err(|e| Failure::Runtime(format!("cannot read random bytes for the token: {e}")))?;
+    getrandom::fill(&mut raw).map_err(|e| {
+        CommandError::Runtime(format!("cannot read random bytes for the token: {e}"))
+    })?;
     let text: String = raw.iter().map(|b| format!("{b:02x}")).collect();
-    // Unique per call, not only per process: two creators never share a temporary file.
-    let mut salt = [0u8; 4];
-    getrandom::fill(&mut salt)
-        .map_err(|e| Failure::Runtime(format!("cannot read random bytes for the token: {e}")))?;
-    let salt: String = salt.iter().map(|b| format!("{b:02x}")).collect();
-    let tmp = path.with_file_name(format!(".{FILE_NAME}.{}.{salt}.tmp", std::process::id()));
-    let written = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(format!("{text}\n").as_bytes())?;
-        f.sync_all()?;
-        match std::fs::hard_link(&tmp, path) {
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-            other => other,
-        }
-    })();
-    let _ = std::fs::remove_file(&tmp);
-    written.map_err(fail)?;
-    tracing::info!(file = %path.display(), "generated the API token");
+    // First writer wins: API processes sharing a data dir (on a shared store) may start at once,
+    // and all of them must end up with the one token on disk.
+    if safe_fs::write_new(path, format!("{text}\n").as_bytes()).map_err(fail)? {
+        tracing::info!(file = %path.display(), "generated the API token");
+    }
     Ok(())
 }
 
@@ -133,8 +117,8 @@ pub fn open_regular(path: &Path, nofollow: bool) -> std::io::Result<File> {
 
 /// A token file must be this user's (or root's) and readable by nobody else: a file another
 /// user can read or could have written gives them the service.
-pub fn read(path: &Path, what: &str) -> Result<Vec<u8>, Failure> {
-    let bad = |why: String| Failure::Usage(format!("{what} {}: {why}", path.display()));
+pub fn read(path: &Path, what: &str) -> Result<Vec<u8>, CommandError> {
+    let bad = |why: String| CommandError::Usage(format!("{what} {}: {why}", path.display()));
     let mut f = open_regular(path, true).map_err(|e| bad(e.to_string()))?;
     check_file(&f, &bad)?;
     let mut s = String::new();
@@ -154,7 +138,7 @@ pub fn read(path: &Path, what: &str) -> Result<Vec<u8>, Failure> {
     Ok(token.as_bytes().to_vec())
 }
 
-fn check_file(f: &File, bad: &dyn Fn(String) -> Failure) -> Result<(), Failure> {
+fn check_file(f: &File, bad: &dyn Fn(String) -> CommandError) -> Result<(), CommandError> {
     let meta = f.metadata().map_err(|e| bad(e.to_string()))?;
     if !meta.is_file() {
         return Err(bad("not a regular file".into()));
@@ -230,7 +214,7 @@ mod tests {
         for mode in [0o640, 0o604, 0o620] {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
             match resolve(Some(&path), false, dir.path()) {
-                Err(Failure::Usage(m)) => assert!(m.contains("chmod 600"), "{m}"),
+                Err(CommandError::Usage(m)) => assert!(m.contains("chmod 600"), "{m}"),
                 _ => panic!("mode {mode:o} accepted"),
             }
         }
@@ -246,19 +230,19 @@ mod tests {
         std::fs::write(&path, "0123456789abcdef\u{e9}0123\n").unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         match resolve(Some(&path), false, dir.path()) {
-            Err(Failure::Usage(m)) => assert!(m.contains("visible ASCII"), "{m}"),
+            Err(CommandError::Usage(m)) => assert!(m.contains("visible ASCII"), "{m}"),
             _ => panic!("a non-ASCII token accepted"),
         }
         let fifo = dir.path().join("fifo");
         nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
         match resolve(Some(&fifo), false, dir.path()) {
-            Err(Failure::Usage(m)) => assert!(m.contains("not a regular file"), "{m}"),
+            Err(CommandError::Usage(m)) => assert!(m.contains("not a regular file"), "{m}"),
             _ => panic!("a FIFO accepted"),
         }
         let open = tempfile::tempdir().unwrap();
         std::fs::set_permissions(open.path(), std::fs::Permissions::from_mode(0o770)).unwrap();
         match resolve(None, false, open.path()) {
-            Err(Failure::Usage(m)) => assert!(m.contains("chmod go-w"), "{m}"),
+            Err(CommandError::Usage(m)) => assert!(m.contains("chmod go-w"), "{m}"),
             _ => panic!("a group-writable data dir accepted"),
         }
         assert!(!open.path().join(FILE_NAME).exists());

@@ -1,31 +1,30 @@
 // Copyright (c) 2026 rstyczynski.ansible contributors
 // SPDX-License-Identifier: MIT
-//! `serve`: checks every flag before anything starts, opens the store (embedded SQLite, or
-//! Redis), recovers what a crash left, starts the workers and the purge, and serves until
-//! SIGTERM or SIGINT.
+//! `serve`: checks every flag before anything starts, then the start-up `worker` shares
+//! (runtime/start.rs: the store, by default the embedded one in the data dir, and the workers),
+//! with the token, the connection limits, the purge and HTTP on top; serves until SIGTERM or
+//! SIGINT.
 
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::time::Duration;
 
-use job_core::store::redis::RedisOptions;
-use job_core::store::sqlite::SqliteStore;
-use job_core::Store;
+use job_core::store::OpenOptions;
+use job_core::StoreUrl;
 
 use crate::auth::token;
 use crate::cli::ServeArgs;
-use crate::cmd::setup;
+use crate::cmd::setup::{self, StoreChoice};
 use crate::http::accept;
-use crate::runtime::lease::{self, Rhythm};
-use crate::runtime::pool::{self, Pool};
-use crate::runtime::{callback, orphans};
-use crate::state::{AppState, Setup};
-use crate::{api, Failure};
+use crate::runtime::pool;
+use crate::runtime::start::{Plan, Runtime};
+use crate::state::AppState;
+use crate::{api, CommandError};
 
 const PURGE_EVERY: Duration = Duration::from_secs(60);
 
-pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
-    let redis_url = setup::redis_url(&args.redis)?;
-    check(&args, redis_url.is_some())?;
+pub async fn serve(args: ServeArgs) -> Result<(), CommandError> {
+    let store = setup::store_url(&args.store)?;
+    check(&args, store.as_ref())?;
     let common = setup::common(
         &args.project_dir,
         args.ansible_playbook.as_deref(),
@@ -49,63 +48,40 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         Some(t) => format!("token in {}", t.path.display()),
         None => "no token: --no-token".into(),
     };
-    let data_dir = common.data_dir.clone();
-    let mut lock = None;
-    let mut redis_store = None;
-    let (store, store_name): (Arc<dyn Store>, String) = match &redis_url {
-        Some(url) => {
-            let opts = RedisOptions {
-                lease: args.lease,
-                ttl: args.ttl,
-                stdout_cap: args.stdout_cap,
-                block: Duration::from_secs(1),
-            };
-            let store = setup::redis(url, opts, args.redis.redis_volatile).await?;
-            redis_store = Some(store.clone());
-            (store, setup::redact(url))
-        }
-        None => {
-            lock = Some(setup::lock_data_dir(&data_dir)?);
-            let file = data_dir.join("jobs.sqlite3");
-            let store = SqliteStore::open(&file, args.stdout_cap).map_err(|e| {
-                Failure::Runtime(format!(
-                    "cannot open the store in {}: {e}",
-                    data_dir.display()
-                ))
-            })?;
-            (Arc::new(store), format!("sqlite:{}", file.display()))
-        }
-    };
-    if redis_url.is_none() {
-        recover(&store, args.grace).await?;
-    }
-    let grace = args.grace;
-    let jobs_dir = data_dir.join("jobs");
-    let _ = tokio::task::spawn_blocking(move || orphans::sweep(&jobs_dir, grace)).await;
-    let callback_dir = callback::install(&data_dir)
-        .map_err(|e| Failure::Runtime(format!("cannot write the job_events callback: {e}")))?;
-    let setup = Setup {
+    // The embedded store, in the data dir, under the file name it has always had there.
+    let store = store.unwrap_or_else(|| StoreChoice {
+        url: StoreUrl::Sqlite(common.data_dir.join("jobs.sqlite3")),
+        from: "--data-dir",
+    });
+    let plan = Plan {
+        common,
         store,
-        project: common.project,
-        data_dir,
-        ansible_playbook: common.ansible_playbook,
+        open: OpenOptions {
+            stdout_cap: args.stdout_cap,
+            ttl: args.ttl,
+            lease: args.lease,
+            volatile_ok: args.store.redis_volatile,
+        },
+        check_every: args.store.redis_check_every,
         allow_templates_in_extra_vars: args.trust.allow_templates_in_extra_vars,
         grace: args.grace,
         event_line_max: usize::try_from(args.event_line_max).unwrap_or(usize::MAX),
         // The raised limit is for the service's connections; playbooks get the one it was given.
         child_open_files: raised.original.filter(|&o| o != raised.now),
     };
-    let state = Arc::new(
+    let mut runtime = Runtime::open(plan, |setup| {
         AppState::new(setup, token.map(|t| t.secret), args.sync_max)
             .with_long_polls(limits.max_long_polls)
-            .with_body_timeout(limits.body_timeout),
-    );
+            .with_body_timeout(limits.body_timeout)
+    })
+    .await?;
+    let state = runtime.state.clone();
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
-        .map_err(|e| Failure::Runtime(format!("--listen {}: {e}", args.listen)))?;
+        .map_err(|e| CommandError::Runtime(format!("--listen {}: {e}", args.listen)))?;
     let bound = listener
         .local_addr()
-        .map_err(|e| Failure::Runtime(format!("--listen {}: {e}", args.listen)))?;
+        .map_err(|e| CommandError::Runtime(format!("--listen {}: {e}", args.listen)))?;
     let policy =
         api::guard::Policy::new(bound, args.public_url.clone(), args.allowed_origin.clone());
     tracing::info!("{}", policy.describe());
@@ -114,30 +90,18 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
             "--listen {bound}: clients must use an IP address; a DNS name they use needs --public-url URL"
         );
     }
-    let names = setup::worker_names(None, args.workers);
-    let pool = Pool::start(&state, names.clone(), &callback_dir)?;
-    if let Some(redis_store) = redis_store {
-        lease::watch_redis(
-            state.clone(),
-            redis_store,
-            args.redis.redis_volatile,
-            args.redis.redis_check_every,
-        );
-        let weak: Weak<AppState> = Arc::downgrade(&state);
-        state.store.watch_changes(Arc::new(move |_| {
-            if let Some(s) = weak.upgrade() {
-                s.changed();
-            }
-        }));
-        let me = setup::worker_names(Some("api"), 1).concat();
-        lease::spawn(state.clone(), names, me, Rhythm::for_lease(args.lease));
-    }
+    // With a shared store this process takes its turn at the reaper under a name of its own,
+    // even when it runs no workers (--workers 0).
+    let reaper = setup::worker_names(Some("api"), 1).concat();
+    runtime.start(setup::worker_names(None, args.workers), reaper)?;
+    runtime.watch_changes();
     tokio::spawn(purge(state.clone(), args.ttl));
     println!(
-        "listening on http://{} ({auth}; project {}, {} workers, store {store_name})",
+        "listening on http://{} ({auth}; project {}, {} workers, store {})",
         args.listen,
         state.project.root().display(),
         args.workers,
+        runtime.store_name,
     );
     accept::serve(
         listener,
@@ -149,51 +113,31 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         },
     )
     .await;
-    pool.drain(&state, args.grace).await;
-    drop(lock);
+    runtime.drain().await;
     Ok(())
 }
 
-fn check(args: &ServeArgs, redis: bool) -> Result<(), Failure> {
+fn check(args: &ServeArgs, store: Option<&StoreChoice>) -> Result<(), CommandError> {
     if !args.listen.ip().is_loopback() && args.no_token {
-        return Err(Failure::Usage(format!(
+        return Err(CommandError::Usage(format!(
             "--listen {} --no-token: a token is required off loopback; drop --no-token (the token is then <data-dir>/token, or give --token-file FILE)",
             args.listen
         )));
     }
     if args.workers > 256 {
-        return Err(Failure::Usage("--workers: at most 256".into()));
+        return Err(CommandError::Usage("--workers: at most 256".into()));
     }
-    if args.workers == 0 && !redis {
-        return Err(Failure::Usage(
-            "--workers 0: with the embedded store nothing else would run the jobs; give --redis-url and start `worker` processes, or N ≥ 1".into(),
+    if args.workers == 0 && !store.is_some_and(|s| s.url.shared()) {
+        return Err(CommandError::Usage(
+            "--workers 0: with the embedded store nothing else would run the jobs; give a shared store (--store redis://...) and start `worker` processes, or N ≥ 1".into(),
         ));
     }
     if args.sync_max.is_zero() {
-        return Err(Failure::Usage("--sync-max: must be at least 1s".into()));
+        return Err(CommandError::Usage(
+            "--sync-max: must be at least 1s".into(),
+        ));
     }
     setup::check_lease(args.lease)
-}
-
-async fn recover(store: &Arc<dyn Store>, grace: Duration) -> Result<(), Failure> {
-    let lost = store
-        .recover()
-        .await
-        .map_err(|e| Failure::Runtime(format!("recovering the store: {e}")))?;
-    for l in lost {
-        tracing::warn!(job = %l.id, "was running when the service stopped: failed, reason lost");
-        if let Some((pid, start)) = l.pid {
-            let killed = tokio::task::spawn_blocking(move || {
-                job_runner::kill_group_if_same(pid, start, grace)
-            })
-            .await
-            .unwrap_or(false);
-            if killed {
-                tracing::warn!(job = %l.id, pid, "killed what was left of its run");
-            }
-        }
-    }
-    Ok(())
 }
 
 async fn purge(state: Arc<AppState>, ttl: Duration) {

@@ -7,14 +7,13 @@ use std::fs::File;
 use std::io::Read;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
-use job_core::store::redis::{RedisOptions, RedisStore};
-use job_core::Project;
+use job_core::store::{redact, OpenOptions, Opened};
+use job_core::{Project, StoreUrl};
 
-use crate::cli::{RedisArgs, TrustArgs};
-use crate::Failure;
+use crate::cli::{StoreArgs, TrustArgs};
+use crate::CommandError;
 
 pub struct Common {
     pub project: Project,
@@ -27,10 +26,10 @@ pub fn common(
     ansible_playbook: Option<&Path>,
     data_dir: Option<&Path>,
     trust: TrustArgs,
-) -> Result<Common, Failure> {
+) -> Result<Common, CommandError> {
     let project = Project::open(project_dir)
         .map_err(|e| {
-            Failure::Usage(format!(
+            CommandError::Usage(format!(
                 "--project-dir {}: {e}; give the directory that holds the playbooks",
                 project_dir.display()
             ))
@@ -51,13 +50,13 @@ pub fn common(
     }
     let ansible_playbook = match ansible_playbook {
         Some(p) => executable(p).ok_or_else(|| {
-            Failure::Usage(format!(
+            CommandError::Usage(format!(
                 "--ansible-playbook {}: not an executable file",
                 p.display()
             ))
         })?,
         None => find_in_path("ansible-playbook").ok_or_else(|| {
-            Failure::Usage(
+            CommandError::Usage(
                 "no ansible-playbook in PATH: install ansible-core, or give --ansible-playbook PATH"
                     .into(),
             )
@@ -70,7 +69,7 @@ pub fn common(
         .recursive(true)
         .mode(0o700)
         .create(&data_dir)
-        .map_err(|e| Failure::Usage(format!("--data-dir {}: {e}", data_dir.display())))?;
+        .map_err(|e| CommandError::Usage(format!("--data-dir {}: {e}", data_dir.display())))?;
     Ok(Common {
         project,
         ansible_playbook,
@@ -78,115 +77,144 @@ pub fn common(
     })
 }
 
-pub fn check_lease(lease: Duration) -> Result<(), Failure> {
+pub fn check_lease(lease: Duration) -> Result<(), CommandError> {
     if lease < Duration::from_secs(2) || lease > Duration::from_secs(3600) {
-        return Err(Failure::Usage(
+        return Err(CommandError::Usage(
             "--lease: between 2s and 1h (30s is the default)".into(),
         ));
     }
     Ok(())
 }
 
-/// The environment variable that may hold the Redis URL (kept off the command line).
+/// The environment variable that may hold the store URL (kept off the command line).
+pub const STORE_ENV: &str = "AJS_STORE";
+/// The older spelling of [`STORE_ENV`], for a Redis URL.
 pub const REDIS_URL_ENV: &str = "AJS_REDIS_URL";
 
-/// The Redis URL from `--redis-url`, `--redis-url-file` or `AJS_REDIS_URL` (one of them at
-/// most); `None` when none is given.
-pub fn redis_url(args: &RedisArgs) -> Result<Option<String>, Failure> {
+/// The store URL and where it came from: messages about the store name that flag or variable.
+#[derive(Debug)]
+pub struct StoreChoice {
+    pub url: StoreUrl,
+    pub from: &'static str,
+}
+
+/// The one place that turns `--store`, `--store-file`, `AJS_STORE` and their older Redis-only
+/// spellings (`--redis-url`, `--redis-url-file`, `AJS_REDIS_URL`) into a store URL: one of them
+/// at most; `None` when none is given.
+pub fn store_url(args: &StoreArgs) -> Result<Option<StoreChoice>, CommandError> {
     if args.redis_check_every < Duration::from_secs(1) {
-        return Err(Failure::Usage("--redis-check-every: at least 1s".into()));
+        return Err(CommandError::Usage(
+            "--redis-check-every: at least 1s".into(),
+        ));
     }
-    let env = std::env::var(REDIS_URL_ENV)
-        .ok()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty());
-    if env.is_some() && (args.redis_url.is_some() || args.redis_url_file.is_some()) {
-        return Err(Failure::Usage(format!(
-            "{REDIS_URL_ENV} is set and --redis-url or --redis-url-file is given too: give the Redis URL one way"
+    let env = |name: &'static str| {
+        std::env::var(name)
+            .ok()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .map(|s| (name, s))
+    };
+    let envs: Vec<_> = [env(STORE_ENV), env(REDIS_URL_ENV)]
+        .into_iter()
+        .flatten()
+        .collect();
+    let flags = [
+        args.store.is_some(),
+        args.store_file.is_some(),
+        args.redis_url.is_some(),
+        args.redis_url_file.is_some(),
+    ];
+    if envs.len() > 1 || (!envs.is_empty() && flags.contains(&true)) {
+        let names: Vec<_> = envs.iter().map(|(n, _)| *n).collect();
+        return Err(CommandError::Usage(format!(
+            "{} set and a store flag given too: give the store one way (--store URL, --store-file FILE or {STORE_ENV})",
+            names.join(" and ")
         )));
     }
-    if let Some(url) = &args.redis_url {
-        if url.contains('@') {
-            tracing::warn!(
-                "--redis-url carries a password, which every user of this machine can read in \
-                 /proc/{}/cmdline: use --redis-url-file FILE or {REDIS_URL_ENV} instead",
-                std::process::id()
-            );
-        }
-        return Ok(Some(url.clone()));
+    let (from, text, redis_only) = if let Some(url) = &args.store {
+        warn_password("--store", url);
+        ("--store", url.clone(), false)
+    } else if let Some(url) = &args.redis_url {
+        warn_password("--redis-url", url);
+        ("--redis-url", url.clone(), true)
+    } else if let Some(path) = &args.store_file {
+        ("--store-file", read_url_file(path, "--store-file")?, false)
+    } else if let Some(path) = &args.redis_url_file {
+        (
+            "--redis-url-file",
+            read_url_file(path, "--redis-url-file")?,
+            true,
+        )
+    } else if let Some((name, url)) = envs.into_iter().next() {
+        (name, url, name == REDIS_URL_ENV)
+    } else {
+        return Ok(None);
+    };
+    let url = StoreUrl::parse(&text)
+        .map_err(|e| CommandError::Usage(format!("{from} {}: {e}", redact(&text))))?;
+    if redis_only && !url.shared() {
+        return Err(CommandError::Usage(format!(
+            "{from} {url}: takes a redis:// URL; give an embedded store with --store sqlite:PATH"
+        )));
     }
-    if let Some(path) = &args.redis_url_file {
-        return read_redis_url(path).map(Some);
+    Ok(Some(StoreChoice { url, from }))
+}
+
+fn warn_password(flag: &str, url: &str) {
+    if url.contains('@') {
+        tracing::warn!(
+            "{flag} carries a password, which every user of this machine can read in \
+             /proc/{}/cmdline: use --store-file FILE or {STORE_ENV} instead",
+            std::process::id()
+        );
     }
-    Ok(env)
 }
 
 /// The first line of a file only its owner (and group) may read: it may hold a password.
-fn read_redis_url(path: &Path) -> Result<String, Failure> {
-    let bad = |why: String| Failure::Usage(format!("--redis-url-file {}: {why}", path.display()));
+fn read_url_file(path: &Path, flag: &str) -> Result<String, CommandError> {
+    let bad = |why: String| CommandError::Usage(format!("{flag} {}: {why}", path.display()));
     // Symlinks are followed (secrets are often mounted as links); a FIFO is refused unread.
     let mut f = crate::auth::token::open_regular(path, false).map_err(|e| bad(e.to_string()))?;
     let mode = f.metadata().map_err(|e| bad(e.to_string()))?.mode();
     if mode & 0o004 != 0 {
         return Err(bad(format!(
-            "readable by every user (mode {:o}), and it may hold Redis's password: chmod o-r (600 is best)",
+            "readable by every user (mode {:o}), and it may hold the store's password: chmod o-r (600 is best)",
             mode & 0o777
         )));
     }
     if mode & 0o040 != 0 {
-        tracing::warn!(file = %path.display(), "the Redis URL file is readable by its group; chmod 600 it unless the group is meant to");
+        tracing::warn!(file = %path.display(), "the store URL file is readable by its group; chmod 600 it unless the group is meant to");
     }
     let mut s = String::new();
     f.read_to_string(&mut s).map_err(|e| bad(e.to_string()))?;
     let url = s.lines().next().unwrap_or("").trim();
     if url.is_empty() {
-        return Err(bad(
-            "the first line must be the URL (redis://[:password@]host[:port][/db])".into(),
-        ));
+        return Err(bad(format!(
+            "the first line must be the URL ({})",
+            job_core::store::STORE_URL_FORMS
+        )));
     }
     Ok(url.to_string())
 }
 
-/// Connects before anything starts: an unreachable Redis, or one that can lose data (it
-/// evicts keys, or keeps nothing on disk without --redis-volatile), is a usage error naming
-/// the setting and the fix.
-pub async fn redis(
-    url: &str,
-    opts: RedisOptions,
-    volatile_ok: bool,
-) -> Result<Arc<RedisStore>, Failure> {
-    let store = RedisStore::connect(url, opts).await.map_err(|e| {
-        Failure::Usage(format!(
-            "--redis-url {}: {e}; start Redis there or fix the URL",
-            redact(url)
-        ))
-    })?;
-    let check = store.check(volatile_ok).await.map_err(|e| {
-        Failure::Usage(format!(
-            "--redis-url {}: cannot read Redis's settings: {e}; allow this user CONFIG GET, or at least INFO",
-            redact(url)
-        ))
-    })?;
-    if let Some(why) = check.verdict.refusals.first() {
-        return Err(Failure::Usage(format!(
-            "--redis-url {}: {why}",
-            redact(url)
-        )));
-    }
-    for w in &check.verdict.warnings {
+/// Opens the store before anything starts: an unreachable one, or one that can lose data (a
+/// Redis that evicts keys, or keeps nothing on disk without --redis-volatile), is a usage error
+/// naming the flag and the fix.
+pub async fn open_store(choice: &StoreChoice, opts: OpenOptions) -> Result<Opened, CommandError> {
+    let opened = job_core::store::open(&choice.url, opts)
+        .await
+        .map_err(|e| {
+            let text = format!("{} {}: {e}", choice.from, choice.url);
+            if e.is_usage() {
+                CommandError::Usage(text)
+            } else {
+                CommandError::Runtime(text)
+            }
+        })?;
+    for w in &opened.warnings {
         tracing::warn!("{w}");
     }
-    Ok(Arc::new(store))
-}
-
-/// A URL as it may be printed: without its password.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            format!("{}://***@{}", &url[..scheme], &url[at + 1..])
-        }
-        _ => url.to_string(),
-    }
+    Ok(opened)
 }
 
 /// Workers of one process are named `<name>:<pid>.<random>:<n>`; the name defaults to the
@@ -202,7 +230,7 @@ pub fn worker_names(name: Option<&str>, n: usize) -> Vec<String> {
     (0..n).map(|i| format!("{base}:{pid}.{tag}:{i}")).collect()
 }
 
-pub fn check_name(name: &str) -> Result<(), Failure> {
+pub fn check_name(name: &str) -> Result<(), CommandError> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && name
@@ -211,19 +239,19 @@ pub fn check_name(name: &str) -> Result<(), Failure> {
     if ok {
         Ok(())
     } else {
-        Err(Failure::Usage(format!(
+        Err(CommandError::Usage(format!(
             "--name {name:?}: 1 to 64 characters from A-Z a-z 0-9 . _ -"
         )))
     }
 }
 
 /// The embedded store is one process's: a second one on the same data dir is refused.
-pub fn lock_data_dir(data_dir: &Path) -> Result<nix::fcntl::Flock<File>, Failure> {
+pub fn lock_data_dir(data_dir: &Path) -> Result<nix::fcntl::Flock<File>, CommandError> {
     let lock_file = File::create(data_dir.join("lock"))
-        .map_err(|e| Failure::Usage(format!("--data-dir {}: {e}", data_dir.display())))?;
+        .map_err(|e| CommandError::Usage(format!("--data-dir {}: {e}", data_dir.display())))?;
     nix::fcntl::Flock::lock(lock_file, nix::fcntl::FlockArg::LockExclusiveNonblock).map_err(
         |_| {
-            Failure::Runtime(format!(
+            CommandError::Runtime(format!(
                 "another ansible-job-service is using --data-dir {}; stop it or give another --data-dir",
                 data_dir.display()
             ))
@@ -249,13 +277,6 @@ fn find_in_path(name: &str) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn passwords_never_reach_a_message() {
-        assert_eq!(redact("redis://:s3cret@db:6379/0"), "redis://***@db:6379/0");
-        assert_eq!(redact("redis://u:p@w@h"), "redis://***@h");
-        assert_eq!(redact("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
-    }
 
     #[test]
     fn worker_names_differ_between_processes_of_one_name() {

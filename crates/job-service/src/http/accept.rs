@@ -29,7 +29,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 
-use crate::Failure;
+use crate::CommandError;
 
 /// Descriptors kept out of the connection cap: the store (SQLite and its WAL, or Redis
 /// connections), the runtime's own, logs; and per worker a run's pipes, its lock and vars file.
@@ -94,23 +94,23 @@ pub fn limits(
     args: &crate::cli::LimitArgs,
     fd_limit: u64,
     workers: usize,
-) -> Result<Limits, Failure> {
+) -> Result<Limits, CommandError> {
     let reserve = RESERVED_FDS + FDS_PER_WORKER * workers as u64;
     let room = fd_limit.saturating_sub(reserve);
     if room < 16 {
-        return Err(Failure::Usage(format!(
+        return Err(CommandError::Usage(format!(
             "the open-file limit is {fd_limit}, too low for {workers} workers: raise it to at least {} (ulimit -n, or LimitNOFILE= in the unit file)",
             reserve + 16
         )));
     }
     let max_connections = match args.max_connections {
         Some(0) => {
-            return Err(Failure::Usage(
+            return Err(CommandError::Usage(
                 "--max-connections 0: give at least 1".into(),
             ))
         }
         Some(n) if n as u64 > room => {
-            return Err(Failure::Usage(format!(
+            return Err(CommandError::Usage(format!(
                 "--max-connections {n}: the open-file limit {fd_limit} leaves room for {room} (the rest is for jobs and the store); give at most {room}, or raise the limit"
             )))
         }
@@ -119,13 +119,13 @@ pub fn limits(
     };
     let max_long_polls = match args.max_long_polls {
         Some(0) => {
-            return Err(Failure::Usage(
+            return Err(CommandError::Usage(
                 "--max-long-polls 0: give at least 1".into(),
             ))
         }
         // Held requests beside a full cap would leave no connection for anything else.
         Some(n) if n >= max_connections && max_connections > 1 => {
-            return Err(Failure::Usage(format!(
+            return Err(CommandError::Usage(format!(
                 "--max-long-polls {n}: must be below --max-connections ({max_connections}), so held requests leave room for the rest"
             )))
         }
@@ -138,7 +138,7 @@ pub fn limits(
         ("--idle-timeout", args.idle_timeout),
     ] {
         if d.is_zero() {
-            return Err(Failure::Usage(format!("{flag}: must be at least 1s")));
+            return Err(CommandError::Usage(format!("{flag}: must be at least 1s")));
         }
     }
     Ok(Limits {

@@ -4,8 +4,7 @@
 //! not the collection is installed where ansible-playbook looks, and runs the callback version it
 //! was built with.
 
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 const SOURCE: &str = include_str!("../../../../plugins/callback/job_events.py");
@@ -15,16 +14,10 @@ pub fn install(data_dir: &Path) -> std::io::Result<PathBuf> {
     let dir = data_dir.join("callback_plugins");
     std::fs::create_dir_all(&dir)?;
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
-    let tmp = dir.join(format!(".job_events.py.{}", std::process::id()));
-    let _ = std::fs::remove_file(&tmp);
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
-        .open(&tmp)?;
-    f.write_all(SOURCE.as_bytes())?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, dir.join("job_events.py"))?;
+    safe_fs::write_atomic(
+        &dir.join("job_events.py"),
+        safe_fs::TempName::Random,
+        SOURCE.as_bytes(),
+    )?;
     Ok(dir)
 }

@@ -4,8 +4,7 @@
 //! the project again, extra vars in a 0600 file, and an environment from an allow-list.
 
 use std::ffi::OsString;
-use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
 use std::time::Duration;
 
@@ -23,7 +22,7 @@ pub fn prepare(
     job: &Job,
     job_dir: &Path,
     callback_dir: &Path,
-) -> Result<(Spec, orphans::Claim), String> {
+) -> Result<(Spec, orphans::RunLock), String> {
     let spec = &job.spec;
     // Resolved again at run time: a symlink swapped since the POST must not lead outside.
     let playbook = state
@@ -41,7 +40,7 @@ pub fn prepare(
         .mode(0o700)
         .create(job_dir)
         .map_err(|e| format!("cannot create the job dir {}: {e}", job_dir.display()))?;
-    let claim = orphans::Claim::take(job_dir)
+    let run_lock = orphans::RunLock::acquire(job_dir)
         .map_err(|e| format!("cannot lock the job dir {}: {e}", job_dir.display()))?;
     // Client strings that could hold a template are tagged `!unsafe` (vars_file.rs), so none is
     // ever rendered, unless the operator opted in with --allow-templates-in-extra-vars: then
@@ -94,18 +93,12 @@ pub fn prepare(
         max_event_line: state.event_line_max,
         open_files: state.child_open_files,
     };
-    Ok((run, claim))
+    Ok((run, run_lock))
 }
 
+/// 0600, atomically, and the directory fsynced: the file holds a client's extra vars.
 fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
-        .open(path)?;
-    f.write_all(data)?;
-    f.sync_all()
+    safe_fs::write_atomic(path, safe_fs::TempName::Random, data)
 }
 
 /// Only these reach ansible-playbook from the service's environment (plus the operator's

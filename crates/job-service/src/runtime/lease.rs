@@ -1,6 +1,6 @@
 // Copyright (c) 2026 rstyczynski.ansible contributors
 // SPDX-License-Identifier: MIT
-//! With Redis, the workers of many processes on many machines share one queue, and any of them
+//! With a shared store (Redis), the workers of many processes on many machines share one queue, and any of them
 //! may die, or lose its link, at any time. This keeps a process's side of the bargain: it renews
 //! its workers' leases, stops the runs the store no longer gives it, stops every run by itself
 //! once it could not renew for a whole lease (the reaper elsewhere ends those jobs `lost` then,
@@ -10,8 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use job_core::store::redis::RedisStore;
-use job_core::StoreError;
+use job_core::JobStoreError;
 
 use crate::runtime::orphans;
 use crate::state::AppState;
@@ -56,7 +55,7 @@ async fn beat(state: Arc<AppState>, workers: Vec<String>, rhythm: Rhythm) {
             let call = state.store.heartbeat(&workers, &running);
             match tokio::time::timeout(rhythm.lease / 4, call)
                 .await
-                .unwrap_or(Err(StoreError::Timeout(rhythm.lease / 4)))
+                .unwrap_or(Err(JobStoreError::Timeout(rhythm.lease / 4)))
             {
                 Ok(beat) => {
                     renewed = sent;
@@ -133,16 +132,11 @@ async fn sweep(state: Arc<AppState>, rhythm: Rhythm) {
     }
 }
 
-/// Every `every`: a Redis whose settings came to allow data loss (an eviction policy, no
-/// persistence) makes the store refuse the API's calls (503) and claims, and is logged at each
-/// check until it is fixed; a Redis that lost data is logged, and what this process ran is
-/// recorded lost (see `RedisStore::check`).
-pub fn watch_redis(
-    state: Arc<AppState>,
-    store: Arc<RedisStore>,
-    volatile_ok: bool,
-    every: Duration,
-) {
+/// Every `every`: a shared store whose setup came to allow data loss (a Redis with an eviction
+/// policy, or no persistence) refuses the API's calls (503) and takes, and is logged at each
+/// check until it is fixed; a store that lost data is logged, and what this process ran is
+/// recorded lost (see `JobStore::health`).
+pub fn watch_health(state: Arc<AppState>, every: Duration) {
     tokio::spawn(async move {
         let mut refused = false;
         loop {
@@ -150,16 +144,16 @@ pub fn watch_redis(
                 _ = tokio::time::sleep(every) => {}
                 _ = state.stopped.cancelled() => return,
             }
-            match store.check(volatile_ok).await {
-                Ok(check) => {
-                    for why in &check.verdict.refusals {
+            match state.store.health().await {
+                Ok(health) => {
+                    for why in &health.refusals {
                         tracing::error!("refusing jobs until Redis is fixed: {why}");
                     }
-                    if refused && check.verdict.refusals.is_empty() {
+                    if refused && health.refusals.is_empty() {
                         tracing::warn!("Redis's settings are safe again: taking jobs again");
                     }
-                    refused = !check.verdict.refusals.is_empty();
-                    if check.data_lost.is_some() {
+                    refused = !health.refusals.is_empty();
+                    if health.data_lost.is_some() {
                         state.changed();
                     }
                 }

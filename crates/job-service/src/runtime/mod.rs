@@ -8,5 +8,6 @@ pub mod invocation;
 pub mod lease;
 pub mod orphans;
 pub mod pool;
+pub mod start;
 pub mod vars_file;
 pub mod worker;

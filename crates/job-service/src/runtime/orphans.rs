@@ -6,7 +6,6 @@
 //! in its job dir, and a scan kills the runs of dirs whose lock nobody holds any more.
 
 use std::fs::File;
-use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::time::Duration;
@@ -17,14 +16,14 @@ const LOCK: &str = "run.lock";
 const PID: &str = "run.pid";
 
 /// Held by the process that runs the job; the kernel lets go of it when that process dies.
-pub struct Claim {
+pub struct RunLock {
     _lock: Flock<File>,
 }
 
-impl Claim {
+impl RunLock {
     /// Locks the job dir. The lock file is locked before it gets its name, so a scan never
     /// finds an unlocked `run.lock` of a live run.
-    pub fn take(job_dir: &Path) -> std::io::Result<Self> {
+    pub fn acquire(job_dir: &Path) -> std::io::Result<Self> {
         let tmp = job_dir.join(format!(".{LOCK}.{}", std::process::id()));
         let _ = std::fs::remove_file(&tmp);
         let file = std::fs::OpenOptions::new()
@@ -42,17 +41,12 @@ impl Claim {
 
 /// The run's leader and its start time, so a scan kills that group and no other.
 pub fn write_pid(job_dir: &Path, pid: u32, start_time: u64) -> std::io::Result<()> {
-    let tmp = job_dir.join(format!(".{PID}.tmp"));
-    let _ = std::fs::remove_file(&tmp);
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .custom_flags(OFlag::O_NOFOLLOW.bits())
-        .open(&tmp)?;
-    writeln!(f, "{pid} {start_time}")?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, job_dir.join(PID))
+    let tmp = format!(".{PID}.tmp");
+    safe_fs::write_atomic(
+        &job_dir.join(PID),
+        safe_fs::TempName::Fixed(&tmp),
+        format!("{pid} {start_time}\n").as_bytes(),
+    )
 }
 
 fn read_pid(job_dir: &Path) -> Option<(u32, u64)> {
@@ -110,7 +104,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_held_claim_is_spared_and_a_dropped_one_is_swept() {
+    fn a_held_run_lock_is_spared_and_a_dropped_one_is_swept() {
         let root = tempfile::tempdir().unwrap();
         let live = root.path().join(job_core::JobId::new().to_string());
         let dead = root.path().join(job_core::JobId::new().to_string());
@@ -118,8 +112,8 @@ mod tests {
         for d in [&live, &dead, &other] {
             std::fs::create_dir(d).unwrap();
         }
-        let held = Claim::take(&live).unwrap();
-        drop(Claim::take(&dead).unwrap());
+        let held = RunLock::acquire(&live).unwrap();
+        drop(RunLock::acquire(&dead).unwrap());
         File::create(other.join(LOCK)).unwrap();
         assert_eq!(sweep(root.path(), Duration::from_millis(10)), 1);
         assert!(live.is_dir());
@@ -142,7 +136,7 @@ mod tests {
             .unwrap();
         let pid = child.id();
         let start = job_runner::process_start_time(pid).unwrap();
-        drop(Claim::take(&dir).unwrap());
+        drop(RunLock::acquire(&dir).unwrap());
         write_pid(&dir, pid, start).unwrap();
         assert_eq!(sweep(root.path(), Duration::from_millis(200)), 1);
         let status = child.wait().unwrap();

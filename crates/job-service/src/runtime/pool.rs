@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::runtime::worker;
 use crate::state::AppState;
-use crate::Failure;
+use crate::CommandError;
 
 pub struct Pool {
     runtime: tokio::runtime::Runtime,
@@ -22,7 +22,7 @@ impl Pool {
         state: &Arc<AppState>,
         names: Vec<String>,
         callback_dir: &Path,
-    ) -> Result<Self, Failure> {
+    ) -> Result<Self, CommandError> {
         // Spawning ansible-playbook forks inside the runtime's thread; on a busy machine that
         // must not hold up the threads answering HTTP.
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -30,7 +30,9 @@ impl Pool {
             .thread_name("ajs-worker")
             .enable_all()
             .build()
-            .map_err(|e| Failure::Runtime(format!("cannot start the workers' runtime: {e}")))?;
+            .map_err(|e| {
+                CommandError::Runtime(format!("cannot start the workers' runtime: {e}"))
+            })?;
         let tasks = names
             .iter()
             .map(|name| {
@@ -48,7 +50,7 @@ impl Pool {
         })
     }
 
-    /// Stop claiming at once; give running playbooks the grace to end, then stop them: they
+    /// Stop taking jobs at once; give running playbooks the grace to end, then stop them: they
     /// end `failed`, reason `lost`, which is what a restart would have made of them anyway.
     /// A queued job stays in the queue for the next worker.
     pub async fn drain(self, state: &Arc<AppState>, grace: Duration) {

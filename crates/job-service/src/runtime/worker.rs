@@ -1,6 +1,6 @@
 // Copyright (c) 2026 rstyczynski.ansible contributors
 // SPDX-License-Identifier: MIT
-//! A worker: claims the oldest pending job, runs ansible-playbook for it through job-runner,
+//! A worker: takes the oldest pending job, runs ansible-playbook for it through job-runner,
 //! streams its output and events into the store, and records how it ended.
 
 use std::path::{Path, PathBuf};
@@ -27,7 +27,7 @@ pub async fn run(state: Arc<AppState>, name: String, callback_dir: PathBuf) {
         if state.stopping.is_cancelled() {
             return;
         }
-        match state.store.claim(&name).await {
+        match state.store.take(&name).await {
             // A job taken after SIGTERM still runs: it was moved off the queue, and the drain
             // gives it the grace like any other.
             Ok(Some(job)) => {
@@ -50,7 +50,7 @@ pub async fn run(state: Arc<AppState>, name: String, callback_dir: PathBuf) {
                     state.changed();
                 }
             }
-            Ok(None) if state.store.claim_waits() => {}
+            Ok(None) if state.store.take_waits() => {}
             Ok(None) => {
                 tokio::select! {
                     _ = state.wake.notified() => {}
@@ -58,15 +58,15 @@ pub async fn run(state: Arc<AppState>, name: String, callback_dir: PathBuf) {
                     _ = state.stopping.cancelled() => return,
                 }
             }
-            // The Redis check logs why at each pass; one line per worker per second would bury it.
-            Err(job_core::StoreError::Unsafe(_)) => {
+            // The store's health check logs why at each pass; one line per worker per second would bury it.
+            Err(e) if e.kind() == job_core::JobStoreErrorKind::Refused => {
                 tokio::select! {
                     _ = tokio::time::sleep(Duration::from_secs(1)) => {}
                     _ = state.stopping.cancelled() => return,
                 }
             }
             Err(e) => {
-                tracing::error!(worker = %name, error = %e, "claim failed; retrying in 1 s");
+                tracing::error!(worker = %name, error = %e, "taking a job failed; retrying in 1 s");
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }
@@ -81,7 +81,7 @@ async fn run_one(state: &Arc<AppState>, job: Job, callback_dir: &Path) {
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .insert(id, handle.clone());
-    // A cancel that came between the claim and the line above only reached the store.
+    // A cancel that came between the take and the line above only reached the store.
     if let Ok(Some(now)) = state.store.get(id).await {
         if now.cancel_requested {
             handle.cancel.cancel();
@@ -89,11 +89,11 @@ async fn run_one(state: &Arc<AppState>, job: Job, callback_dir: &Path) {
     }
     let job_dir = state.data_dir.join("jobs").join(id.to_string());
     let finish = match invocation::prepare(state, &job, &job_dir, callback_dir) {
-        Ok((spec, claim)) => {
+        Ok((spec, run_lock)) => {
             let finish = execute(state, &job, spec, &handle, &job_dir).await;
             // Gone before the lock is let go: a scan never finds a dir without a live owner.
             let _ = std::fs::remove_dir_all(&job_dir);
-            drop(claim);
+            drop(run_lock);
             finish
         }
         Err(msg) => {

@@ -19,8 +19,8 @@ use redis::{AsyncConnectionConfig, Client, Value};
 use serde_json::Value as Json;
 
 use super::{
-    Beat, Cancel, ChangeFn, Event, ListQuery, Lost, OutputSlice, Page, Result, Store, StoreError,
-    Submitted,
+    Beat, Cancel, ChangeFn, Event, Health, JobStore, JobStoreError, ListQuery, Lost, OutputSlice,
+    Page, Result, Submitted,
 };
 use crate::fingerprint;
 use crate::model::{Finish, Job, JobId, JobSpec, Reason, Restart, Status};
@@ -45,24 +45,27 @@ pub struct RedisOptions {
     pub ttl: Duration,
     /// Written into each job this process submits: stdout bytes kept.
     pub stdout_cap: u64,
-    /// How long one `claim` waits for a job.
+    /// How long one `take` waits for a job.
     pub block: Duration,
+    /// Accept a Redis that keeps nothing on disk (`--redis-volatile`); eviction is never
+    /// accepted.
+    pub volatile_ok: bool,
 }
 
-/// The shared [`Store`]: one Redis for every API process and worker.
+/// The shared [`JobStore`]: one Redis for every API process and worker.
 pub struct RedisStore {
     client: Client,
     conn: ConnectionManager,
     scripts: Scripts,
     opts: RedisOptions,
     /// A worker's blocking connection, by worker name; dropped on error, made again next time.
-    claimers: Mutex<HashMap<String, MultiplexedConnection>>,
+    takers: Mutex<HashMap<String, MultiplexedConnection>>,
     /// Why the store refuses work now (Redis set up so that it can lose data), from the last
     /// [`RedisStore::check`]; `None` while it may work.
     refused: Mutex<Option<String>>,
     /// The epoch key as this process last read it: when it vanishes or changes, Redis lost data.
     epoch: Mutex<Option<String>>,
-    /// The jobs this process claimed and has not recorded the end of: what it can write again,
+    /// The jobs this process took and has not recorded the end of: what it can write again,
     /// failed/lost, when Redis loses them.
     inflight: Mutex<HashMap<JobId, Inflight>>,
 }
@@ -105,7 +108,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[derive(Debug, Default)]
 pub struct Check {
     /// The settings' verdict: while it has refusals, the store answers
-    /// [`StoreError::Unsafe`] to the API's calls and to claims.
+    /// [`JobStoreError::Unsafe`] to the API's calls and to takes.
     pub verdict: Verdict,
     /// Redis lost data since this process last looked (why, for the log); the jobs this process
     /// was running have been written again as failed/lost.
@@ -133,7 +136,7 @@ impl RedisStore {
             conn,
             scripts: Scripts::new(),
             opts,
-            claimers: Mutex::default(),
+            takers: Mutex::default(),
             refused: Mutex::default(),
             epoch: Mutex::default(),
             inflight: Mutex::default(),
@@ -164,7 +167,7 @@ impl RedisStore {
 
     fn gate(&self) -> Result<()> {
         match &*lock(&self.refused) {
-            Some(why) => Err(StoreError::Unsafe(why.clone())),
+            Some(why) => Err(JobStoreError::Unsafe(why.clone())),
             None => Ok(()),
         }
     }
@@ -208,7 +211,7 @@ impl RedisStore {
             })
             .await?;
         Settings::from_config_and_info(&config, &texts.concat()).ok_or_else(|| {
-            StoreError::Corrupt(
+            JobStoreError::Corrupt(
                 "neither CONFIG GET nor INFO memory/persistence tells maxmemory, \
                  maxmemory-policy and appendonly: cannot tell whether this Redis can lose data"
                     .into(),
@@ -273,7 +276,7 @@ impl RedisStore {
     /// Writes a job of this process whose record Redis lost back as failed/lost (lost.lua).
     async fn write_lost(&self, job: &Job) -> Result<()> {
         let spec =
-            serde_json::to_string(&job.spec).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            serde_json::to_string(&job.spec).map_err(|e| JobStoreError::Corrupt(e.to_string()))?;
         let (spec, id) = (&spec, job.id.to_string());
         let id = &id;
         let _: i64 = self
@@ -301,8 +304,8 @@ impl RedisStore {
         Ok(())
     }
 
-    async fn claimer(&self, worker: &str) -> Result<MultiplexedConnection> {
-        if let Some(c) = self.claimers_map().get(worker) {
+    async fn taker(&self, worker: &str) -> Result<MultiplexedConnection> {
+        if let Some(c) = self.takers_map().get(worker) {
             return Ok(c.clone());
         }
         // Above the block time: redis-rs times a request out after 500 ms by default.
@@ -313,16 +316,16 @@ impl RedisStore {
             .client
             .get_multiplexed_async_connection_with_config(&config)
             .await?;
-        self.claimers_map().insert(worker.to_string(), c.clone());
+        self.takers_map().insert(worker.to_string(), c.clone());
         Ok(c)
     }
 
-    fn claimers_map(&self) -> std::sync::MutexGuard<'_, HashMap<String, MultiplexedConnection>> {
-        self.claimers.lock().unwrap_or_else(|p| p.into_inner())
+    fn takers_map(&self) -> std::sync::MutexGuard<'_, HashMap<String, MultiplexedConnection>> {
+        self.takers.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    async fn take(&self, worker: &str) -> Result<Option<String>> {
-        let mut c = self.claimer(worker).await?;
+    async fn pop_queue(&self, worker: &str) -> Result<Option<String>> {
+        let mut c = self.taker(worker).await?;
         let moved: redis::RedisResult<Option<String>> = redis::cmd("BLMOVE")
             .arg(format!("{P}q"))
             .arg(format!("{P}w:{worker}"))
@@ -332,7 +335,7 @@ impl RedisStore {
             .query_async(&mut c)
             .await;
         if moved.is_err() {
-            self.claimers_map().remove(worker);
+            self.takers_map().remove(worker);
         }
         Ok(moved?)
     }
@@ -367,17 +370,17 @@ fn kind_and_job(v: &Value) -> Result<(String, Option<Job>)> {
     Ok((kind, job))
 }
 
-fn vanished(what: &str) -> StoreError {
-    StoreError::Corrupt(format!("{what}: the job vanished in the same step"))
+fn vanished(what: &str) -> JobStoreError {
+    JobStoreError::Corrupt(format!("{what}: the job vanished in the same step"))
 }
 
 #[async_trait]
-impl Store for RedisStore {
+impl JobStore for RedisStore {
     async fn submit(&self, spec: JobSpec) -> Result<Submitted> {
         self.gate()?;
         let id = JobId::new();
         let spec_json =
-            serde_json::to_string(&spec).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            serde_json::to_string(&spec).map_err(|e| JobStoreError::Corrupt(e.to_string()))?;
         let restart = match spec.restart {
             Restart::Never => "never",
             Restart::OnFailure => "on_failure",
@@ -516,7 +519,7 @@ impl Store for RedisStore {
         Ok(Page { jobs, next_cursor })
     }
 
-    async fn claim(&self, worker: &str) -> Result<Option<Job>> {
+    async fn take(&self, worker: &str) -> Result<Option<Job>> {
         self.gate()?;
         let _: i64 = self
             .call(Again::Idempotent, |mut c| async move {
@@ -528,7 +531,7 @@ impl Store for RedisStore {
                     .await
             })
             .await?;
-        let Some(id) = self.take(worker).await? else {
+        let Some(id) = self.pop_queue(worker).await? else {
             return Ok(None);
         };
         let id = &id;
@@ -545,7 +548,7 @@ impl Store for RedisStore {
             .await?;
         match reply::job_or_damaged(&v)? {
             // A job that does not parse can never run: it ends `corrupt` at once instead of
-            // waiting for its lease to run out, and the worker claims again.
+            // waiting for its lease to run out, and the worker takes again.
             Some(Err(damaged)) => {
                 tracing::error!(job = %damaged.shown.id, "a pending job does not parse: ended failed, reason corrupt ({})", damaged.why);
                 let end = Finish::failed(Reason::Corrupt, damaged.why);
@@ -620,7 +623,7 @@ impl Store for RedisStore {
         };
         let start: u64 = reply::text(start)
             .and_then(|s| s.parse().ok())
-            .ok_or_else(|| StoreError::Corrupt(format!("job {id}: output offset")))?;
+            .ok_or_else(|| JobStoreError::Corrupt(format!("job {id}: output offset")))?;
         let data = reply::bytes(data).unwrap_or_default().to_vec();
         let next = start + data.len() as u64;
         Ok(Some(OutputSlice { start, data, next }))
@@ -669,7 +672,9 @@ impl Store for RedisStore {
 
     async fn finish(&self, id: JobId, finish: Finish) -> Result<Option<Job>> {
         let stats = match &finish.stats {
-            Some(s) => serde_json::to_string(s).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            Some(s) => {
+                serde_json::to_string(s).map_err(|e| JobStoreError::Corrupt(e.to_string()))?
+            }
             None => String::new(),
         };
         let (id_s, stats, finish) = (&id.to_string(), &stats, &finish);
@@ -784,8 +789,20 @@ impl Store for RedisStore {
         Ok(Status::ALL.into_iter().zip(n).collect())
     }
 
-    fn claim_waits(&self) -> bool {
+    fn take_waits(&self) -> bool {
         true
+    }
+
+    fn shared(&self) -> bool {
+        true
+    }
+
+    async fn health(&self) -> Result<Health> {
+        let check = self.check(self.opts.volatile_ok).await?;
+        Ok(Health {
+            refusals: check.verdict.refusals,
+            data_lost: check.data_lost,
+        })
     }
 
     async fn heartbeat(&self, workers: &[String], running: &[JobId]) -> Result<Beat> {
@@ -833,7 +850,7 @@ impl Store for RedisStore {
                 self.scripts.leave.arg(worker).invoke_async(&mut c).await
             })
             .await?;
-        self.claimers_map().remove(worker);
+        self.takers_map().remove(worker);
         Ok(())
     }
 

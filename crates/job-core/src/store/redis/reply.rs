@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use redis::Value;
 
 use crate::model::{Job, JobId, JobSpec, Reason, Stats, Status};
-use crate::store::{Result, StoreError};
+use crate::store::{JobStoreError, Result};
 
 pub fn bytes(v: &Value) -> Option<&[u8]> {
     match v {
@@ -40,8 +40,8 @@ pub fn ids(v: &Value) -> Vec<JobId> {
         .collect()
 }
 
-fn corrupt(id: &str, what: &str) -> StoreError {
-    StoreError::Corrupt(format!("job {id}: {what}"))
+fn corrupt(id: &str, what: &str) -> JobStoreError {
+    JobStoreError::Corrupt(format!("job {id}: {what}"))
 }
 
 /// `HGETALL` as a flat array (a map under RESP3).

@@ -101,6 +101,7 @@ fn options(cap: u64, lease: Duration) -> RedisOptions {
         ttl: Duration::from_secs(3600),
         stdout_cap: cap,
         block: Duration::from_millis(100),
+        volatile_ok: false,
     }
 }
 
@@ -151,7 +152,7 @@ async fn an_unreachable_redis_fails_at_connect() {
         .await
         .err()
         .expect("no Redis there");
-    assert!(matches!(err, StoreError::Redis(_)), "{err}");
+    assert!(matches!(err, JobStoreError::Redis(_)), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -167,7 +168,7 @@ async fn twenty_workers_take_two_hundred_jobs_each_exactly_once() {
         tasks.push(tokio::spawn(async move {
             let name = format!("w{w}");
             let mut got = Vec::new();
-            while let Some(job) = s.claim(&name).await.unwrap() {
+            while let Some(job) = s.take(&name).await.unwrap() {
                 assert_eq!(job.worker.as_deref(), Some(name.as_str()));
                 s.finish(job.id, ok(Status::Successful, 0))
                     .await
@@ -222,12 +223,9 @@ async fn a_job_taken_by_a_worker_that_died_before_starting_it_goes_back() {
         .query_async(&mut c)
         .await
         .unwrap();
-    assert!(
-        s.claim("alive").await.unwrap().is_none(),
-        "not in the queue"
-    );
+    assert!(s.take("alive").await.unwrap().is_none(), "not in the queue");
     assert!(s.reap("reaper").await.unwrap().is_empty(), "nothing ran");
-    let job = s.claim("alive").await.unwrap().expect("put back");
+    let job = s.take("alive").await.unwrap().expect("put back");
     assert_eq!((job.id, job.attempt), (j.id, 1));
 }
 
@@ -236,7 +234,7 @@ async fn an_expired_lease_makes_the_job_lost_and_its_worker_hears_it_is_gone() {
     let server = Server::start();
     let s = open(&server, 10, Duration::from_millis(300)).await;
     let j = created(s.submit(spec(None, "a")).await.unwrap());
-    s.claim("w").await.unwrap().unwrap();
+    s.take("w").await.unwrap().unwrap();
     s.append_output(j.id, b"half".to_vec()).await.unwrap();
     assert!(s.reap("r1").await.unwrap().is_empty(), "the lease runs");
     tokio::time::sleep(Duration::from_millis(450)).await;
@@ -271,7 +269,7 @@ async fn heartbeats_keep_a_job_alive_and_bring_cancels() {
     let server = Server::start();
     let s = open(&server, 10, Duration::from_millis(300)).await;
     let j = created(s.submit(spec(None, "a")).await.unwrap());
-    s.claim("w").await.unwrap().unwrap();
+    s.take("w").await.unwrap().unwrap();
     for _ in 0..6 {
         tokio::time::sleep(Duration::from_millis(100)).await;
         let beat = s.heartbeat(&["w".into()], &[j.id]).await.unwrap();
@@ -293,7 +291,7 @@ async fn one_reaper_at_a_time() {
     let mut ids = Vec::new();
     for i in 0..3 {
         let j = created(s.submit(spec(None, &i.to_string())).await.unwrap());
-        s.claim("w").await.unwrap().unwrap();
+        s.take("w").await.unwrap().unwrap();
         ids.push(j.id);
     }
     // Every lease already over.
@@ -327,7 +325,7 @@ async fn leaving_puts_back_what_was_taken_but_not_started() {
         .await
         .unwrap();
     s.leave("w1").await.unwrap();
-    assert_eq!(s.claim("w2").await.unwrap().unwrap().id, j.id);
+    assert_eq!(s.take("w2").await.unwrap().unwrap().id, j.id);
 }
 
 #[tokio::test]
@@ -345,7 +343,7 @@ async fn the_ttl_starts_when_the_job_ends() {
         }
     };
     assert_eq!(ttl(&mut c, key.clone()).await, -1, "pending never expires");
-    s.claim("w").await.unwrap().unwrap();
+    s.take("w").await.unwrap().unwrap();
     assert_eq!(ttl(&mut c, key.clone()).await, -1, "running never expires");
     s.finish(j.id, ok(Status::Successful, 0)).await.unwrap();
     let t = ttl(&mut c, key).await;
@@ -358,10 +356,10 @@ async fn a_redis_restart_loses_nothing_and_needs_no_reconnect_by_hand() {
     let mut server = Server::start();
     let s = open(&server, 100, Duration::from_secs(30)).await;
     let done = created(s.submit(spec(None, "a")).await.unwrap());
-    s.claim("w").await.unwrap().unwrap();
+    s.take("w").await.unwrap().unwrap();
     s.finish(done.id, ok(Status::Successful, 0)).await.unwrap();
     let running = created(s.submit(spec(None, "b")).await.unwrap());
-    s.claim("w").await.unwrap().unwrap();
+    s.take("w").await.unwrap().unwrap();
     s.append_output(running.id, b"before ".to_vec())
         .await
         .unwrap();
@@ -395,7 +393,7 @@ async fn a_redis_restart_loses_nothing_and_needs_no_reconnect_by_hand() {
         s.submit(spec(Some("p"), "c")).await.unwrap(),
         Submitted::Attached(j) if j.id == pending.id
     ));
-    assert_eq!(s.claim("w2").await.unwrap().unwrap().id, pending.id);
+    assert_eq!(s.take("w2").await.unwrap().unwrap().id, pending.id);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -412,7 +410,7 @@ async fn another_process_hears_of_every_change() {
         .await
         .unwrap();
     let j = created(s.submit(spec(None, "a")).await.unwrap());
-    s.claim("w").await.unwrap().unwrap();
+    s.take("w").await.unwrap().unwrap();
     s.finish(j.id, ok(Status::Successful, 0)).await.unwrap();
     let mut heard = 0;
     while heard < 3 {
@@ -461,7 +459,7 @@ async fn a_redis_that_lost_its_data_is_found_and_our_running_job_is_written_back
     let mut named = spec(None, "a");
     named.name = Some("nightly".into());
     let j = created(s.submit(named).await.unwrap());
-    let running = s.claim("w").await.unwrap().unwrap();
+    let running = s.take("w").await.unwrap().unwrap();
     assert_eq!(running.id, j.id);
     let mut c = raw(&server).await;
     let _: () = redis::cmd("FLUSHALL").query_async(&mut c).await.unwrap();
@@ -519,7 +517,7 @@ async fn a_job_whose_finish_failed_is_not_written_back_once_its_ttl_is_over() {
     let mut named = spec(None, "a");
     named.name = Some("nightly".into());
     let j = created(s.submit(named.clone()).await.unwrap());
-    assert_eq!(s.claim("w").await.unwrap().unwrap().id, j.id);
+    assert_eq!(s.take("w").await.unwrap().unwrap().id, j.id);
     // The record turns into a string: finish.lua fails on it (WRONGTYPE), as a finish that
     // never gets through would; the worker gives up.
     let mut c = raw(&server).await;
@@ -549,7 +547,7 @@ async fn a_job_whose_finish_failed_is_still_written_back_within_its_ttl() {
     let s = open(&server, 1024, Duration::from_secs(30)).await;
     s.check(false).await.unwrap();
     let j = created(s.submit(spec(None, "a")).await.unwrap());
-    s.claim("w").await.unwrap().unwrap();
+    s.take("w").await.unwrap().unwrap();
     let mut c = raw(&server).await;
     let key = format!("{P}job:{}", j.id);
     let _: () = redis::cmd("SET")
