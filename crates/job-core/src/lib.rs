@@ -36,6 +36,7 @@
 mod fingerprint;
 mod model;
 pub mod store;
+mod submission;
 mod time;
 pub mod validate;
 
@@ -46,5 +47,6 @@ pub use model::{
 pub use store::{
     Beat, Cancel, ChangeFn, Event, ListQuery, Lost, OutputSlice, Page, Store, StoreError, Submitted,
 };
+pub use submission::{Submission, Tags};
 pub use time::{now_micros, rfc3339};
 pub use validate::{FieldError, Project};

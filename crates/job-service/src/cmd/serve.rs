@@ -95,11 +95,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         // The raised limit is for the service's connections; playbooks get the one it was given.
         child_open_files: raised.original.filter(|&o| o != raised.now),
     };
-    let state = Arc::new(
-        AppState::new(setup, token.map(|t| t.secret), args.sync_max)
-            .with_long_polls(limits.max_long_polls)
-            .with_body_timeout(limits.body_timeout),
-    );
+    let state = Arc::new(AppState::new(setup));
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| Failure::Runtime(format!("--listen {}: {e}", args.listen)))?;
@@ -139,9 +135,12 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         state.project.root().display(),
         args.workers,
     );
+    let api_config = api::ApiConfig::new(token.map(|t| t.secret), args.sync_max, policy)
+        .with_long_polls(limits.max_long_polls)
+        .with_body_timeout(limits.body_timeout);
     accept::serve(
         listener,
-        api::router(state.clone(), policy),
+        api::router(state.clone(), api_config),
         limits,
         async {
             pool::shutdown_signal().await;

@@ -61,7 +61,7 @@ pub async fn worker(args: WorkerArgs) -> Result<(), Failure> {
         event_line_max: usize::try_from(args.event_line_max).unwrap_or(usize::MAX),
         child_open_files: None,
     };
-    let state = Arc::new(AppState::new(setup, None, Duration::from_secs(1)));
+    let state = Arc::new(AppState::new(setup));
     lease::watch_redis(
         state.clone(),
         redis_store,
