@@ -227,7 +227,7 @@ pub async fn check(State(state): State<super::ApiState>, req: Request, next: Nex
     // A health checker may know the service by a name of its own (a pod address, a load
     // balancer's); `/healthz` tells nothing and changes nothing, so any `Host` may ask it.
     let health = req.uri().path() == "/healthz" && req.method() == Method::GET;
-    let named = match host(&policy, req.uri(), headers) {
+    let named = match host(policy, req.uri(), headers) {
         Ok(a) => Some(a),
         Err(_) if health => None,
         Err(e) => {
