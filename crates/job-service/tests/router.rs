@@ -286,6 +286,14 @@ async fn query_parameters_are_typed_and_unknown_ones_ignored() {
         StatusCode::UNPROCESSABLE_ENTITY,
         Some("Last-Event-ID"),
     );
+    // Sent twice is ambiguous: refused, not the last one silently winning.
+    let twice = app.get("/api/v1/jobs?limit=5&limit=6").await;
+    assert_eq!(
+        twice.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        twice.json
+    );
     // A parameter the endpoint does not take is ignored, as it always was.
     let a = app.get("/api/v1/jobs?colour=blue&limit=5").await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.json);
