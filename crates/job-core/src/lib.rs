@@ -37,6 +37,7 @@ mod fingerprint;
 mod model;
 pub mod request;
 pub mod store;
+mod submission;
 mod time;
 
 pub use model::{
@@ -48,4 +49,5 @@ pub use store::{
     Beat, Cancel, ChangeFn, Event, Health, JobStore, JobStoreError, JobStoreErrorKind, ListQuery,
     Lost, OutputSlice, Page, StoreUrl, Submitted,
 };
+pub use submission::{Submission, Tags};
 pub use time::{now_micros, rfc3339};

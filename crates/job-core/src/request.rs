@@ -9,7 +9,8 @@ use std::path::{Component, Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use crate::model::{Inventory, JobSpec, Restart};
+use crate::model::{Inventory, JobSpec};
+use crate::submission::{Submission, Tags};
 
 /// The largest `extra_vars` accepted, in bytes of compact JSON.
 pub const MAX_EXTRA_VARS_BYTES: usize = 64 * 1024;
@@ -118,17 +119,6 @@ pub const RESERVED_NAMES: [&str; 90] = [
 const MAX_NAME: usize = 255;
 const MAX_HOSTS: usize = 1000;
 const MAX_TEXT: usize = 4096;
-const FIELDS: [&str; 9] = [
-    "playbook",
-    "extra_vars",
-    "inventory",
-    "name",
-    "restart",
-    "timeout",
-    "limit",
-    "tags",
-    "check",
-];
 
 /// A refusal: which field, and what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -223,40 +213,38 @@ impl Project {
 }
 
 /// A POST body (and the `Idempotency-Key` header, if sent) as a [`JobSpec`], or the first
-/// field that is refused. Unknown fields are refused, absent ones take their defaults
-/// (`localhost` as the inventory, `restart` never). The header stands for `name`; when both are
-/// sent they must agree. The playbook and an inventory file must exist inside `project`.
+/// field that is refused: [`Submission::from_json`], then [`Submission::check`].
 pub fn parse(
     body: &Map<String, Value>,
     idempotency_key: Option<&str>,
     project: &Project,
 ) -> Result<JobSpec, FieldError> {
-    if let Some(unknown) = body.keys().find(|k| !FIELDS.contains(&k.as_str())) {
-        return Err(refuse(
-            unknown,
-            format!("unknown field; the fields are {}", FIELDS.join(", ")),
-        ));
-    }
-    let playbook = match body.get("playbook") {
-        Some(Value::String(s)) => playbook(s, project)?,
-        Some(_) => return Err(refuse("playbook", "must be a string")),
+    Submission::from_json(Value::Object(body.clone()))?.check(idempotency_key, project)
+}
+
+/// The checks a type cannot make, field by field, in the order of the fields.
+pub(crate) fn spec(
+    sub: Submission,
+    idempotency_key: Option<&str>,
+    project: &Project,
+) -> Result<JobSpec, FieldError> {
+    let playbook = match sub.playbook {
+        Some(s) => playbook(&s, project)?,
         None => return Err(refuse("playbook", "is required")),
     };
-    let extra_vars = match body.get("extra_vars") {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(m)) => extra_vars(m)?,
-        Some(_) => return Err(refuse("extra_vars", "must be a JSON object")),
+    let extra_vars = match sub.extra_vars {
+        None => Map::new(),
+        Some(m) => extra_vars(&m)?,
     };
-    let inventory = match body.get("inventory") {
-        None | Some(Value::Null) => Inventory::Hosts(vec!["localhost".into()]),
-        Some(Value::String(s)) => inventory(s, project)?,
-        Some(_) => return Err(refuse("inventory", "must be a string")),
+    let inventory = match sub.inventory {
+        None => Inventory::Hosts(vec!["localhost".into()]),
+        Some(s) => inventory(&s, project)?,
     };
-    let name = match (body.get("name"), idempotency_key) {
-        (None | Some(Value::Null), None) => None,
-        (None | Some(Value::Null), Some(key)) => Some(name("Idempotency-Key", key)?),
-        (Some(Value::String(s)), key) => {
-            let n = name("name", s)?;
+    let name = match (sub.name, idempotency_key) {
+        (None, None) => None,
+        (None, Some(key)) => Some(name("Idempotency-Key", key)?),
+        (Some(s), key) => {
+            let n = name("name", &s)?;
             if key.is_some_and(|k| k != n) {
                 return Err(refuse(
                     "name",
@@ -265,72 +253,31 @@ pub fn parse(
             }
             Some(n)
         }
-        (Some(_), _) => return Err(refuse("name", "must be a string")),
     };
-    let restart = match body.get("restart") {
-        None | Some(Value::Null) => Restart::default(),
-        Some(Value::String(s)) => Restart::parse(s)
-            .ok_or_else(|| refuse("restart", "must be one of never, on_failure, always"))?,
-        Some(_) => return Err(refuse("restart", "must be a string")),
+    let limit = match sub.limit {
+        None => None,
+        Some(s) => Some(limit(&s)?),
     };
-    let timeout = match body.get("timeout") {
-        None | Some(Value::Null) => None,
-        // JSON has one number type: `5.0` is the integer 5 to JSON Schema, and so to the document.
-        #[allow(
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss,
-            reason = "only a whole f64 within 1..=MAX_TIMEOUT_S is cast"
-        )]
-        Some(v) => match v.as_u64().or_else(|| {
-            v.as_f64()
-                .filter(|f| f.fract() == 0.0 && (1.0..=MAX_TIMEOUT_S as f64).contains(f))
-                .map(|f| f as u64)
-        }) {
-            Some(t) if (1..=MAX_TIMEOUT_S).contains(&t) => Some(t),
-            _ => {
-                return Err(refuse(
-                    "timeout",
-                    format!("must be a whole number of seconds from 1 to {MAX_TIMEOUT_S}"),
-                ))
-            }
-        },
-    };
-    let limit = match body.get("limit") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(limit(s)?),
-        Some(_) => return Err(refuse("limit", "must be a string")),
-    };
-    let tags = match body.get("tags") {
-        None | Some(Value::Null) => None,
+    let tags = match sub.tags {
+        None => None,
         // Spaces around the commas only: the document's pattern says so, and a tab or a newline
         // in a tag list is a client's mistake, not a separator.
-        Some(Value::String(s)) => Some(tags(s.split(',').map(|t| t.trim_matches(' ')))?),
+        Some(Tags::One(s)) => Some(tags(s.split(',').map(|t| t.trim_matches(' ')))?),
         // An empty list is no tags, as leaving the field out is: what a client building the list
         // from a filter expects (issue 19, finding 12).
-        Some(Value::Array(items)) if items.is_empty() => None,
-        Some(Value::Array(items)) => {
-            let strs: Option<Vec<&str>> = items.iter().map(Value::as_str).collect();
-            let strs =
-                strs.ok_or_else(|| refuse("tags", "must be a string or a list of strings"))?;
-            Some(tags(strs.into_iter())?)
-        }
-        Some(_) => return Err(refuse("tags", "must be a string or a list of strings")),
-    };
-    let check = match body.get("check") {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(_) => return Err(refuse("check", "must be true or false")),
+        Some(Tags::Many(items)) if items.is_empty() => None,
+        Some(Tags::Many(items)) => Some(tags(items.iter().map(String::as_str))?),
     };
     Ok(JobSpec {
         playbook,
         extra_vars,
         inventory,
         name,
-        restart,
-        timeout,
+        restart: sub.restart.unwrap_or_default(),
+        timeout: sub.timeout,
         limit,
         tags,
-        check,
+        check: sub.check.unwrap_or(false),
     })
 }
 
@@ -527,6 +474,7 @@ fn extra_vars(m: &Map<String, Value>) -> Result<Map<String, Value>, FieldError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Restart;
     use serde_json::json;
 
     fn project() -> (tempfile::TempDir, Project) {

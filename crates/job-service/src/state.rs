@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use job_core::Project;
 use job_core::{JobId, JobStore};
-use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{watch, Notify};
 use tokio_util::sync::CancellationToken;
 
 pub struct AppState {
@@ -20,19 +20,11 @@ pub struct AppState {
     pub ansible_playbook: PathBuf,
     /// Extra vars go to ansible-playbook as trusted JSON, templates rendered (operator opt-in).
     pub allow_templates_in_extra_vars: bool,
-    /// The bearer token, when one is required.
-    pub token: Option<Vec<u8>>,
-    pub sync_max: Duration,
-    /// A request body must have arrived whole within this (`--body-timeout`).
-    pub body_timeout: Duration,
     pub grace: Duration,
     /// The longest event line a run's reader keeps (`--event-line-max`).
     pub event_line_max: usize,
     /// The soft open-file limit a run starts with, when the process raised its own.
     pub child_open_files: Option<u64>,
-    /// Requests held open at once (`?wait`, `?sync`, event streams): their own cap, below the
-    /// connection cap, so that they cannot take every connection.
-    pub long_polls: Arc<Semaphore>,
     /// A pending job arrived: one idle worker should look.
     pub wake: Notify,
     /// Bumped on every change of a job's state or events; `?wait` and SSE watch it.
@@ -48,10 +40,6 @@ pub struct AppState {
     pub stopped: CancellationToken,
     pub metrics: Metrics,
 }
-
-/// `serve` sets the cap from its flags; this is for processes without HTTP and for tests.
-const DEFAULT_LONG_POLLS: usize = 64;
-const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How to stop one run of this process.
 #[derive(Clone, Default)]
@@ -81,7 +69,7 @@ impl Metrics {
     }
 }
 
-/// What a process is given to run jobs; the API's own settings come after.
+/// What a process is given to run jobs; the API's own settings are `api::ApiConfig`.
 pub struct Setup {
     pub store: Arc<dyn JobStore>,
     pub project: Project,
@@ -94,20 +82,16 @@ pub struct Setup {
 }
 
 impl AppState {
-    pub fn new(setup: Setup, token: Option<Vec<u8>>, sync_max: Duration) -> Self {
+    pub fn new(setup: Setup) -> Self {
         Self {
             store: setup.store,
             project: setup.project,
             data_dir: setup.data_dir,
             ansible_playbook: setup.ansible_playbook,
             allow_templates_in_extra_vars: setup.allow_templates_in_extra_vars,
-            token,
-            sync_max,
-            body_timeout: DEFAULT_BODY_TIMEOUT,
             grace: setup.grace,
             event_line_max: setup.event_line_max,
             child_open_files: setup.child_open_files,
-            long_polls: Arc::new(Semaphore::new(DEFAULT_LONG_POLLS)),
             wake: Notify::new(),
             changes: watch::channel(0).0,
             runs: Mutex::default(),
@@ -116,21 +100,6 @@ impl AppState {
             stopped: CancellationToken::new(),
             metrics: Metrics::default(),
         }
-    }
-
-    pub fn with_long_polls(mut self, n: usize) -> Self {
-        self.long_polls = Arc::new(Semaphore::new(n));
-        self
-    }
-
-    pub fn with_body_timeout(mut self, d: Duration) -> Self {
-        self.body_timeout = d;
-        self
-    }
-
-    /// A slot for a request that will be held open; none when every slot is taken.
-    pub fn hold(&self) -> Option<OwnedSemaphorePermit> {
-        self.long_polls.clone().try_acquire_owned().ok()
     }
 
     pub fn changed(&self) {

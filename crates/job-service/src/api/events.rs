@@ -2,12 +2,12 @@
 // SPDX-License-Identifier: MIT
 //! A job's events: a JSON page, or a live SSE stream that ends once the job ended.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -18,8 +18,9 @@ use serde_json::Value;
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::error::ApiError;
-use super::jobs::{bounded, job_id};
+use super::extract::{whole, EventsQuery, JobPath, Params};
 use super::view::EventList;
+use super::ApiConfig;
 use crate::state::AppState;
 
 const PAGE: usize = 1000;
@@ -35,8 +36,7 @@ fn flat(e: &Event) -> BTreeMap<String, Value> {
 
 #[utoipa::path(get, path = "/api/v1/jobs/{job_id}/events", tag = "jobs",
     params(
-        ("job_id" = uuid::Uuid, Path, description = "The job's UUID (hyphenated)."),
-        ("after" = Option<i64>, Query, minimum = 0, maximum = 9223372036854775807_i64, description = "Only events with a greater `seq`."),
+        JobPath, EventsQuery,
         ("Last-Event-ID" = Option<i64>, Header, minimum = 0, maximum = 9223372036854775807_i64, description = "SSE: resume after this `seq` (`after` wins when both are sent; both are checked)."),
     ),
     responses(
@@ -50,24 +50,26 @@ fn flat(e: &Event) -> BTreeMap<String, Value> {
     ))]
 pub async fn events(
     State(state): State<Arc<AppState>>,
-    Path(raw): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
+    State(config): State<Arc<ApiConfig>>,
+    JobPath(id): JobPath,
+    Params(q): Params<EventsQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let id = job_id(&raw)?;
     // Both are checked when both are sent, though the query wins: each is what the document
     // says it is, whichever is used.
     let from_header = match headers.get("last-event-id") {
         None => None,
-        Some(v) => bounded(
-            Some(v.to_str().unwrap_or("\u{fffd}")),
-            "Last-Event-ID",
-            0,
-            i64::MAX,
-        )?,
+        Some(v) => Some(
+            whole(v.to_str().unwrap_or("\u{fffd}"), 0, i64::MAX).map_err(|e| {
+                ApiError::field(
+                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                    "Last-Event-ID",
+                    format!("Last-Event-ID: {e}"),
+                )
+            })?,
+        ),
     };
-    let from_query = bounded(q.get("after").map(String::as_str), "after", 0, i64::MAX)?;
-    let after = from_query.or(from_header).unwrap_or(0);
+    let after = q.after.map(|a| a.0).or(from_header).unwrap_or(0);
     if state.store.get(id).await?.is_none() {
         return Err(ApiError::not_found());
     }
@@ -76,7 +78,7 @@ pub async fn events(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/event-stream"));
     if wants_sse {
-        let held = state.hold().ok_or_else(ApiError::too_many_held)?;
+        let held = config.hold().ok_or_else(ApiError::too_many_held)?;
         return Ok(Sse::new(live(state, id, after, held))
             .keep_alive(KeepAlive::default())
             .into_response());

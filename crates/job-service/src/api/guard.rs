@@ -220,17 +220,14 @@ pub struct Refusals {
     pub content_type: AtomicU64,
 }
 
-pub async fn check(
-    State((state, policy)): State<(Arc<AppState>, Arc<Policy>)>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let refused = &state.metrics.http_refused;
+pub async fn check(State(state): State<super::ApiState>, req: Request, next: Next) -> Response {
+    let refused = &state.app.metrics.http_refused;
+    let policy = &state.config.policy;
     let headers = req.headers();
     // A health checker may know the service by a name of its own (a pod address, a load
     // balancer's); `/healthz` tells nothing and changes nothing, so any `Host` may ask it.
     let health = req.uri().path() == "/healthz" && req.method() == Method::GET;
-    let named = match host(&policy, req.uri(), headers) {
+    let named = match host(policy, req.uri(), headers) {
         Ok(a) => Some(a),
         Err(_) if health => None,
         Err(e) => {
@@ -406,14 +403,17 @@ mod tests {
             event_line_max: job_runner::MAX_EVENT_LINE,
             child_open_files: None,
         };
-        let state = Arc::new(AppState::new(setup, None, Duration::from_secs(1)));
+        let state = Arc::new(AppState::new(setup));
         let policy = Policy::new(
             listen.parse().unwrap(),
             public.iter().map(|u| public_url(u).unwrap()).collect(),
             allowed.iter().map(|o| allowed_origin(o).unwrap()).collect(),
         );
         App {
-            router: crate::api::router(state.clone(), policy),
+            router: crate::api::router(
+                state.clone(),
+                crate::api::ApiConfig::new(None, Duration::from_secs(1), policy),
+            ),
             state,
             _dir: dir,
         }

@@ -2,116 +2,40 @@
 // SPDX-License-Identifier: MIT
 //! The seed's two endpoints and the additions around a job: list, wait, cancel, stdout.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use job_core::{request, Cancel, Job, JobId, ListQuery, Status, Submitted};
-use serde_json::Value;
+use job_core::{request, Cancel, Job, JobId, ListQuery, Submission, Submitted};
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::error::ApiError;
+use super::extract::{
+    Body, JobPath, ListParams, NoBody, Params, StdoutQuery, SubmitQuery, WaitQuery,
+};
 use super::view::{Accepted, ErrorBody, JobList, JobView, SyncResult};
+use super::ApiConfig;
 use crate::state::{AppState, Metrics};
 
-pub const MAX_BODY: usize = 1024 * 1024;
 const MAX_STDOUT_READ: usize = 1024 * 1024;
 
-type Params = Query<HashMap<String, String>>;
-
-pub fn job_id(raw: &str) -> Result<JobId, ApiError> {
-    // The hyphenated form only (36 characters), as the document's `format: uuid` says; the uuid
-    // crate would also take the simple, braced and URN forms.
-    let hyphenated = raw.len() == 36;
-    hyphenated
-        .then(|| raw.parse::<JobId>().ok())
-        .flatten()
-        .ok_or_else(|| {
-            ApiError::field(
-                StatusCode::BAD_REQUEST,
-                "job_id",
-                format!(
-                    "{raw:?} is not a job id (a UUID such as 0193e7a1-2b3c-7d4e-8f90-a1b2c3d4e5f6)"
-                ),
-            )
-        })
-}
-
-/// The longest `?wait=N` accepted, in seconds; the wait is then capped by `--sync-max`. A bound
-/// the document can state, so a client learns it from there and not from a 422.
-pub const MAX_WAIT_S: i64 = 86_400;
-
-/// `true` or `false`, nothing else: `?sync=` (empty) or `?sync=1` is a 422, not a guess.
-fn flag(q: &HashMap<String, String>, key: &str) -> Result<bool, ApiError> {
-    match q.get(key).map(String::as_str) {
-        None | Some("false") => Ok(false),
-        Some("true") => Ok(true),
-        Some(v) => Err(ApiError::field(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            key,
-            format!("{key}={v:?}: use true or false"),
-        )),
-    }
-}
-
-/// A whole number from `min` to `max`, as the document states for `key`.
-pub fn bounded(raw: Option<&str>, key: &str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
-    let Some(v) = raw else { return Ok(None) };
-    // Digits with an optional minus only: Rust's parser also takes `+5`, which the document's
-    // integer does not.
-    let plain = v.strip_prefix('-').unwrap_or(v);
-    match v.parse::<i64>() {
-        Ok(n)
-            if !plain.is_empty()
-                && plain.bytes().all(|b| b.is_ascii_digit())
-                && (min..=max).contains(&n) =>
-        {
-            Ok(Some(n))
-        }
-        _ => Err(ApiError::field(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            key,
-            format!("{key}={v:?}: give a whole number from {min} to {max}"),
-        )),
-    }
-}
-
-fn number(
-    q: &HashMap<String, String>,
-    key: &str,
-    min: i64,
-    max: i64,
-) -> Result<Option<i64>, ApiError> {
-    bounded(q.get(key).map(String::as_str), key, min, max)
-}
-
 /// `?wait=N` as a duration capped by `--sync-max`.
-fn wait_param(q: &HashMap<String, String>, state: &AppState) -> Result<Option<Duration>, ApiError> {
-    Ok(number(q, "wait", 0, MAX_WAIT_S)?
-        .map(|n| Duration::from_secs(n.unsigned_abs()).min(state.sync_max)))
-}
-
-/// How long this request may hold: `?wait=N` capped by `--sync-max`; `sync=true` is the cap.
-fn wait_for(q: &HashMap<String, String>, state: &AppState) -> Result<Option<Duration>, ApiError> {
-    let wait = wait_param(q, state)?;
-    let sync = flag(q, "sync")?;
-    Ok(if sync { Some(state.sync_max) } else { wait })
+fn capped(wait: Option<u64>, config: &ApiConfig) -> Option<Duration> {
+    wait.map(|n| Duration::from_secs(n).min(config.sync_max))
 }
 
 const RECHECK: Duration = Duration::from_secs(2);
 
 /// A slot for a request that waits; taken before anything is done, so a refusal changes nothing.
 fn hold(
-    state: &AppState,
+    config: &ApiConfig,
     wait: Option<Duration>,
 ) -> Result<Option<OwnedSemaphorePermit>, ApiError> {
     match wait {
-        Some(d) if !d.is_zero() => state.hold().map(Some).ok_or_else(ApiError::too_many_held),
+        Some(d) if !d.is_zero() => config.hold().map(Some).ok_or_else(ApiError::too_many_held),
         _ => Ok(None),
     }
 }
@@ -168,10 +92,9 @@ fn waited(job: &Job, sync: bool, attached: bool) -> Response {
 }
 
 #[utoipa::path(post, path = "/api/v1/jobs", tag = "jobs",
-    request_body = super::view::SubmitBody,
+    request_body = Submission,
     params(
-        ("sync" = Option<bool>, Query, description = "Hold the request until the job ends (at most --sync-max). `true` or `false`; anything else is a 422."),
-        ("wait" = Option<i64>, Query, minimum = 0, maximum = 86400, description = "Hold the request at most this many seconds, capped by --sync-max."),
+        SubmitQuery,
         ("Idempotency-Key" = Option<String>, Header, pattern = r#"^(?:[A-Za-z0-9._:@-]{1,255}|"[A-Za-z0-9._:@-]{1,255}")$"#,
          description = "The same as the `name` field (one pair of quotes allowed); when both are sent they must be equal (else 422)."),
     ),
@@ -189,11 +112,16 @@ fn waited(job: &Job, sync: bool, attached: bool) -> Response {
     ))]
 pub async fn submit(
     State(state): State<Arc<AppState>>,
-    Query(q): Params,
+    State(config): State<Arc<ApiConfig>>,
+    // As results: a refusal of the query or the body counts among the refused POSTs too.
+    query: Result<Params<SubmitQuery>, ApiError>,
     headers: HeaderMap,
-    body: Body,
+    body: Result<Body<Submission>, ApiError>,
 ) -> Result<Response, ApiError> {
-    let result = submit_inner(&state, &q, &headers, body).await;
+    let result = match (query, body) {
+        (Ok(Params(q)), Ok(Body(sub))) => submit_inner(&state, &config, q, &headers, sub).await,
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    };
     if let Err(e) = &result {
         if e.status.is_client_error() {
             Metrics::add(&state.metrics.refused);
@@ -204,26 +132,19 @@ pub async fn submit(
 
 async fn submit_inner(
     state: &Arc<AppState>,
-    q: &HashMap<String, String>,
+    config: &ApiConfig,
+    q: SubmitQuery,
     headers: &HeaderMap,
-    body: Body,
+    sub: Submission,
 ) -> Result<Response, ApiError> {
-    let wait = wait_for(q, state)?;
-    let sync = flag(q, "sync")?;
-    let _held = hold(state, wait)?;
-    let bytes = read_body(state, headers, body).await?;
-    let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            format!("the body is not valid JSON: {e}"),
-        )
-    })?;
-    let Value::Object(obj) = value else {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "the body must be a JSON object",
-        ));
+    // `sync=true` is a wait of the cap.
+    let sync = q.sync.0;
+    let wait = if sync {
+        Some(config.sync_max)
+    } else {
+        capped(q.wait.map(|w| w.get()), config)
     };
+    let _held = hold(config, wait)?;
     let key = match headers.get("idempotency-key") {
         None => None,
         Some(v) => Some(v.to_str().map_err(|_| {
@@ -241,7 +162,7 @@ async fn submit_inner(
             .and_then(|k| k.strip_suffix('"'))
             .unwrap_or(k)
     });
-    let spec = request::parse(&obj, key, &state.project)?;
+    let spec = sub.check(key, &state.project)?;
     match state.store.submit(spec).await? {
         Submitted::Created(job) => {
             Metrics::add(&state.metrics.submitted);
@@ -298,40 +219,8 @@ async fn submit_inner(
     }
 }
 
-/// The whole body within `--body-timeout`: a client that stalls or trickles it would otherwise
-/// hold its connection, and the shutdown, for as long as it likes.
-async fn read_body(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
-    let too_big = || {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the body is over {MAX_BODY} bytes; put large data in files of the project"),
-        )
-    };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY as u64) {
-        return Err(too_big());
-    }
-    let limit = state.body_timeout;
-    match tokio::time::timeout(limit, axum::body::to_bytes(body, MAX_BODY)).await {
-        Ok(read) => read.map_err(|_| too_big()),
-        Err(_) => Err(ApiError::new(
-            StatusCode::REQUEST_TIMEOUT,
-            format!(
-                "the body did not arrive whole within {}s of the headers (--body-timeout); send it at once",
-                limit.as_secs()
-            ),
-        )),
-    }
-}
-
 #[utoipa::path(get, path = "/api/v1/jobs/{job_id}", tag = "jobs",
-    params(
-        ("job_id" = uuid::Uuid, Path, description = "The job's UUID (hyphenated)."),
-        ("wait" = Option<i64>, Query, minimum = 0, maximum = 86400, description = "Hold the request until the job ends, at most this many seconds, capped by --sync-max."),
-    ),
+    params(JobPath, WaitQuery),
     responses(
         (status = 200, description = "The job (ended, or no wait asked)", body = JobView),
         (status = 202, description = "Still pending or running after the wait", body = JobView),
@@ -343,12 +232,12 @@ async fn read_body(state: &AppState, headers: &HeaderMap, body: Body) -> Result<
     ))]
 pub async fn get_job(
     State(state): State<Arc<AppState>>,
-    Path(raw): Path<String>,
-    Query(q): Params,
+    State(config): State<Arc<ApiConfig>>,
+    JobPath(id): JobPath,
+    Params(q): Params<WaitQuery>,
 ) -> Result<Response, ApiError> {
-    let id = job_id(&raw)?;
-    let wait = wait_param(&q, &state)?;
-    let _held = hold(&state, wait)?;
+    let wait = capped(q.wait.map(|w| w.get()), &config);
+    let _held = hold(&config, wait)?;
     let job = match wait {
         Some(limit) => wait_final(&state, id, limit).await?,
         None => state.store.get(id).await?,
@@ -361,12 +250,7 @@ pub async fn get_job(
 }
 
 #[utoipa::path(get, path = "/api/v1/jobs", tag = "jobs",
-    params(
-        ("status" = Option<Status>, Query, description = "Only jobs in this state."),
-        ("name" = Option<String>, Query, pattern = r"^[A-Za-z0-9._:@-]{1,255}$", description = "Only jobs of this name."),
-        ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 50)."),
-        ("cursor" = Option<i64>, Query, minimum = 0, maximum = 9223372036854775807_i64, description = "`next_cursor` of the previous page."),
-    ),
+    params(ListParams),
     responses(
         (status = 200, description = "Newest first", body = JobList),
         (status = 401, description = "No valid token", body = ErrorBody),
@@ -374,24 +258,12 @@ pub async fn get_job(
     ))]
 pub async fn list_jobs(
     State(state): State<Arc<AppState>>,
-    Query(q): Params,
+    Params(q): Params<ListParams>,
 ) -> Result<Json<JobList>, ApiError> {
-    let status = match q.get("status") {
-        None => None,
-        Some(s) => Some(Status::parse(s).ok_or_else(|| {
-            ApiError::field(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "status",
-                "status must be one of pending, running, successful, failed, canceled",
-            )
-        })?),
-    };
-    let name = match q.get("name") {
-        None => None,
-        Some(n) => Some(request::name("name", n)?),
-    };
-    let limit = u32::try_from(number(&q, "limit", 1, 500)?.unwrap_or(50)).unwrap_or(50);
-    let cursor = number(&q, "cursor", 0, i64::MAX)?;
+    let status = q.status;
+    let name = q.name.map(|n| request::name("name", &n)).transpose()?;
+    let limit = q.limit.map_or(50, |l| u32::try_from(l.get()).unwrap_or(50));
+    let cursor = q.cursor.map(|c| c.0);
     let page = state
         .store
         .list(ListQuery {
@@ -408,7 +280,7 @@ pub async fn list_jobs(
 }
 
 #[utoipa::path(post, path = "/api/v1/jobs/{job_id}/cancel", tag = "jobs",
-    params(("job_id" = uuid::Uuid, Path, description = "The job's UUID (hyphenated).")),
+    params(JobPath),
     request_body(content = super::view::NoBody, description = "`{}`; an empty body is accepted too", content_type = "application/json"),
     responses(
         (status = 200, description = "It was pending: now canceled", body = JobView),
@@ -422,22 +294,9 @@ pub async fn list_jobs(
     ))]
 pub async fn cancel(
     State(state): State<Arc<AppState>>,
-    Path(raw): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    JobPath(id): JobPath,
+    _: NoBody,
 ) -> Result<Response, ApiError> {
-    let id = job_id(&raw)?;
-    let bytes = read_body(&state, &headers, body).await?;
-    // The call takes nothing: `{}` or no body. Anything else is a client that meant another call.
-    let empty = bytes.iter().all(u8::is_ascii_whitespace)
-        || serde_json::from_slice::<serde_json::Map<String, Value>>(&bytes)
-            .is_ok_and(|m| m.is_empty());
-    if !empty {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "the body of a cancel must be `{}` or empty",
-        ));
-    }
     match state.store.cancel(id).await? {
         Cancel::Canceled(job) => {
             state.changed();
@@ -460,10 +319,7 @@ pub async fn cancel(
 }
 
 #[utoipa::path(get, path = "/api/v1/jobs/{job_id}/stdout", tag = "jobs",
-    params(
-        ("job_id" = uuid::Uuid, Path, description = "The job's UUID (hyphenated)."),
-        ("offset" = Option<i64>, Query, minimum = 0, maximum = 9223372036854775807_i64, description = "The first byte wanted; `X-Next-Offset` of the previous read."),
-    ),
+    params(JobPath, StdoutQuery),
     responses(
         (status = 200, description = "Output from `offset` (or from the oldest byte kept)", content_type = "text/plain",
          body = String, headers(("X-Next-Offset" = u64, description = "Where the next read starts"), ("X-Offset" = u64, description = "Where this answer starts"))),
@@ -474,13 +330,10 @@ pub async fn cancel(
     ))]
 pub async fn stdout(
     State(state): State<Arc<AppState>>,
-    Path(raw): Path<String>,
-    Query(q): Params,
+    JobPath(id): JobPath,
+    Params(q): Params<StdoutQuery>,
 ) -> Result<Response, ApiError> {
-    let id = job_id(&raw)?;
-    let offset = number(&q, "offset", 0, i64::MAX)?
-        .unwrap_or(0)
-        .unsigned_abs();
+    let offset = q.offset.map_or(0, |o| o.get());
     let slice = state
         .store
         .output(id, offset, MAX_STDOUT_READ)

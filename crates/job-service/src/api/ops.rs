@@ -97,16 +97,22 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Result<Response, Api
     Ok(([(header::CONTENT_TYPE, ct)], out).into_response())
 }
 
+/// The document's head; its paths come from the router (`super::routes`).
 #[derive(OpenApi)]
-#[openapi(
-    info(title = "ansible-job-service", description = "Runs Ansible playbooks as jobs."),
-    paths(
-        super::jobs::submit, super::jobs::get_job, super::jobs::list_jobs, super::jobs::cancel,
-        super::jobs::stdout, super::events::events, healthz, metrics, openapi_json,
-    ),
-    modifiers(&Bearer, &StoreDown, &Guarded, &ParamsNotNull),
-)]
+#[openapi(info(
+    title = "ansible-job-service",
+    description = "Runs Ansible playbooks as jobs."
+))]
 pub struct ApiDoc;
+
+/// What every operation shares, added once its paths are in: the bearer check, the guard's
+/// refusals, a store that is away, parameters left out rather than `null`.
+pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::Modify;
+    for m in [&Bearer as &dyn Modify, &StoreDown, &Guarded, &ParamsNotNull] {
+        m.modify(doc);
+    }
+}
 
 /// A response whose body is the service's JSON error (`ErrorBody`), for the codes the
 /// document's modifiers add to every operation.
@@ -251,7 +257,7 @@ impl utoipa::Modify for Bearer {
 }
 
 pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    super::document()
 }
 
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "service",

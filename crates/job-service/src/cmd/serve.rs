@@ -69,12 +69,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), CommandError> {
         // The raised limit is for the service's connections; playbooks get the one it was given.
         child_open_files: raised.original.filter(|&o| o != raised.now),
     };
-    let mut runtime = Runtime::open(plan, |setup| {
-        AppState::new(setup, token.map(|t| t.secret), args.sync_max)
-            .with_long_polls(limits.max_long_polls)
-            .with_body_timeout(limits.body_timeout)
-    })
-    .await?;
+    let mut runtime = Runtime::open(plan, AppState::new).await?;
     let state = runtime.state.clone();
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -103,9 +98,12 @@ pub async fn serve(args: ServeArgs) -> Result<(), CommandError> {
         args.workers,
         runtime.store_name,
     );
+    let api_config = api::ApiConfig::new(token.map(|t| t.secret), args.sync_max, policy)
+        .with_long_polls(limits.max_long_polls)
+        .with_body_timeout(limits.body_timeout);
     accept::serve(
         listener,
-        api::router(state.clone(), policy),
+        api::router(state.clone(), api_config),
         limits,
         async {
             pool::shutdown_signal().await;

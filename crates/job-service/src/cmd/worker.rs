@@ -57,10 +57,7 @@ pub async fn worker(args: WorkerArgs) -> Result<(), CommandError> {
         event_line_max: usize::try_from(args.event_line_max).unwrap_or(usize::MAX),
         child_open_files: None,
     };
-    let mut runtime = Runtime::open(plan, |setup| {
-        AppState::new(setup, None, Duration::from_secs(1))
-    })
-    .await?;
+    let mut runtime = Runtime::open(plan, AppState::new).await?;
     let names = setup::worker_names(args.name.as_deref(), args.concurrency);
     let me = names.first().cloned().unwrap_or_default();
     runtime.start(names, me.clone())?;
