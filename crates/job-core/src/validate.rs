@@ -331,6 +331,7 @@ pub fn parse(
         limit,
         tags,
         check,
+        submitter: None,
     })
 }
 
