@@ -20,8 +20,10 @@ pub struct AppState {
     pub ansible_playbook: PathBuf,
     /// Extra vars go to ansible-playbook as trusted JSON, templates rendered (operator opt-in).
     pub allow_templates_in_extra_vars: bool,
-    /// The bearer token, when one is required.
-    pub token: Option<Vec<u8>>,
+    /// The bearer tokens, when one is required (`None`: `--no-token`).
+    pub tokens: Option<crate::auth::tokens::Tokens>,
+    /// Extra var names whose values no answer shows (`--secret-var`).
+    pub secret_vars: crate::api::secret_vars::SecretVars,
     pub sync_max: Duration,
     /// A request body must have arrived whole within this (`--body-timeout`).
     pub body_timeout: Duration,
@@ -94,14 +96,19 @@ pub struct Setup {
 }
 
 impl AppState {
-    pub fn new(setup: Setup, token: Option<Vec<u8>>, sync_max: Duration) -> Self {
+    pub fn new(
+        setup: Setup,
+        tokens: Option<crate::auth::tokens::Tokens>,
+        sync_max: Duration,
+    ) -> Self {
         Self {
             store: setup.store,
             project: setup.project,
             data_dir: setup.data_dir,
             ansible_playbook: setup.ansible_playbook,
             allow_templates_in_extra_vars: setup.allow_templates_in_extra_vars,
-            token,
+            tokens,
+            secret_vars: crate::api::secret_vars::SecretVars::default(),
             sync_max,
             body_timeout: DEFAULT_BODY_TIMEOUT,
             grace: setup.grace,
@@ -120,6 +127,11 @@ impl AppState {
 
     pub fn with_long_polls(mut self, n: usize) -> Self {
         self.long_polls = Arc::new(Semaphore::new(n));
+        self
+    }
+
+    pub fn with_secret_vars(mut self, v: crate::api::secret_vars::SecretVars) -> Self {
+        self.secret_vars = v;
         self
     }
 

@@ -10,13 +10,15 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use job_core::{validate, Cancel, Job, JobId, ListQuery, Status, Submitted};
 use serde_json::Value;
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::error::ApiError;
+use super::secret_vars;
 use super::view::{Accepted, ErrorBody, JobList, JobView, SyncResult};
+use crate::auth::Caller;
 use crate::state::{AppState, Metrics};
 
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -189,11 +191,13 @@ fn waited(job: &Job, sync: bool, attached: bool) -> Response {
     ))]
 pub async fn submit(
     State(state): State<Arc<AppState>>,
+    caller: Option<Extension<Caller>>,
     Query(q): Params,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let result = submit_inner(&state, &q, &headers, body).await;
+    let submitter = caller.map(|Extension(c)| c.name);
+    let result = submit_inner(&state, &q, &headers, body, submitter).await;
     if let Err(e) = &result {
         if e.status.is_client_error() {
             Metrics::add(&state.metrics.refused);
@@ -207,6 +211,7 @@ async fn submit_inner(
     q: &HashMap<String, String>,
     headers: &HeaderMap,
     body: Body,
+    submitter: Option<String>,
 ) -> Result<Response, ApiError> {
     let wait = wait_for(q, state)?;
     let sync = flag(q, "sync")?;
@@ -241,7 +246,8 @@ async fn submit_inner(
             .and_then(|k| k.strip_suffix('"'))
             .unwrap_or(k)
     });
-    let spec = validate::parse(&obj, key, &state.project)?;
+    let mut spec = validate::parse(&obj, key, &state.project)?;
+    spec.submitter = submitter;
     match state.store.submit(spec).await? {
         Submitted::Created(job) => {
             Metrics::add(&state.metrics.submitted);
@@ -331,6 +337,7 @@ async fn read_body(state: &AppState, headers: &HeaderMap, body: Body) -> Result<
     params(
         ("job_id" = uuid::Uuid, Path, description = "The job's UUID (hyphenated)."),
         ("wait" = Option<i64>, Query, minimum = 0, maximum = 86400, description = "Hold the request until the job ends, at most this many seconds, capped by --sync-max."),
+        ("include" = Option<String>, Query, pattern = "^extra_vars$", description = "`extra_vars`: add the extra vars' values (`extra_vars`), the value of every name the operator marks secret shown as `\"<secret>\"`."),
     ),
     responses(
         (status = 200, description = "The job (ended, or no wait asked)", body = JobView),
@@ -348,16 +355,28 @@ pub async fn get_job(
 ) -> Result<Response, ApiError> {
     let id = job_id(&raw)?;
     let wait = wait_param(&q, &state)?;
+    let include = secret_vars::include(q.get("include").map(String::as_str))?;
     let _held = hold(&state, wait)?;
     let job = match wait {
         Some(limit) => wait_final(&state, id, limit).await?,
         None => state.store.get(id).await?,
     };
     let job = job.ok_or_else(ApiError::not_found)?;
+    let view = shown(&state, &job, include);
     if wait.is_some() && job.status.is_live() {
-        return Ok((StatusCode::ACCEPTED, Json(JobView::of(&job))).into_response());
+        return Ok((StatusCode::ACCEPTED, Json(view)).into_response());
     }
-    Ok(Json(JobView::of(&job)).into_response())
+    Ok(Json(view).into_response())
+}
+
+/// The job as GET shows it: with the extra vars' values when asked, secret ones masked.
+fn shown(state: &AppState, job: &Job, include: bool) -> JobView {
+    let view = JobView::of(job);
+    if include {
+        view.with_extra_vars(job, &state.secret_vars)
+    } else {
+        view
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/jobs", tag = "jobs",
@@ -366,6 +385,7 @@ pub async fn get_job(
         ("name" = Option<String>, Query, pattern = r"^[A-Za-z0-9._:@-]{1,255}$", description = "Only jobs of this name."),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 50)."),
         ("cursor" = Option<i64>, Query, minimum = 0, maximum = 9223372036854775807_i64, description = "`next_cursor` of the previous page."),
+        ("include" = Option<String>, Query, pattern = "^extra_vars$", description = "`extra_vars`: add the extra vars' values (`extra_vars`), the value of every name the operator marks secret shown as `\"<secret>\"`."),
     ),
     responses(
         (status = 200, description = "Newest first", body = JobList),
@@ -392,6 +412,7 @@ pub async fn list_jobs(
     };
     let limit = u32::try_from(number(&q, "limit", 1, 500)?.unwrap_or(50)).unwrap_or(50);
     let cursor = number(&q, "cursor", 0, i64::MAX)?;
+    let include = secret_vars::include(q.get("include").map(String::as_str))?;
     let page = state
         .store
         .list(ListQuery {
@@ -402,7 +423,11 @@ pub async fn list_jobs(
         })
         .await?;
     Ok(Json(JobList {
-        jobs: page.jobs.iter().map(JobView::of).collect(),
+        jobs: page
+            .jobs
+            .iter()
+            .map(|j| shown(&state, j, include))
+            .collect(),
         next_cursor: page.next_cursor.map(|c| c.to_string()),
     }))
 }

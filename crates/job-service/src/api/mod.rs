@@ -4,14 +4,13 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::middleware;
+use axum::response::IntoResponse;
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
-use subtle::ConstantTimeEq;
 use tower_http::catch_panic::CatchPanicLayer;
 
+use crate::auth::{self, Scope};
 use crate::state::AppState;
 
 pub mod error;
@@ -19,6 +18,7 @@ pub mod events;
 pub mod guard;
 pub mod jobs;
 pub mod ops;
+pub mod secret_vars;
 pub mod view;
 
 pub fn router(state: Arc<AppState>, policy: guard::Policy) -> Router {
@@ -28,7 +28,10 @@ pub fn router(state: Arc<AppState>, policy: guard::Policy) -> Router {
     // even the bearer check.
     let guarded = |routes: MethodRouter<Arc<AppState>>| {
         routes
-            .route_layer(middleware::from_fn_with_state(state.clone(), bearer))
+            .route_layer(middleware::from_fn_with_state(
+                (state.clone(), Scope::Read),
+                auth::bearer::check,
+            ))
             .route_layer(middleware::from_fn_with_state(
                 state.clone(),
                 guard::json_posts,
@@ -68,44 +71,4 @@ pub fn router(state: Arc<AppState>, policy: guard::Policy) -> Router {
             guard::check,
         ))
         .with_state(state)
-}
-
-async fn bearer(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    if let Some(token) = &state.token {
-        let given = req
-            .headers()
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(bearer_credentials)
-            .map(str::as_bytes)
-            .unwrap_or_default();
-        if !bool::from(given.ct_eq(token.as_slice())) {
-            return error::ApiError::unauthorized().into_response();
-        }
-    }
-    next.run(req).await
-}
-
-/// The credentials of `Bearer <token>`; the scheme is case-insensitive (RFC 9110 11.1), so
-/// `bearer x` is the same.
-fn bearer_credentials(value: &str) -> Option<&str> {
-    let (scheme, rest) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| rest.trim_start_matches(' '))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::bearer_credentials;
-
-    #[test]
-    fn the_bearer_scheme_is_case_insensitive() {
-        for v in ["Bearer tok", "bearer tok", "BEARER tok", "bEaReR  tok"] {
-            assert_eq!(bearer_credentials(v), Some("tok"), "{v}");
-        }
-        for v in ["Basic tok", "Bearertok", "Bearer", "tok"] {
-            assert_eq!(bearer_credentials(v), None, "{v}");
-        }
-    }
 }

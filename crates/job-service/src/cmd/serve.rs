@@ -11,7 +11,8 @@ use job_core::store::redis::RedisOptions;
 use job_core::store::sqlite::SqliteStore;
 use job_core::Store;
 
-use crate::auth::token;
+use crate::api::secret_vars::SecretVars;
+use crate::auth::tokens;
 use crate::cli::ServeArgs;
 use crate::cmd::setup;
 use crate::http::accept;
@@ -32,7 +33,12 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         args.data_dir.as_deref(),
         args.trust,
     )?;
-    let token = token::resolve(args.token_file.as_deref(), args.no_token, &common.data_dir)?;
+    let tokens = tokens::resolve(
+        args.token_file.as_deref(),
+        args.tokens_file.as_deref(),
+        args.no_token,
+        &common.data_dir,
+    )?;
     let raised = accept::raise_fd_limit();
     let fd_limit = raised.now;
     let limits = accept::limits(&args.limits, fd_limit, args.workers)?;
@@ -45,8 +51,8 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         idle_timeout = ?limits.idle_timeout,
         "connection limits"
     );
-    let auth = match &token {
-        Some(t) => format!("token in {}", t.path.display()),
+    let auth = match &tokens {
+        Some(t) => format!("{}: {}", t.files(), t.current().describe()),
         None => "no token: --no-token".into(),
     };
     let data_dir = common.data_dir.clone();
@@ -96,7 +102,8 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         child_open_files: raised.original.filter(|&o| o != raised.now),
     };
     let state = Arc::new(
-        AppState::new(setup, token.map(|t| t.secret), args.sync_max)
+        AppState::new(setup, tokens, args.sync_max)
+            .with_secret_vars(SecretVars::new(&args.secret_var))
             .with_long_polls(limits.max_long_polls)
             .with_body_timeout(limits.body_timeout),
     );
@@ -133,6 +140,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         lease::spawn(state.clone(), names, me, Rhythm::for_lease(args.lease));
     }
     tokio::spawn(purge(state.clone(), args.ttl));
+    tokens::reload_on_hangup(state.clone())?;
     println!(
         "listening on http://{} ({auth}; project {}, {} workers, store {store_name})",
         args.listen,
@@ -157,7 +165,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
 fn check(args: &ServeArgs, redis: bool) -> Result<(), Failure> {
     if !args.listen.ip().is_loopback() && args.no_token {
         return Err(Failure::Usage(format!(
-            "--listen {} --no-token: a token is required off loopback; drop --no-token (the token is then <data-dir>/token, or give --token-file FILE)",
+            "--listen {} --no-token: a token is required off loopback; drop --no-token (the token is then <data-dir>/token, or give --token-file FILE or --tokens-file FILE)",
             args.listen
         )));
     }
