@@ -109,4 +109,78 @@ mod tests {
         assert_eq!(needed(&Method::DELETE, Scope::Read), Scope::Submit);
         assert_eq!(needed(&Method::GET, Scope::Admin), Scope::Admin);
     }
+
+    /// The real router with a tokens file: the handler and the access log both see the caller.
+    #[tokio::test]
+    async fn the_caller_is_in_the_response_and_a_read_token_cannot_post() {
+        use std::os::unix::fs::PermissionsExt;
+        use std::time::Duration;
+
+        use axum::body::Body;
+        use job_core::store::sqlite::SqliteStore;
+        use job_core::Project;
+        use tower::ServiceExt;
+
+        use crate::auth::tokens::{Sources, Tokens};
+        use crate::state::Setup;
+
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("hello.yml"), "- hosts: all\n  tasks: []\n").unwrap();
+        let tf = dir.path().join("tokens");
+        std::fs::write(
+            &tf,
+            "mon read rrrrrrrrrrrrrrrrrrrr\nci submit ssssssssssssssssssss\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&tf, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let tokens = Tokens::load(Sources {
+            single: None,
+            file: Some(tf),
+        })
+        .unwrap();
+        let setup = Setup {
+            store: Arc::new(SqliteStore::open(&dir.path().join("jobs.sqlite3"), 1 << 20).unwrap()),
+            project: Project::open(dir.path()).unwrap(),
+            data_dir: dir.path().to_path_buf(),
+            ansible_playbook: "/bin/false".into(),
+            allow_templates_in_extra_vars: false,
+            grace: Duration::from_secs(1),
+            event_line_max: job_runner::MAX_EVENT_LINE,
+            child_open_files: None,
+        };
+        let state = Arc::new(AppState::new(setup, Some(tokens), Duration::from_secs(1)));
+        let policy =
+            crate::api::guard::Policy::new("127.0.0.1:8089".parse().unwrap(), vec![], vec![]);
+        let router = crate::api::router(state, policy);
+        let call = |method: &str, token: &str| {
+            let req = axum::http::Request::builder()
+                .method(method)
+                .uri("/api/v1/jobs")
+                .header("host", "127.0.0.1:8089")
+                .header("content-type", "application/json")
+                .header("authorization", format!("Bearer {token}"))
+                .body(Body::from(r#"{"playbook": "hello.yml"}"#))
+                .unwrap();
+            router.clone().oneshot(req)
+        };
+        let who = |r: &Response| r.extensions().get::<Caller>().cloned();
+        let r = call("GET", "rrrrrrrrrrrrrrrrrrrr").await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(
+            who(&r),
+            Some(Caller {
+                name: "mon".into(),
+                scope: Scope::Read
+            })
+        );
+        let r = call("POST", "rrrrrrrrrrrrrrrrrrrr").await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        assert_eq!(who(&r).map(|c| c.name), Some("mon".into()));
+        let r = call("POST", "ssssssssssssssssssss").await.unwrap();
+        assert_eq!(r.status(), StatusCode::ACCEPTED);
+        assert_eq!(who(&r).map(|c| c.scope), Some(Scope::Submit));
+        let r = call("GET", "nope").await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(who(&r), None);
+    }
 }
