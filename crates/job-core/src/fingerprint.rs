@@ -70,6 +70,7 @@ mod tests {
             limit: None,
             tags: None,
             check: false,
+            submitter: None,
         }
     }
 

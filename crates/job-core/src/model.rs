@@ -215,6 +215,12 @@ pub struct JobSpec {
     /// Passed as `--check`: a dry run.
     #[serde(default)]
     pub check: bool,
+    /// The name of the token whose POST created the job (`anonymous` under `--no-token`). Not
+    /// part of the payload: a POST of the same name and payload by another token attaches to
+    /// the job, which keeps its first submitter. Both stores keep the spec as one JSON
+    /// document, so a job stored before this field existed reads back as `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitter: Option<String>,
 }
 
 /// Per-host counters in the seed's shape, from the job_events callback.
@@ -301,6 +307,7 @@ impl Job {
                 limit: None,
                 tags: None,
                 check: false,
+                submitter: None,
             },
             fingerprint: String::new(),
             status: Status::Failed,

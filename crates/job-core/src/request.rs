@@ -278,6 +278,7 @@ pub(crate) fn spec(
         limit,
         tags,
         check: sub.check.unwrap_or(false),
+        submitter: None,
     })
 }
 

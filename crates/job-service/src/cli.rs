@@ -20,6 +20,10 @@ pub struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "parsed once at start; boxing buys nothing"
+)]
 pub enum Command {
     /// Serve the API and run jobs in this process (embedded SQLite store, or a shared one).
     Serve(ServeArgs),
@@ -52,10 +56,20 @@ pub struct ServeArgs {
     /// [default: <data-dir>/token, generated at the first start].
     #[arg(long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
+    /// Tokens with names and scopes, one `name scope secret` line each (scope read, submit or
+    /// admin; mode 0600, this user's). With it, no token is generated; --token-file may be
+    /// given too (its token is named `default`, scope admin). SIGHUP reads both again.
+    #[arg(long, value_name = "FILE")]
+    pub tokens_file: Option<PathBuf>,
     /// Serve without a token, on loopback only: every local user can then run playbooks as
     /// this user. Logged as a warning at every start.
-    #[arg(long, conflicts_with = "token_file")]
+    #[arg(long, conflicts_with_all = ["token_file", "tokens_file"])]
     pub no_token: bool,
+    /// An extra var name, or a glob of names (`*`, `?`, any case), whose value no answer shows
+    /// (`"<secret>"` with ?include=extra_vars). Repeatable; adds to the defaults *password*,
+    /// *passwd*, *secret*, *token*, *credential*, *private_key*, *api_key*.
+    #[arg(long, value_name = "PATTERN", value_parser = crate::api::secret_vars::pattern)]
+    pub secret_var: Vec<String>,
     #[command(flatten)]
     pub limits: LimitArgs,
     /// How long a job is kept after it ended (s, m, h, d).

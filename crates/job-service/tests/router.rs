@@ -5,6 +5,7 @@
 //! end-to-end tests of tests/service.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,11 +16,12 @@ use axum::Router;
 use job_core::store::sqlite::SqliteStore;
 use job_core::Project;
 use job_service::api::{self, guard, ApiConfig};
+use job_service::auth::tokens::{Sources, Tokens};
 use job_service::state::{AppState, Setup};
 use serde_json::Value;
 use tower::ServiceExt;
 
-const TOKEN: &str = "s3cret-token";
+const TOKEN: &str = "s3cret-token-for-router-tests";
 const HOST: &str = "127.0.0.1:8089";
 
 struct App {
@@ -42,11 +44,15 @@ fn app() -> App {
         child_open_files: None,
     };
     let policy = guard::Policy::new(HOST.parse().unwrap(), vec![], vec![]);
-    let config = ApiConfig::new(
-        Some(TOKEN.as_bytes().to_vec()),
-        Duration::from_secs(1),
-        policy,
-    );
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, TOKEN).unwrap();
+    std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let tokens = Tokens::load(Sources {
+        single: Some((token_file, "--token-file")),
+        file: None,
+    })
+    .unwrap();
+    let config = ApiConfig::new(Some(Arc::new(tokens)), Duration::from_secs(1), policy);
     App {
         router: api::router(Arc::new(AppState::new(setup)), config),
         _dir: dir,

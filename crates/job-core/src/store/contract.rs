@@ -28,6 +28,7 @@ pub fn spec(name: Option<&str>, greeting: &str) -> JobSpec {
         limit: None,
         tags: None,
         check: false,
+        submitter: None,
     }
 }
 
@@ -409,6 +410,39 @@ where
 }
 
 /// `contract_tests!(make)`: `make(cap)` is an async fn giving `(guard, Shared)`.
+/// The job keeps who submitted it, in `get` and `list`; another submitter of the same name and
+/// payload attaches to it and does not replace it.
+pub async fn the_submitter_is_kept_and_is_not_the_payload(s: Shared) {
+    let mut first = spec(Some("who"), "hi");
+    first.submitter = Some("ci".into());
+    first.limit = Some("web*".into());
+    first.tags = Some(vec!["a".into(), "b".into()]);
+    first.timeout = Some(30);
+    first.check = true;
+    let job = created(s.submit(first.clone()).await.unwrap());
+    let got = s.get(job.id).await.unwrap().unwrap();
+    assert_eq!(got.spec, first);
+    let listed = s
+        .list(ListQuery {
+            status: None,
+            name: Some("who".into()),
+            limit: 10,
+            cursor: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(listed.jobs[0].spec.submitter.as_deref(), Some("ci"));
+    let mut again = first.clone();
+    again.submitter = Some("other".into());
+    match s.submit(again).await.unwrap() {
+        Submitted::Attached(j) => {
+            assert_eq!(j.id, job.id);
+            assert_eq!(j.spec.submitter.as_deref(), Some("ci"));
+        }
+        other => panic!("expected Attached, got {other:?}"),
+    }
+}
+
 macro_rules! contract_tests {
     ($make:path) => {
         contract_tests!(@one $make, 1024, fifty_concurrent_submissions_of_one_name_create_one_job);
@@ -419,6 +453,7 @@ macro_rules! contract_tests {
         contract_tests!(@one $make, 10, cancel_pending_running_and_ended);
         contract_tests!(@one $make, 10, list_pages_newest_first_and_purge_spares_live_jobs);
         contract_tests!(@one $make, 1024, finish_keeps_the_error_and_the_dropped_events);
+        contract_tests!(@one $make, 1024, the_submitter_is_kept_and_is_not_the_payload);
     };
     ($make:path, corrupt: $corrupt:path) => {
         contract_tests!($make);

@@ -194,3 +194,20 @@ async fn an_event_that_is_not_json_is_skipped_and_the_rest_read() {
     let evs = s.events(j.id, 0, 10).await.unwrap();
     assert_eq!(evs.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 4]);
 }
+
+/// A job stored before the spec had a submitter (an older data dir) reads back, without one.
+#[tokio::test]
+async fn a_spec_stored_without_a_submitter_reads_back() {
+    let (dir, s) = store(1024).await;
+    let job = created(s.submit(spec(None, "old")).await.unwrap());
+    damage(
+        &dir,
+        job.id,
+        r#"spec = '{"playbook":"hello.yml","extra_vars":{"x":1},"inventory":{"hosts":["localhost"]},"name":null,"timeout":null,"limit":null,"tags":null}'"#,
+    );
+    let got = s.get(job.id).await.unwrap().unwrap();
+    assert_eq!(got.status, Status::Pending);
+    assert_eq!(got.spec.submitter, None);
+    assert!(!got.spec.check);
+    assert_eq!(got.spec.extra_vars.keys().collect::<Vec<_>>(), ["x"]);
+}

@@ -154,6 +154,10 @@ pub struct WaitQuery {
     /// Hold the request until the job ends, at most this many seconds, capped by --sync-max.
     #[param(value_type = Option<i64>, minimum = 0, maximum = 86400)]
     pub wait: Option<Whole<0, MAX_WAIT_S>>,
+    /// `extra_vars`: add the extra vars' values (`extra_vars`), the value of every name the
+    /// operator marks secret shown as `"<secret>"`.
+    #[param(pattern = "^extra_vars$")]
+    pub include: Option<String>,
 }
 
 /// `?sync` and `?wait` of POST.
@@ -184,6 +188,10 @@ pub struct ListParams {
     /// `next_cursor` of the previous page.
     #[param(value_type = Option<i64>, minimum = 0, maximum = 9223372036854775807_i64)]
     pub cursor: Option<Whole<0, { i64::MAX }>>,
+    /// `extra_vars`: add the extra vars' values (`extra_vars`), the value of every name the
+    /// operator marks secret shown as `"<secret>"`.
+    #[param(pattern = "^extra_vars$")]
+    pub include: Option<String>,
 }
 
 /// Where a read of stdout starts.

@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use job_core::{request, Cancel, Job, JobId, ListQuery, Submission, Submitted};
 use tokio::sync::OwnedSemaphorePermit;
 
@@ -16,8 +16,10 @@ use super::error::ApiError;
 use super::extract::{
     Body, JobPath, ListParams, NoBody, Params, StdoutQuery, SubmitQuery, WaitQuery,
 };
+use super::secret_vars;
 use super::view::{Accepted, ErrorBody, JobList, JobView, SyncResult};
 use super::ApiConfig;
+use crate::auth::Caller;
 use crate::state::{AppState, Metrics};
 
 const MAX_STDOUT_READ: usize = 1024 * 1024;
@@ -115,11 +117,15 @@ pub async fn submit(
     State(config): State<Arc<ApiConfig>>,
     // As results: a refusal of the query or the body counts among the refused POSTs too.
     query: Result<Params<SubmitQuery>, ApiError>,
+    caller: Option<Extension<Caller>>,
     headers: HeaderMap,
     body: Result<Body<Submission>, ApiError>,
 ) -> Result<Response, ApiError> {
     let result = match (query, body) {
-        (Ok(Params(q)), Ok(Body(sub))) => submit_inner(&state, &config, q, &headers, sub).await,
+        (Ok(Params(q)), Ok(Body(sub))) => {
+            let submitter = caller.map(|Extension(c)| c.name);
+            submit_inner(&state, &config, q, &headers, sub, submitter).await
+        }
         (Err(e), _) | (_, Err(e)) => Err(e),
     };
     if let Err(e) = &result {
@@ -136,6 +142,7 @@ async fn submit_inner(
     q: SubmitQuery,
     headers: &HeaderMap,
     sub: Submission,
+    submitter: Option<String>,
 ) -> Result<Response, ApiError> {
     // `sync=true` is a wait of the cap.
     let sync = q.sync.0;
@@ -162,7 +169,8 @@ async fn submit_inner(
             .and_then(|k| k.strip_suffix('"'))
             .unwrap_or(k)
     });
-    let spec = sub.check(key, &state.project)?;
+    let mut spec = sub.check(key, &state.project)?;
+    spec.submitter = submitter;
     match state.store.submit(spec).await? {
         Submitted::Created(job) => {
             Metrics::add(&state.metrics.submitted);
@@ -237,16 +245,28 @@ pub async fn get_job(
     Params(q): Params<WaitQuery>,
 ) -> Result<Response, ApiError> {
     let wait = capped(q.wait.map(|w| w.get()), &config);
+    let include = secret_vars::include(q.include.as_deref())?;
     let _held = hold(&config, wait)?;
     let job = match wait {
         Some(limit) => wait_final(&state, id, limit).await?,
         None => state.store.get(id).await?,
     };
     let job = job.ok_or_else(ApiError::not_found)?;
+    let view = shown(&config, &job, include);
     if wait.is_some() && job.status.is_live() {
-        return Ok((StatusCode::ACCEPTED, Json(JobView::of(&job))).into_response());
+        return Ok((StatusCode::ACCEPTED, Json(view)).into_response());
     }
-    Ok(Json(JobView::of(&job)).into_response())
+    Ok(Json(view).into_response())
+}
+
+/// The job as GET shows it: with the extra vars' values when asked, secret ones masked.
+fn shown(config: &ApiConfig, job: &Job, include: bool) -> JobView {
+    let view = JobView::of(job);
+    if include {
+        view.with_extra_vars(job, &config.secret_vars)
+    } else {
+        view
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/jobs", tag = "jobs",
@@ -258,12 +278,14 @@ pub async fn get_job(
     ))]
 pub async fn list_jobs(
     State(state): State<Arc<AppState>>,
+    State(config): State<Arc<ApiConfig>>,
     Params(q): Params<ListParams>,
 ) -> Result<Json<JobList>, ApiError> {
     let status = q.status;
     let name = q.name.map(|n| request::name("name", &n)).transpose()?;
     let limit = q.limit.map_or(50, |l| u32::try_from(l.get()).unwrap_or(50));
     let cursor = q.cursor.map(|c| c.0);
+    let include = secret_vars::include(q.include.as_deref())?;
     let page = state
         .store
         .list(ListQuery {
@@ -274,7 +296,11 @@ pub async fn list_jobs(
         })
         .await?;
     Ok(Json(JobList {
-        jobs: page.jobs.iter().map(JobView::of).collect(),
+        jobs: page
+            .jobs
+            .iter()
+            .map(|j| shown(&config, j, include))
+            .collect(),
         next_cursor: page.next_cursor.map(|c| c.to_string()),
     }))
 }

@@ -8,17 +8,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{FromRef, Request, State};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::extract::FromRef;
+use axum::middleware;
+use axum::response::IntoResponse;
 use axum::Router;
-use subtle::ConstantTimeEq;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tower_http::catch_panic::CatchPanicLayer;
 use utoipa::OpenApi as _;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 use utoipa_axum::routes;
 
+use crate::auth::{self, Scope};
 use crate::state::AppState;
 
 pub mod error;
@@ -27,12 +27,15 @@ pub mod extract;
 pub mod guard;
 pub mod jobs;
 pub mod ops;
+pub mod secret_vars;
 pub mod view;
 
 /// The API's own settings: who may call, how long a request may take or hold.
 pub struct ApiConfig {
-    /// The bearer token, when one is required.
-    pub token: Option<Vec<u8>>,
+    /// The bearer tokens, when one is required (`None`: `--no-token`).
+    pub tokens: Option<Arc<crate::auth::tokens::Tokens>>,
+    /// Extra var names whose values no answer shows (`--secret-var`).
+    pub secret_vars: secret_vars::SecretVars,
     /// The longest `?wait` or `?sync=true` (`--sync-max`).
     pub sync_max: Duration,
     /// A request body must have arrived whole within this (`--body-timeout`).
@@ -49,9 +52,14 @@ const DEFAULT_LONG_POLLS: usize = 64;
 const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl ApiConfig {
-    pub fn new(token: Option<Vec<u8>>, sync_max: Duration, policy: guard::Policy) -> Self {
+    pub fn new(
+        tokens: Option<Arc<crate::auth::tokens::Tokens>>,
+        sync_max: Duration,
+        policy: guard::Policy,
+    ) -> Self {
         Self {
-            token,
+            tokens,
+            secret_vars: secret_vars::SecretVars::default(),
             sync_max,
             body_timeout: DEFAULT_BODY_TIMEOUT,
             long_polls: Arc::new(Semaphore::new(DEFAULT_LONG_POLLS)),
@@ -61,6 +69,11 @@ impl ApiConfig {
 
     pub fn with_long_polls(mut self, n: usize) -> Self {
         self.long_polls = Arc::new(Semaphore::new(n));
+        self
+    }
+
+    pub fn with_secret_vars(mut self, v: secret_vars::SecretVars) -> Self {
+        self.secret_vars = v;
         self
     }
 
@@ -129,7 +142,10 @@ pub fn router(app: Arc<AppState>, config: ApiConfig) -> Router {
     // even the bearer check.
     let guarded = |(schemas, paths, methods): Routes| -> Routes {
         let methods = methods
-            .route_layer(middleware::from_fn_with_state(state.clone(), bearer))
+            .route_layer(middleware::from_fn_with_state(
+                (state.config.clone(), Scope::Read),
+                auth::bearer::check,
+            ))
             .route_layer(middleware::from_fn_with_state(
                 state.clone(),
                 guard::json_posts,
@@ -154,44 +170,4 @@ pub fn router(app: Arc<AppState>, config: ApiConfig) -> Router {
     // request a web page could have made.
     .layer(middleware::from_fn_with_state(state.clone(), guard::check))
     .with_state(state)
-}
-
-async fn bearer(State(config): State<Arc<ApiConfig>>, req: Request, next: Next) -> Response {
-    if let Some(token) = &config.token {
-        let given = req
-            .headers()
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(bearer_credentials)
-            .map(str::as_bytes)
-            .unwrap_or_default();
-        if !bool::from(given.ct_eq(token.as_slice())) {
-            return error::ApiError::unauthorized().into_response();
-        }
-    }
-    next.run(req).await
-}
-
-/// The credentials of `Bearer <token>`; the scheme is case-insensitive (RFC 9110 11.1), so
-/// `bearer x` is the same.
-fn bearer_credentials(value: &str) -> Option<&str> {
-    let (scheme, rest) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| rest.trim_start_matches(' '))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::bearer_credentials;
-
-    #[test]
-    fn the_bearer_scheme_is_case_insensitive() {
-        for v in ["Bearer tok", "bearer tok", "BEARER tok", "bEaReR  tok"] {
-            assert_eq!(bearer_credentials(v), Some("tok"), "{v}");
-        }
-        for v in ["Basic tok", "Bearertok", "Bearer", "tok"] {
-            assert_eq!(bearer_credentials(v), None, "{v}");
-        }
-    }
 }

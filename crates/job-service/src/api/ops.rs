@@ -239,11 +239,27 @@ impl utoipa::Modify for Bearer {
             )
             .build();
         for (path, item) in doc.paths.paths.iter_mut() {
-            for op in [&mut item.get, &mut item.post].into_iter().flatten() {
+            let gets = item.get.iter_mut().map(|op| (op, axum::http::Method::GET));
+            let posts = item
+                .post
+                .iter_mut()
+                .map(|op| (op, axum::http::Method::POST));
+            for (op, method) in gets.chain(posts) {
                 if path == "/healthz" {
                     op.security = Some(vec![]);
                     continue;
                 }
+                // The scope this call needs, by the rule the bearer check applies.
+                let scope = crate::auth::bearer::needed(&method, crate::auth::Scope::Read);
+                let forbidden = error_response(&format!(
+                    "An `Origin` other than the service's own or an `--allowed-origin`; or a token \
+                     whose scope does not allow this call: it needs `{}` (or above)",
+                    scope.as_str()
+                ))
+                .build();
+                op.responses
+                    .responses
+                    .insert("403".to_string(), RefOr::T(forbidden));
                 op.security = Some(vec![SecurityRequirement::new(
                     "bearer",
                     Vec::<String>::new(),

@@ -30,7 +30,11 @@ pub struct Accepted {
 
 /// A 200 to a POST: the job (it ended within `?wait`, or the name's job was found), or with
 /// `?sync=true` the seed's result.
-#[allow(dead_code)]
+#[allow(
+    dead_code,
+    clippy::large_enum_variant,
+    reason = "for the document only: never built"
+)]
 #[derive(Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum Finished {
@@ -77,6 +81,29 @@ pub struct JobView {
     /// Only on a POST that found the name's job.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attached: Option<bool>,
+    /// The name of the token whose POST created the job (`default`: the `--token-file` or
+    /// generated token; `anonymous`: `--no-token`); `null` for a job stored before jobs kept it.
+    #[schema(required = true)]
+    pub submitter: Option<String>,
+    /// `--limit` of the run, as the client sent it.
+    #[schema(required = true)]
+    pub limit: Option<String>,
+    /// `--tags` of the run.
+    #[schema(required = true)]
+    pub tags: Option<Vec<String>>,
+    /// `--check`: a dry run.
+    pub check: bool,
+    /// Seconds the run may take.
+    #[schema(required = true)]
+    pub timeout: Option<u64>,
+    /// The top-level names of the extra vars, in the order sent; their values only with
+    /// `?include=extra_vars`.
+    pub extra_var_names: Vec<String>,
+    /// Only with `?include=extra_vars`: the extra vars, the value of every name the operator
+    /// marks secret (`--secret-var`, and its defaults) shown as `"<secret>"`, at any depth.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub extra_vars: Option<serde_json::Map<String, Value>>,
 }
 
 /// `?sync=true`: the seed's answer.
@@ -152,7 +179,20 @@ impl JobView {
             error: job.error.clone(),
             dropped_events: job.dropped_events,
             attached: None,
+            submitter: job.spec.submitter.clone(),
+            limit: job.spec.limit.clone(),
+            tags: job.spec.tags.clone(),
+            check: job.spec.check,
+            timeout: job.spec.timeout,
+            extra_var_names: job.spec.extra_vars.keys().cloned().collect(),
+            extra_vars: None,
         }
+    }
+
+    /// With the extra vars' values (`?include=extra_vars`), secret ones masked.
+    pub fn with_extra_vars(mut self, job: &Job, secret: &super::secret_vars::SecretVars) -> Self {
+        self.extra_vars = Some(secret.masked(&job.spec.extra_vars));
+        self
     }
 
     pub fn attached(job: &Job) -> Self {

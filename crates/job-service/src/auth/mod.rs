@@ -2,7 +2,9 @@
 // SPDX-License-Identifier: MIT
 //! Who may call the API: bearer tokens, each with a name and a scope.
 
+pub mod bearer;
 pub mod token;
+pub mod tokens;
 
 /// Who made a request: the name of the token it carried and what that token may do. The bearer
 /// check puts it into the request's extensions (handlers read it: a job records its submitter)

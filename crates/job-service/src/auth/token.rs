@@ -119,10 +119,7 @@ pub fn open_regular(path: &Path, nofollow: bool) -> std::io::Result<File> {
 /// user can read or could have written gives them the service.
 pub fn read(path: &Path, what: &str) -> Result<Vec<u8>, CommandError> {
     let bad = |why: String| CommandError::Usage(format!("{what} {}: {why}", path.display()));
-    let mut f = open_regular(path, true).map_err(|e| bad(e.to_string()))?;
-    check_file(&f, &bad)?;
-    let mut s = String::new();
-    f.read_to_string(&mut s).map_err(|e| bad(e.to_string()))?;
+    let s = read_secret_file(path, what)?;
     let token = s.trim();
     if token.len() < 16 || token.contains(char::is_whitespace) {
         return Err(bad(
@@ -136,6 +133,24 @@ pub fn read(path: &Path, what: &str) -> Result<Vec<u8>, CommandError> {
         ));
     }
     Ok(token.as_bytes().to_vec())
+}
+
+/// The text of a file of secrets, after the checks of [`read`]: this user's or root's, a regular
+/// file (not through a symlink), readable by nobody else. At most 1 MiB: a file of tokens, not a
+/// log someone pointed the flag at.
+pub fn read_secret_file(path: &Path, what: &str) -> Result<String, CommandError> {
+    const MAX: u64 = 1 << 20;
+    let bad = |why: String| CommandError::Usage(format!("{what} {}: {why}", path.display()));
+    let f = open_regular(path, true).map_err(|e| bad(e.to_string()))?;
+    check_file(&f, &bad)?;
+    let mut s = String::new();
+    f.take(MAX + 1)
+        .read_to_string(&mut s)
+        .map_err(|e| bad(e.to_string()))?;
+    if s.len() as u64 > MAX {
+        return Err(bad(format!("over {MAX} bytes: not a token file")));
+    }
+    Ok(s)
 }
 
 fn check_file(f: &File, bad: &dyn Fn(String) -> CommandError) -> Result<(), CommandError> {

@@ -11,7 +11,8 @@ use std::time::Duration;
 use job_core::store::OpenOptions;
 use job_core::StoreUrl;
 
-use crate::auth::token;
+use crate::api::secret_vars::SecretVars;
+use crate::auth::tokens;
 use crate::cli::ServeArgs;
 use crate::cmd::setup::{self, StoreChoice};
 use crate::http::accept;
@@ -31,7 +32,13 @@ pub async fn serve(args: ServeArgs) -> Result<(), CommandError> {
         args.data_dir.as_deref(),
         args.trust,
     )?;
-    let token = token::resolve(args.token_file.as_deref(), args.no_token, &common.data_dir)?;
+    let tokens = tokens::resolve(
+        args.token_file.as_deref(),
+        args.tokens_file.as_deref(),
+        args.no_token,
+        &common.data_dir,
+    )?
+    .map(Arc::new);
     let raised = accept::raise_fd_limit();
     let fd_limit = raised.now;
     let limits = accept::limits(&args.limits, fd_limit, args.workers)?;
@@ -44,8 +51,8 @@ pub async fn serve(args: ServeArgs) -> Result<(), CommandError> {
         idle_timeout = ?limits.idle_timeout,
         "connection limits"
     );
-    let auth = match &token {
-        Some(t) => format!("token in {}", t.path.display()),
+    let auth = match &tokens {
+        Some(t) => format!("{}: {}", t.files(), t.current().describe()),
         None => "no token: --no-token".into(),
     };
     // The embedded store, in the data dir, under the file name it has always had there.
@@ -91,6 +98,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), CommandError> {
     runtime.start(setup::worker_names(None, args.workers), reaper)?;
     runtime.watch_changes();
     tokio::spawn(purge(state.clone(), args.ttl));
+    tokens::reload_on_hangup(tokens.clone(), state.stopped.clone())?;
     println!(
         "listening on http://{} ({auth}; project {}, {} workers, store {})",
         args.listen,
@@ -98,7 +106,8 @@ pub async fn serve(args: ServeArgs) -> Result<(), CommandError> {
         args.workers,
         runtime.store_name,
     );
-    let api_config = api::ApiConfig::new(token.map(|t| t.secret), args.sync_max, policy)
+    let api_config = api::ApiConfig::new(tokens, args.sync_max, policy)
+        .with_secret_vars(SecretVars::new(&args.secret_var))
         .with_long_polls(limits.max_long_polls)
         .with_body_timeout(limits.body_timeout);
     accept::serve(
@@ -118,7 +127,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), CommandError> {
 fn check(args: &ServeArgs, store: Option<&StoreChoice>) -> Result<(), CommandError> {
     if !args.listen.ip().is_loopback() && args.no_token {
         return Err(CommandError::Usage(format!(
-            "--listen {} --no-token: a token is required off loopback; drop --no-token (the token is then <data-dir>/token, or give --token-file FILE)",
+            "--listen {} --no-token: a token is required off loopback; drop --no-token (the token is then <data-dir>/token, or give --token-file FILE or --tokens-file FILE)",
             args.listen
         )));
     }
