@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -17,6 +17,7 @@ use tokio::sync::OwnedSemaphorePermit;
 
 use super::error::ApiError;
 use super::view::{Accepted, ErrorBody, JobList, JobView, SyncResult};
+use crate::auth::Caller;
 use crate::state::{AppState, Metrics};
 
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -190,10 +191,12 @@ fn waited(job: &Job, sync: bool, attached: bool) -> Response {
 pub async fn submit(
     State(state): State<Arc<AppState>>,
     Query(q): Params,
+    caller: Option<Extension<Caller>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let result = submit_inner(&state, &q, &headers, body).await;
+    let submitter = caller.as_ref().map(|c| c.0.name.as_str());
+    let result = submit_inner(&state, &q, &headers, body, submitter).await;
     if let Err(e) = &result {
         if e.status.is_client_error() {
             Metrics::add(&state.metrics.refused);
@@ -207,6 +210,7 @@ async fn submit_inner(
     q: &HashMap<String, String>,
     headers: &HeaderMap,
     body: Body,
+    submitter: Option<&str>,
 ) -> Result<Response, ApiError> {
     let wait = wait_for(q, state)?;
     let sync = flag(q, "sync")?;
@@ -245,6 +249,7 @@ async fn submit_inner(
     match state.store.submit(spec).await? {
         Submitted::Created(job) => {
             Metrics::add(&state.metrics.submitted);
+            crate::transitions::submitted(&job, submitter);
             state.wake.notify_one();
             match wait {
                 None => Ok((
@@ -440,6 +445,7 @@ pub async fn cancel(
     }
     match state.store.cancel(id).await? {
         Cancel::Canceled(job) => {
+            crate::transitions::ended(&state.metrics, &job);
             state.changed();
             Ok((StatusCode::OK, Json(JobView::of(&job))).into_response())
         }

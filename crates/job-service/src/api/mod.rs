@@ -67,6 +67,8 @@ pub fn router(state: Arc<AppState>, policy: guard::Policy) -> Router {
             (state.clone(), Arc::new(policy)),
             guard::check,
         ))
+        // Outermost: refusals of the guard get their access line too.
+        .layer(crate::http::access::layer())
         .with_state(state)
 }
 
@@ -82,6 +84,16 @@ async fn bearer(State(state): State<Arc<AppState>>, req: Request, next: Next) ->
         if !bool::from(given.ct_eq(token.as_slice())) {
             return error::ApiError::unauthorized().into_response();
         }
+        // One token today, so one name; the tokens file gives each its own (issue 21).
+        let caller = crate::auth::Caller {
+            name: "token".into(),
+            scope: crate::auth::Scope::Admin,
+        };
+        let mut req = req;
+        req.extensions_mut().insert(caller.clone());
+        let mut res = next.run(req).await;
+        res.extensions_mut().insert(caller);
+        return res;
     }
     next.run(req).await
 }

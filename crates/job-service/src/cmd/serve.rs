@@ -76,9 +76,10 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
             (Arc::new(store), format!("sqlite:{}", file.display()))
         }
     };
-    if redis_url.is_none() {
-        recover(&store, args.grace).await?;
-    }
+    let recovered = match redis_url {
+        None => recover(&store, args.grace).await?,
+        Some(_) => Vec::new(),
+    };
     let grace = args.grace;
     let jobs_dir = data_dir.join("jobs");
     let _ = tokio::task::spawn_blocking(move || orphans::sweep(&jobs_dir, grace)).await;
@@ -100,6 +101,11 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
             .with_long_polls(limits.max_long_polls)
             .with_body_timeout(limits.body_timeout),
     );
+    for id in recovered {
+        if let Ok(Some(job)) = state.store.get(id).await {
+            crate::transitions::ended(&state.metrics, &job);
+        }
+    }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| Failure::Runtime(format!("--listen {}: {e}", args.listen)))?;
@@ -175,12 +181,15 @@ fn check(args: &ServeArgs, redis: bool) -> Result<(), Failure> {
     setup::check_lease(args.lease)
 }
 
-async fn recover(store: &Arc<dyn Store>, grace: Duration) -> Result<(), Failure> {
+/// Returns the jobs it ended, for the log and the metrics once the state exists.
+async fn recover(store: &Arc<dyn Store>, grace: Duration) -> Result<Vec<job_core::JobId>, Failure> {
     let lost = store
         .recover()
         .await
         .map_err(|e| Failure::Runtime(format!("recovering the store: {e}")))?;
+    let mut ended = Vec::new();
     for l in lost {
+        ended.push(l.id);
         tracing::warn!(job = %l.id, "was running when the service stopped: failed, reason lost");
         if let Some((pid, start)) = l.pid {
             let killed = tokio::task::spawn_blocking(move || {
@@ -193,7 +202,7 @@ async fn recover(store: &Arc<dyn Store>, grace: Duration) -> Result<(), Failure>
             }
         }
     }
-    Ok(())
+    Ok(ended)
 }
 
 async fn purge(state: Arc<AppState>, ttl: Duration) {

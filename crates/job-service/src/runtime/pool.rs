@@ -31,6 +31,10 @@ impl Pool {
             .enable_all()
             .build()
             .map_err(|e| Failure::Runtime(format!("cannot start the workers' runtime: {e}")))?;
+        state
+            .metrics
+            .workers
+            .set(i64::try_from(names.len()).unwrap_or(i64::MAX));
         let tasks = names
             .iter()
             .map(|name| {
