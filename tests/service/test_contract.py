@@ -300,7 +300,7 @@ def test_healthz_metrics_openapi(service):
     c.healthy()
     c.submit('hello.yml', query='?sync=true', expect=200)
     r = c.get('/metrics')
-    assert r.status == 200 and r.headers['content-type'].startswith('text/plain'), r
+    assert r.status == 200 and r.headers['content-type'].startswith('application/openmetrics-text;'), r
     sample = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})?'
                         r' (\S+)( -?\d+)?$')
     names = set()

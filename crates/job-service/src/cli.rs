@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
+use crate::logging::LogFormat;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "ansible-job-service",
@@ -104,6 +106,28 @@ pub struct ServeArgs {
     pub allowed_origin: Vec<String>,
     #[command(flatten)]
     pub trust: TrustArgs,
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+/// How the process logs; `serve` and `worker` take the same flag.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct LogArgs {
+    /// How log lines on stderr look: `text` for a person, `json` for a log collector (one object
+    /// a line). Levels come from RUST_LOG (default info; e.g. RUST_LOG=access=warn,info).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+impl Command {
+    /// The log format the command asked for; `openapi` logs nothing of note and takes none.
+    pub fn log_format(&self) -> LogFormat {
+        match self {
+            Command::Serve(a) => a.log.log_format,
+            Command::Worker(a) => a.log.log_format,
+            Command::Openapi => LogFormat::Text,
+        }
+    }
 }
 
 /// What the operator lets clients do beyond the safe defaults; `serve` and `worker` take the
@@ -211,6 +235,8 @@ pub struct WorkerArgs {
     pub name: Option<String>,
     #[command(flatten)]
     pub trust: TrustArgs,
+    #[command(flatten)]
+    pub log: LogArgs,
 }
 
 /// The longest duration any flag takes: far beyond any sensible timeout, and far below what

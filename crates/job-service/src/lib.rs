@@ -6,14 +6,19 @@
 //! - `api/`: routes, extractors, answers, the checks against web pages.
 //! - `auth/`: the bearer token. `http/`: connections.
 //! - `runtime/`: workers running jobs. `state`: what handlers and workers share.
+//! - `logging`: stderr's format; `transitions`: the line and the metrics of each job's
+//!   submission, start and end; `metrics`: what `/metrics` shows.
 
 pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod cmd;
 pub mod http;
+pub mod logging;
+pub mod metrics;
 pub mod runtime;
 pub mod state;
+pub mod transitions;
 
 /// How a command failed: usage errors exit 2, the rest 1.
 #[derive(Debug)]

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use job_service::{cli, cmd, CommandError};
+use job_service::{cli, cmd, logging, CommandError};
 
 fn main() -> ExitCode {
     let cli = match cli::Cli::try_parse() {
@@ -17,13 +17,12 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    if let Err(CommandError::Usage(msg) | CommandError::Runtime(msg)) =
+        logging::init(cli.command.log_format())
+    {
+        eprintln!("ansible-job-service: {msg}");
+        return ExitCode::from(2);
+    }
     let result = match cli.command {
         cli::Command::Openapi => cmd::openapi::openapi(),
         cli::Command::Worker(args) => match tokio::runtime::Runtime::new() {

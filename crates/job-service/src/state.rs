@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,6 +12,9 @@ use job_core::Project;
 use job_core::{JobId, JobStore};
 use tokio::sync::{watch, Notify};
 use tokio_util::sync::CancellationToken;
+
+// Its home is `crate::metrics`; handlers name it from here too.
+pub use crate::metrics::Metrics;
 
 pub struct AppState {
     pub store: Arc<dyn JobStore>,
@@ -48,25 +51,6 @@ pub struct RunHandle {
     /// Set before `cancel` when the job is no longer this worker's (its lease ran out): the run
     /// then ends `failed`, reason `lost`, not `canceled`.
     pub lost: Arc<AtomicBool>,
-}
-
-#[derive(Default)]
-pub struct Metrics {
-    pub submitted: AtomicU64,
-    pub attached: AtomicU64,
-    pub conflicts: AtomicU64,
-    pub refused: AtomicU64,
-    pub started: AtomicU64,
-    pub running: AtomicU64,
-    /// Event lines of this process's runs that the reader did not keep.
-    pub events_dropped: AtomicU64,
-    pub http_refused: crate::api::guard::Refusals,
-}
-
-impl Metrics {
-    pub fn add(counter: &AtomicU64) {
-        counter.fetch_add(1, Ordering::Relaxed);
-    }
 }
 
 /// What a process is given to run jobs; the API's own settings are `api::ApiConfig`.

@@ -174,6 +174,7 @@ async fn submit_inner(
     match state.store.submit(spec).await? {
         Submitted::Created(job) => {
             Metrics::add(&state.metrics.submitted);
+            crate::transitions::submitted(&job, job.spec.submitter.as_deref());
             state.wake.notify_one();
             match wait {
                 None => Ok((
@@ -325,6 +326,7 @@ pub async fn cancel(
 ) -> Result<Response, ApiError> {
     match state.store.cancel(id).await? {
         Cancel::Canceled(job) => {
+            crate::transitions::ended(&state.metrics, &job);
             state.changed();
             Ok((StatusCode::OK, Json(JobView::of(&job))).into_response())
         }

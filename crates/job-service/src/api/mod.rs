@@ -169,5 +169,7 @@ pub fn router(app: Arc<AppState>, config: ApiConfig) -> Router {
     // Outermost but for the panic catcher: no handler, not even the bearer check, sees a
     // request a web page could have made.
     .layer(middleware::from_fn_with_state(state.clone(), guard::check))
+    // Outermost: refusals of the guard get their access line too.
+    .layer(crate::http::access::layer())
     .with_state(state)
 }

@@ -2,8 +2,6 @@
 // SPDX-License-Identifier: MIT
 //! Health, metrics and the OpenAPI document.
 
-use std::fmt::Write as _;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -27,74 +25,19 @@ pub async fn healthz(State(state): State<Arc<AppState>>) -> Result<Json<Health>,
 
 #[utoipa::path(get, path = "/metrics", tag = "service",
     responses(
-        (status = 200, description = "Prometheus text format", content_type = "text/plain", body = String),
+        (status = 200, description = "OpenMetrics text (Prometheus scrapes it): this process's counters, gauges and histograms, and the store's jobs by status", content_type = "application/openmetrics-text", body = String),
         (status = 401, description = "No valid token (metrics are behind the token, like the API)", body = super::view::ErrorBody),
     ))]
 pub async fn metrics(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
     let counts = state.store.counts().await?;
-    let m = &state.metrics;
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "# HELP ajs_jobs Jobs in the store, by status.\n# TYPE ajs_jobs gauge"
-    );
-    for (status, n) in counts {
-        let _ = writeln!(out, "ajs_jobs{{status=\"{}\"}} {n}", status.as_str());
-    }
-    let counters = [
-        ("ajs_submitted_total", "Jobs created by POST.", &m.submitted),
-        (
-            "ajs_attached_total",
-            "POSTs answered with the name's job.",
-            &m.attached,
-        ),
-        (
-            "ajs_conflicts_total",
-            "POSTs refused: the name is held with another payload.",
-            &m.conflicts,
-        ),
-        ("ajs_refused_total", "POSTs refused with a 4xx.", &m.refused),
-        (
-            "ajs_runs_started_total",
-            "Runs started by this process's workers.",
-            &m.started,
-        ),
-        (
-            "ajs_events_dropped_total",
-            "Event lines of this process's runs not kept: longer than --event-line-max, or not a JSON object.",
-            &m.events_dropped,
-        ),
-    ];
-    for (name, help, c) in counters {
-        let _ = writeln!(
-            out,
-            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
-            c.load(Ordering::Relaxed)
-        );
-    }
-    let r = &m.http_refused;
-    let _ = writeln!(
-        out,
-        "# HELP ajs_http_refused_total Requests refused before any handler: a Host that does not name the service, another web origin, a POST that is not JSON.\n# TYPE ajs_http_refused_total counter"
-    );
-    for (reason, c) in [
-        ("host", &r.host),
-        ("origin", &r.origin),
-        ("content_type", &r.content_type),
-    ] {
-        let _ = writeln!(
-            out,
-            "ajs_http_refused_total{{reason=\"{reason}\"}} {}",
-            c.load(Ordering::Relaxed)
-        );
-    }
-    let _ = writeln!(
-        out,
-        "# HELP ajs_runs_active Runs in progress in this process.\n# TYPE ajs_runs_active gauge\najs_runs_active {}",
-        m.running.load(Ordering::Relaxed)
-    );
-    let ct = HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8");
-    Ok(([(header::CONTENT_TYPE, ct)], out).into_response())
+    let text = state.metrics.encode(&counts).map_err(|e| {
+        ApiError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            format!("cannot write the metrics: {e}"),
+        )
+    })?;
+    let ct = HeaderValue::from_static(crate::metrics::CONTENT_TYPE);
+    Ok(([(header::CONTENT_TYPE, ct)], text).into_response())
 }
 
 /// The document's head; its paths come from the router (`super::routes`).

@@ -104,6 +104,9 @@ async fn reap(state: Arc<AppState>, me: String, rhythm: Rhythm) {
             Ok(lost) => {
                 for id in &lost {
                     tracing::warn!(job = %id, "its worker stopped renewing its lease: failed, reason lost");
+                    if let Ok(Some(job)) = state.store.get(*id).await {
+                        crate::transitions::ended(&state.metrics, &job);
+                    }
                 }
                 if !lost.is_empty() {
                     state.changed();

@@ -33,6 +33,10 @@ impl Pool {
             .map_err(|e| {
                 CommandError::Runtime(format!("cannot start the workers' runtime: {e}"))
             })?;
+        state
+            .metrics
+            .workers
+            .set(i64::try_from(names.len()).unwrap_or(i64::MAX));
         let tasks = names
             .iter()
             .map(|name| {

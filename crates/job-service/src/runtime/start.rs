@@ -64,7 +64,7 @@ impl Runtime {
             Some(setup::lock_data_dir(&data_dir)?)
         };
         let opened = setup::open_store(&plan.store, plan.open).await?;
-        recover(&opened.store, plan.grace).await?;
+        let recovered = recover(&opened.store, plan.grace).await?;
         let grace = plan.grace;
         let jobs_dir = data_dir.join("jobs");
         let _ = tokio::task::spawn_blocking(move || orphans::sweep(&jobs_dir, grace)).await;
@@ -81,8 +81,15 @@ impl Runtime {
             event_line_max: plan.event_line_max,
             child_open_files: plan.child_open_files,
         };
+        let state = Arc::new(state(setup));
+        // The log line and the metrics of each job recovery ended, once the metrics exist.
+        for id in recovered {
+            if let Ok(Some(job)) = state.store.get(id).await {
+                crate::transitions::ended(&state.metrics, &job);
+            }
+        }
         Ok(Self {
-            state: Arc::new(state(setup)),
+            state,
             store_name: plan.store.url.redacted(),
             callback_dir,
             lease: plan.open.lease,
@@ -132,12 +139,18 @@ impl Runtime {
 
 /// Running jobs of the last process end `failed`, reason `lost`, and what is left of their runs
 /// is killed. A shared store has nothing to recover here: its reaper ends a dead worker's jobs.
-async fn recover(store: &Arc<dyn JobStore>, grace: Duration) -> Result<(), CommandError> {
+/// Returns the jobs it ended.
+async fn recover(
+    store: &Arc<dyn JobStore>,
+    grace: Duration,
+) -> Result<Vec<job_core::JobId>, CommandError> {
     let lost = store
         .recover()
         .await
         .map_err(|e| CommandError::Runtime(format!("recovering the store: {e}")))?;
+    let mut ended = Vec::new();
     for l in lost {
+        ended.push(l.id);
         tracing::warn!(job = %l.id, "was running when the service stopped: failed, reason lost");
         if let Some((pid, start)) = l.pid {
             let killed = tokio::task::spawn_blocking(move || {
@@ -150,5 +163,5 @@ async fn recover(store: &Arc<dyn JobStore>, grace: Duration) -> Result<(), Comma
             }
         }
     }
-    Ok(())
+    Ok(ended)
 }

@@ -14,7 +14,8 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 
 use crate::runtime::{invocation, orphans};
-use crate::state::{AppState, Metrics, RunHandle};
+use crate::state::{AppState, RunHandle};
+use crate::transitions;
 
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
 const FLUSH_BYTES: usize = 64 * 1024;
@@ -32,21 +33,23 @@ pub async fn run(state: Arc<AppState>, name: String, callback_dir: PathBuf) {
             // gives it the grace like any other.
             Ok(Some(job)) => {
                 state.changed();
-                Metrics::add(&state.metrics.started);
-                state.metrics.running.fetch_add(1, Ordering::Relaxed);
+                transitions::started(&state.metrics, &job);
+                state.metrics.running.inc();
                 let id = job.id;
                 let s = state.clone();
                 let cb = callback_dir.clone();
                 // The run is a task of its own: if it panicked, the job would still get an end.
                 let outcome = tokio::spawn(async move { run_one(&s, job, &cb).await }).await;
-                state.metrics.running.fetch_sub(1, Ordering::Relaxed);
+                state.metrics.running.dec();
                 if let Err(e) = outcome {
                     tracing::error!(job = %id, error = %e, "a run failed inside the service");
                     let lost = Finish::failed(
                         Reason::Lost,
                         format!("the run failed inside the service on worker {name}: {e}"),
                     );
-                    let _ = state.store.finish(id, lost).await;
+                    if let Ok(Some(job)) = state.store.finish(id, lost).await {
+                        transitions::ended(&state.metrics, &job);
+                    }
                     state.changed();
                 }
             }
@@ -122,7 +125,12 @@ async fn record_end(state: &AppState, id: job_core::JobId, finish: Finish) {
     let deadline = tokio::time::Instant::now() + FINISH_RETRY;
     loop {
         match state.store.finish(id, finish.clone()).await {
-            Ok(_) => return,
+            Ok(Some(job)) => return transitions::ended(&state.metrics, &job),
+            // Ended meanwhile by another path (a cancel, the reaper), which logged it.
+            Ok(None) => {
+                tracing::debug!(target: "job", job = %id, "the run's end came after the job had ended");
+                return;
+            }
             Err(e) if tokio::time::Instant::now() >= deadline => {
                 tracing::error!(job = %id, error = %e, "could not record the end of a run; giving up");
                 return;
@@ -209,10 +217,7 @@ async fn execute(
     };
     let dropped = outcome.bad_event_lines;
     if dropped > 0 {
-        state
-            .metrics
-            .events_dropped
-            .fetch_add(dropped, Ordering::Relaxed);
+        state.metrics.events_dropped.inc_by(dropped);
         tracing::warn!(job = %id, dropped, limit = state.event_line_max,
             "event lines of the run were not kept: longer than --event-line-max, or not JSON");
     }
