@@ -41,9 +41,9 @@ def test_text_log_has_access_lines_and_the_three_transitions(service):
         return [l for l in lines if pat.search(l)]
 
     assert access('GET', '/healthz', 200, '-'), text[-3000:]
-    assert access('POST', '/api/v1/jobs', 202, 'token'), text[-3000:]
-    assert access('GET', f'/api/v1/jobs/{job_id}', 200, 'token'), text[-3000:]
-    assert access('GET', '/api/v1/jobs?name&limit', 200, 'token'), text[-3000:]
+    assert access('POST', '/api/v1/jobs', 202, 'default'), text[-3000:]
+    assert access('GET', f'/api/v1/jobs/{job_id}', 200, 'default'), text[-3000:]
+    assert access('GET', '/api/v1/jobs?name&limit', 200, 'default'), text[-3000:]
     assert access('GET', '/api/v1/jobs', 401, '-'), text[-3000:]
 
     def transition(what, *fields):
@@ -94,11 +94,11 @@ def test_json_log_is_one_object_a_line_with_the_fields(service):
     posts = [o for o in objs if o['target'] == 'access' and o.get('span', {}).get('path') == '/api/v1/jobs?sync']
     assert len(posts) == 1, objs
     post = posts[0]
-    assert post['span']['method'] == 'POST' and post['status'] == 200 and post['token'] == 'token', post
+    assert post['span']['method'] == 'POST' and post['status'] == 200 and post['token'] == 'default', post
     assert isinstance(post['ms'], float) and post['level'] == 'INFO', post
     jobs = {o['message']: o for o in objs if o['target'] == 'job' and o.get('job') == job_id}
     assert set(jobs) == {'submitted', 'started', 'ended'}, objs
-    assert jobs['submitted']['playbook'] == 'hello.yml' and jobs['submitted']['submitter'] == 'token'
+    assert jobs['submitted']['playbook'] == 'hello.yml' and jobs['submitted']['submitter'] == 'default'
     assert isinstance(jobs['started']['queue_wait_s'], float), jobs['started']
     assert jobs['ended']['status'] == 'successful', jobs['ended']
     assert not any(ANSI.search(json.dumps(o)) for o in objs)
