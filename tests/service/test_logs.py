@@ -53,7 +53,7 @@ def test_text_log_has_access_lines_and_the_three_transitions(service):
             assert re.search(f, found[0]), (f, found[0])
         return found[0]
 
-    submitted = transition('submitted', r'playbook=hello\.yml', r'submitter="?token"?', r'name="?-"?')
+    submitted = transition('submitted', r'playbook=hello\.yml', r'submitter="?default"?', r'name="?-"?')
     # The submission's line is inside its request's span: whoever reads it sees which call it was.
     assert 'request{method=POST path=/api/v1/jobs}' in submitted, submitted
     transition('started', r'worker="?[^ ]+:\d+"?', r'attempt=1', r'queue_wait_s=[0-9.]+')
