@@ -30,6 +30,8 @@ pub struct AppState {
     pub event_line_max: usize,
     /// The soft open-file limit a run starts with, when the process raised its own.
     pub child_open_files: Option<u64>,
+    /// `--pass-env`: names and patterns added to the playbook environment's allow-list.
+    pub pass_env: Vec<String>,
     /// Requests held open at once (`?wait`, `?sync`, event streams): their own cap, below the
     /// connection cap, so that they cannot take every connection.
     pub long_polls: Arc<Semaphore>,
@@ -107,6 +109,7 @@ impl AppState {
             grace: setup.grace,
             event_line_max: setup.event_line_max,
             child_open_files: setup.child_open_files,
+            pass_env: Vec::new(),
             long_polls: Arc::new(Semaphore::new(DEFAULT_LONG_POLLS)),
             wake: Notify::new(),
             changes: watch::channel(0).0,
@@ -120,6 +123,11 @@ impl AppState {
 
     pub fn with_long_polls(mut self, n: usize) -> Self {
         self.long_polls = Arc::new(Semaphore::new(n));
+        self
+    }
+
+    pub fn with_pass_env(mut self, pass_env: Vec<String>) -> Self {
+        self.pass_env = pass_env;
         self
     }
 

@@ -17,7 +17,7 @@ use crate::cmd::setup;
 use crate::http::accept;
 use crate::runtime::lease::{self, Rhythm};
 use crate::runtime::pool::{self, Pool};
-use crate::runtime::{callback, orphans};
+use crate::runtime::{callback, invocation, orphans};
 use crate::state::{AppState, Setup};
 use crate::{api, Failure};
 
@@ -98,7 +98,8 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
     let state = Arc::new(
         AppState::new(setup, token.map(|t| t.secret), args.sync_max)
             .with_long_polls(limits.max_long_polls)
-            .with_body_timeout(limits.body_timeout),
+            .with_body_timeout(limits.body_timeout)
+            .with_pass_env(invocation::pass_env(&args.env.pass_env)),
     );
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

@@ -5,7 +5,7 @@
 
 use std::fs::File;
 use std::io::Read;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -63,14 +63,7 @@ pub fn common(
             )
         })?,
     };
-    let data_dir = data_dir
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| project.root().join(".job-service"));
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&data_dir)
-        .map_err(|e| Failure::Usage(format!("--data-dir {}: {e}", data_dir.display())))?;
+    let data_dir = crate::cmd::data_dir::resolve(data_dir)?;
     Ok(Common {
         project,
         ansible_playbook,
@@ -96,29 +89,27 @@ pub fn redis_url(args: &RedisArgs) -> Result<Option<String>, Failure> {
     if args.redis_check_every < Duration::from_secs(1) {
         return Err(Failure::Usage("--redis-check-every: at least 1s".into()));
     }
-    let env = std::env::var(REDIS_URL_ENV)
-        .ok()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty());
-    if env.is_some() && (args.redis_url.is_some() || args.redis_url_file.is_some()) {
-        return Err(Failure::Usage(format!(
-            "{REDIS_URL_ENV} is set and --redis-url or --redis-url-file is given too: give the Redis URL one way"
-        )));
-    }
-    if let Some(url) = &args.redis_url {
-        if url.contains('@') {
+    // AJS_REDIS_URL reaches `redis_url` through clap (config.rs), with --redis-url ranked
+    // over it; --redis-url-file with either is a clap conflict.
+    if let Some(url) = args
+        .redis_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+    {
+        if url.contains('@') && args.redis_url_in_argv {
             tracing::warn!(
                 "--redis-url carries a password, which every user of this machine can read in \
                  /proc/{}/cmdline: use --redis-url-file FILE or {REDIS_URL_ENV} instead",
                 std::process::id()
             );
         }
-        return Ok(Some(url.clone()));
+        return Ok(Some(url.to_string()));
     }
     if let Some(path) = &args.redis_url_file {
         return read_redis_url(path).map(Some);
     }
-    Ok(env)
+    Ok(None)
 }
 
 /// The first line of a file only its owner (and group) may read: it may hold a password.

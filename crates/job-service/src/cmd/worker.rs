@@ -13,7 +13,7 @@ use crate::cli::WorkerArgs;
 use crate::cmd::setup;
 use crate::runtime::lease::{self, Rhythm};
 use crate::runtime::pool::{self, Pool};
-use crate::runtime::{callback, orphans};
+use crate::runtime::{callback, invocation, orphans};
 use crate::state::{AppState, Setup};
 use crate::Failure;
 
@@ -61,7 +61,10 @@ pub async fn worker(args: WorkerArgs) -> Result<(), Failure> {
         event_line_max: usize::try_from(args.event_line_max).unwrap_or(usize::MAX),
         child_open_files: None,
     };
-    let state = Arc::new(AppState::new(setup, None, Duration::from_secs(1)));
+    let state = Arc::new(
+        AppState::new(setup, None, Duration::from_secs(1))
+            .with_pass_env(invocation::pass_env(&args.env.pass_env)),
+    );
     lease::watch_redis(
         state.clone(),
         redis_store,
