@@ -66,7 +66,12 @@ pub fn parse_from(argv: Vec<OsString>, config_env: Option<OsString>) -> Result<C
                 for (id, values) in defaults {
                     // A Redis URL may carry a password: never shown in --help.
                     let hide = id == "redis_url";
-                    sc = sc.mut_arg(id, |a| a.default_values(values).hide_default_value(hide));
+                    // A default does not satisfy `required` in clap; the file's value does here.
+                    sc = sc.mut_arg(id, |a| {
+                        a.default_values(values)
+                            .hide_default_value(hide)
+                            .required(false)
+                    });
                 }
                 sc
             });

@@ -15,6 +15,7 @@ use crate::auth::token;
 use crate::cli::ServeArgs;
 use crate::cmd::setup;
 use crate::http::accept;
+use crate::http::tls::Tls;
 use crate::runtime::lease::{self, Rhythm};
 use crate::runtime::pool::{self, Pool};
 use crate::runtime::{callback, invocation, orphans};
@@ -101,6 +102,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
             .with_body_timeout(limits.body_timeout)
             .with_pass_env(invocation::pass_env(&args.env.pass_env)),
     );
+    let tls = tls(&args)?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| Failure::Runtime(format!("--listen {}: {e}", args.listen)))?;
@@ -108,7 +110,8 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         .local_addr()
         .map_err(|e| Failure::Runtime(format!("--listen {}: {e}", args.listen)))?;
     let policy =
-        api::guard::Policy::new(bound, args.public_url.clone(), args.allowed_origin.clone());
+        api::guard::Policy::new(bound, args.public_url.clone(), args.allowed_origin.clone())
+            .with_tls(tls.is_some());
     tracing::info!("{}", policy.describe());
     if bound.ip().is_unspecified() && args.public_url.is_empty() {
         tracing::warn!(
@@ -134,8 +137,19 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         lease::spawn(state.clone(), names, me, Rhythm::for_lease(args.lease));
     }
     tokio::spawn(purge(state.clone(), args.ttl));
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let acceptor = match tls {
+        Some(tls) => {
+            let acceptor = tls.acceptor();
+            Arc::new(tls)
+                .reload_on_sighup()
+                .map_err(|e| Failure::Runtime(e.to_string()))?;
+            Some(acceptor)
+        }
+        None => None,
+    };
     println!(
-        "listening on http://{} ({auth}; project {}, {} workers, store {store_name})",
+        "listening on {scheme}://{} ({auth}; project {}, {} workers, store {store_name})",
         args.listen,
         state.project.root().display(),
         args.workers,
@@ -144,6 +158,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         listener,
         api::router(state.clone(), policy),
         limits,
+        acceptor,
         async {
             pool::shutdown_signal().await;
             state.closing.cancel();
@@ -174,6 +189,21 @@ fn check(args: &ServeArgs, redis: bool) -> Result<(), Failure> {
         return Err(Failure::Usage("--sync-max: must be at least 1s".into()));
     }
     setup::check_lease(args.lease)
+}
+
+/// The TLS pair, checked before anything listens; with it, the URLs clients use are https.
+fn tls(args: &ServeArgs) -> Result<Option<Tls>, Failure> {
+    let (Some(cert), Some(key)) = (&args.tls.tls_cert, &args.tls.tls_key) else {
+        return Ok(None);
+    };
+    let tls = Tls::load(cert, key).map_err(|e| Failure::Usage(e.to_string()))?;
+    if let Some(u) = args.public_url.iter().find(|u| !u.is_https()) {
+        return Err(Failure::Usage(format!(
+            "--public-url {}: the service speaks HTTPS (--tls-cert), so clients reach it by an https:// URL; give that",
+            u.origin()
+        )));
+    }
+    Ok(Some(tls))
 }
 
 async fn recover(store: &Arc<dyn Store>, grace: Duration) -> Result<(), Failure> {

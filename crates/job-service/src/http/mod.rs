@@ -3,3 +3,4 @@
 //! Connections: the accept loop with its timeouts and cap.
 
 pub mod accept;
+pub mod tls;
