@@ -6,10 +6,12 @@ wins), the default data dir outside the project, --pass-env, --version on every 
 from __future__ import annotations
 
 import os
-import re
 import pathlib
+import re
+import shutil
 import signal
 import subprocess
+import tempfile
 
 import pytest
 
@@ -143,20 +145,68 @@ def test_durations_in_humantime_and_bare_seconds(tmp_path, project, value):
 
 
 def test_the_default_data_dir_is_outside_the_project(tmp_path, project):
-    """systemd's STATE_DIRECTORY first; else, for a normal user, XDG_STATE_HOME (made 0700 with
-    its parents). Nothing is written into the project."""
-    base = ['serve', '--project-dir', str(project), '--ansible-playbook', str(STUB)]
+    """systemd's STATE_DIRECTORY first. Nothing is written into the project."""
     sd = tmp_path / 'systemd-state'
     sd.mkdir(mode=0o700)
-    line = first_line([*base, '--listen', f'127.0.0.1:{free_port()}'], clean_env(STATE_DIRECTORY=f'{sd}:/x/other'))
+    line = first_line(['serve', '--project-dir', str(project), '--ansible-playbook', str(STUB),
+                       '--listen', f'127.0.0.1:{free_port()}'], clean_env(STATE_DIRECTORY=f'{sd}:/x/other'))
     assert f'token in {sd}/token' in line and f'store sqlite:{sd}/jobs.sqlite3' in line, line
-    if os.geteuid() != 0:
-        xdg = tmp_path / 'xdg' / 'state'
-        line = first_line([*base, '--listen', f'127.0.0.1:{free_port()}'], clean_env(XDG_STATE_HOME=str(xdg)))
-        dd = xdg / 'ansible-job-service'
-        assert f'token in {dd}/token' in line, line
-        for d in (tmp_path / 'xdg', xdg, dd):
-            assert d.stat().st_mode & 0o777 == 0o700, d
+    assert not (project / '.job-service').exists()
+
+
+@pytest.fixture
+def as_a_user():
+    """(argv prefix, a directory that user may write): the command runs as `nobody` when the
+    tests run as root (root's default is /var/lib, not the XDG one)."""
+    top = pathlib.Path(tempfile.mkdtemp(prefix='ajs-xdg-'))
+    top.chmod(0o755)
+    prefix = []
+    if os.geteuid() == 0:
+        if not shutil.which('setpriv'):
+            pytest.skip('running as root without setpriv')
+        os.chown(top, 65534, 65534)
+        prefix = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--']
+    try:
+        yield prefix, top
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
+@pytest.mark.parametrize('xdg', [True, False], ids=['XDG_STATE_HOME', 'HOME'])
+def test_a_users_default_data_dir_is_the_xdg_state_home(as_a_user, xdg):
+    """For a normal user: $XDG_STATE_HOME/ansible-job-service, else
+    ~/.local/state/ansible-job-service, made 0700 with its missing parents."""
+    prefix, top = as_a_user
+    project = top / 'project'
+    make_project(project)
+    for d in [project, *project.rglob('*')]:
+        d.chmod(d.stat().st_mode | 0o055)
+    home = top / 'home'
+    home.mkdir()
+    if prefix:
+        os.chown(home, 65534, 65534)
+    env = clean_env(HOME=str(home))
+    env.pop('XDG_STATE_HOME', None)
+    if xdg:
+        env['XDG_STATE_HOME'] = str(home / 'xdg' / 'state')
+        made = [home / 'xdg', home / 'xdg' / 'state']
+    else:
+        made = [home / '.local', home / '.local' / 'state']
+    dd = made[-1] / 'ansible-job-service'
+    proc = subprocess.Popen([*prefix, str(service_bin()), 'serve', '--project-dir', str(project),
+                             '--ansible-playbook', str(STUB), '--listen', f'127.0.0.1:{free_port()}'],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = proc.stdout.readline()
+        assert f'token in {dd}/token' in line and f'store sqlite:{dd}/jobs.sqlite3' in line, \
+            line + proc.stderr.read() if not line else line
+    finally:
+        proc.terminate()
+        proc.wait(15)
+        proc.stdout.close()
+        proc.stderr.close()
+    for d in [*made, dd]:
+        assert d.stat().st_mode & 0o777 == 0o700, d
     assert not (project / '.job-service').exists()
 
 
