@@ -14,6 +14,7 @@ use crate::logging::LogFormat;
 #[command(
     name = "ansible-job-service",
     version,
+    propagate_version = true,
     about = "An HTTP API that runs Ansible playbooks as jobs."
 )]
 pub struct Cli {
@@ -43,7 +44,8 @@ pub struct ServeArgs {
     /// Address to listen on. --no-token is refused on any address but loopback.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8089")]
     pub listen: SocketAddr,
-    /// Store and job directories [default: <project-dir>/.job-service].
+    /// Store and job directories [default: $STATE_DIRECTORY under systemd,
+    /// /var/lib/ansible-job-service for root, else $XDG_STATE_HOME/ansible-job-service].
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// Playbooks run at once in this process.
@@ -108,6 +110,12 @@ pub struct ServeArgs {
     pub trust: TrustArgs,
     #[command(flatten)]
     pub log: LogArgs,
+    #[command(flatten)]
+    pub env: EnvArgs,
+    #[command(flatten)]
+    pub tls: TlsArgs,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 /// How the process logs; `serve` and `worker` take the same flag.
@@ -128,6 +136,37 @@ impl Command {
             Command::Openapi => LogFormat::Text,
         }
     }
+}
+
+/// The configuration file; `serve` and `worker` read it the same way (see config.rs).
+#[derive(clap::Args, Debug, Clone)]
+pub struct ConfigArgs {
+    /// A TOML file of flags: keys are the long flag names (`workers = 8`, repeatable flags as
+    /// arrays). A flag on the command line wins, then its AJS_ variable, then the file.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// What reaches ansible-playbook from the service's environment beyond the built-in
+/// allow-list; `serve` and `worker` take the same flag.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct EnvArgs {
+    /// Pass this variable of the service's environment to ansible-playbook too (repeatable;
+    /// `*` matches any run of characters: `AWS_*`, `*_PROXY`).
+    #[arg(long, value_name = "NAME", value_parser = crate::runtime::invocation::pass_env_pattern)]
+    pub pass_env: Vec<String>,
+}
+
+/// HTTPS in the service itself, instead of a proxy in front.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct TlsArgs {
+    /// The certificate chain (PEM), the server's first; reloaded on SIGHUP.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM, PKCS#8, PKCS#1 or SEC1), readable by this user only; reloaded on
+    /// SIGHUP.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// What the operator lets clients do beyond the safe defaults; `serve` and `worker` take the
@@ -156,14 +195,19 @@ pub struct StoreArgs {
     /// redis://[:password@]host[:port][/db] (shared by API processes and workers on many
     /// machines) [default: sqlite:<data-dir>/jobs.sqlite3]. With a password, prefer
     /// --store-file or AJS_STORE.
-    #[arg(long, value_name = "URL", conflicts_with_all = ["store_file", "redis_url", "redis_url_file"])]
+    #[arg(long, value_name = "URL", hide_env_values = true,
+          conflicts_with_all = ["store_file", "redis_url", "redis_url_file"])]
     pub store: Option<String>,
     /// Read the store URL from the first line of this file (not readable by other users).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["redis_url", "redis_url_file"])]
     pub store_file: Option<PathBuf>,
     /// The same as --store with a redis:// URL (the older spelling).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", hide_env_values = true)]
     pub redis_url: Option<String>,
+    /// The --store or --redis-url URL was given on the command line (not the environment or
+    /// the config file), where every user can read it: set by config.rs, for the warning.
+    #[arg(skip)]
+    pub url_in_argv: bool,
     /// The same as --store-file, for a redis:// URL (the older spelling).
     #[arg(long, value_name = "FILE", conflicts_with = "redis_url")]
     pub redis_url_file: Option<PathBuf>,
@@ -211,7 +255,7 @@ pub struct WorkerArgs {
     /// Playbooks run at once by this worker.
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub concurrency: usize,
-    /// Job directories and the callback plugin [default: <project-dir>/.job-service].
+    /// Job directories and the callback plugin [default: as for serve].
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// The ansible-playbook to run [default: the one in PATH at start].
@@ -237,33 +281,36 @@ pub struct WorkerArgs {
     pub trust: TrustArgs,
     #[command(flatten)]
     pub log: LogArgs,
+    #[command(flatten)]
+    pub env: EnvArgs,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 /// The longest duration any flag takes: far beyond any sensible timeout, and far below what
 /// `Instant + d` can hold (an overflow there panics on every connection).
 pub const MAX_DURATION: Duration = Duration::from_secs(365 * 86_400);
 
-/// `90`, `90s`, `15m`, `24h`, `7d`; at most 365d.
+/// humantime's forms (`90s`, `15m`, `1h 30m`, `1w`); a bare number is seconds, as before
+/// humantime; at most 365d.
 pub fn duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
-    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
-        Some(i) => s.split_at(i),
-        None => (s, "s"),
+    let d = if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        s.parse::<u64>()
+            .map(Duration::from_secs)
+            .map_err(|_| format!("{s:?} is too long: give at most 365d"))?
+    } else {
+        humantime::parse_duration(s).map_err(|e| match e {
+            humantime::DurationError::NumberOverflow => {
+                format!("{s:?} is too long: give at most 365d")
+            }
+            e => format!("{s:?} is not a duration ({e}): write 90s, 15m, 1h 30m, 24h, 7d or 1w"),
+        })?
     };
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("{s:?} is not a duration: write 90s, 15m, 24h or 7d"))?;
-    let mult = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86400,
-        _ => return Err(format!("{s:?}: the unit must be s, m, h or d")),
-    };
-    n.checked_mul(mult)
-        .map(Duration::from_secs)
-        .filter(|d| *d <= MAX_DURATION)
-        .ok_or_else(|| format!("{s:?} is too long: give at most 365d"))
+    if d > MAX_DURATION {
+        return Err(format!("{s:?} is too long: give at most 365d"));
+    }
+    Ok(d)
 }
 
 #[cfg(test)]
@@ -275,7 +322,11 @@ mod tests {
         assert_eq!(duration("90"), Ok(Duration::from_secs(90)));
         assert_eq!(duration("24h"), Ok(Duration::from_secs(86400)));
         assert_eq!(duration("7d"), Ok(Duration::from_secs(7 * 86400)));
-        assert!(duration("1w").is_err());
+        assert_eq!(duration("1w"), Ok(Duration::from_secs(7 * 86400)));
+        assert_eq!(duration("1h 30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(duration("90s"), Ok(Duration::from_secs(90)));
+        assert!(duration("1x").is_err());
+        assert!(duration("-5").is_err());
         assert!(duration("h").is_err());
         assert!(duration("").is_err());
         assert_eq!(duration("365d"), Ok(MAX_DURATION));

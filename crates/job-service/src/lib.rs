@@ -2,7 +2,8 @@
 // SPDX-License-Identifier: MIT
 //! ansible-job-service: an HTTP API that runs Ansible playbooks as jobs.
 //!
-//! - `cli`: the command line; `cmd/`: what each command does.
+//! - `cli`: the command line; `config`: flags from `AJS_` variables and `--config` too;
+//!   `cmd/`: what each command does.
 //! - `api/`: routes, extractors, answers, the checks against web pages.
 //! - `auth/`: the bearer token. `http/`: connections.
 //! - `runtime/`: workers running jobs. `state`: what handlers and workers share.
@@ -13,6 +14,7 @@ pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod cmd;
+pub mod config;
 pub mod http;
 pub mod logging;
 pub mod metrics;

@@ -4,17 +4,20 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
+use job_service::config::{self, ParseError};
 use job_service::{cli, cmd, logging, CommandError};
 
 fn main() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    let cli = match config::parse() {
         Ok(c) => c,
-        Err(e) => {
+        Err(ParseError::Clap(e)) => {
             let code = if e.use_stderr() { 2 } else { 0 };
             let _ = e.print();
             return ExitCode::from(code);
+        }
+        Err(ParseError::Usage(msg)) => {
+            eprintln!("ansible-job-service: {msg}");
+            return ExitCode::from(2);
         }
     };
     if let Err(CommandError::Usage(msg) | CommandError::Runtime(msg)) =

@@ -28,6 +28,8 @@ pub struct AppState {
     pub event_line_max: usize,
     /// The soft open-file limit a run starts with, when the process raised its own.
     pub child_open_files: Option<u64>,
+    /// `--pass-env`: names and patterns added to the playbook environment's allow-list.
+    pub pass_env: Vec<String>,
     /// A pending job arrived: one idle worker should look.
     pub wake: Notify,
     /// Bumped on every change of a job's state or events; `?wait` and SSE watch it.
@@ -76,6 +78,7 @@ impl AppState {
             grace: setup.grace,
             event_line_max: setup.event_line_max,
             child_open_files: setup.child_open_files,
+            pass_env: Vec::new(),
             wake: Notify::new(),
             changes: watch::channel(0).0,
             runs: Mutex::default(),
@@ -84,6 +87,11 @@ impl AppState {
             stopped: CancellationToken::new(),
             metrics: Metrics::default(),
         }
+    }
+
+    pub fn with_pass_env(mut self, pass_env: Vec<String>) -> Self {
+        self.pass_env = pass_env;
+        self
     }
 
     pub fn changed(&self) {

@@ -32,6 +32,16 @@ pub struct PublicUrl {
     origin: String,
 }
 
+impl PublicUrl {
+    pub fn is_https(&self) -> bool {
+        self.origin.starts_with("https://")
+    }
+
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+}
+
 /// `scheme://host[:port]` as a browser serializes it: lower case, no default port.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Origin {
@@ -109,6 +119,8 @@ pub struct Policy {
     listen: SocketAddr,
     public: Vec<PublicUrl>,
     allowed: Vec<String>,
+    /// The service speaks HTTPS itself (--tls-cert): its own origin is `https://`.
+    tls: bool,
 }
 
 impl Policy {
@@ -117,7 +129,13 @@ impl Policy {
             listen,
             public,
             allowed,
+            tls: false,
         }
+    }
+
+    pub fn with_tls(mut self, tls: bool) -> Self {
+        self.tls = tls;
+        self
     }
 
     /// Whether `host[:port]` names this service. A DNS name is accepted only when it is
@@ -165,10 +183,15 @@ impl Policy {
         if self.allowed.contains(&text) {
             return Allowed::Cors(text);
         }
+        let (scheme, default_port) = if self.tls {
+            ("https", 443)
+        } else {
+            ("http", 80)
+        };
         let own = host.is_some_and(|h| {
-            origin.scheme == "http"
+            origin.scheme == scheme
                 && origin.host.eq_ignore_ascii_case(h.host())
-                && origin.port.unwrap_or(80) == h.port_u16().unwrap_or(80)
+                && origin.port.unwrap_or(default_port) == h.port_u16().unwrap_or(default_port)
         });
         if own || self.public.iter().any(|u| u.origin == text) {
             return Allowed::Same;

@@ -16,8 +16,9 @@ use crate::auth::tokens;
 use crate::cli::ServeArgs;
 use crate::cmd::setup::{self, StoreChoice};
 use crate::http::accept;
-use crate::runtime::pool;
+use crate::http::tls::Tls;
 use crate::runtime::start::{Plan, Runtime};
+use crate::runtime::{invocation, pool};
 use crate::state::AppState;
 use crate::{api, CommandError};
 
@@ -76,7 +77,11 @@ pub async fn serve(args: ServeArgs) -> Result<(), CommandError> {
         // The raised limit is for the service's connections; playbooks get the one it was given.
         child_open_files: raised.original.filter(|&o| o != raised.now),
     };
-    let mut runtime = Runtime::open(plan, AppState::new).await?;
+    // Checked before anything starts, as every flag is.
+    let tls = tls(&args)?;
+    let pass_env = invocation::pass_env(&args.env.pass_env);
+    let mut runtime =
+        Runtime::open(plan, |setup| AppState::new(setup).with_pass_env(pass_env)).await?;
     let state = runtime.state.clone();
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -85,7 +90,8 @@ pub async fn serve(args: ServeArgs) -> Result<(), CommandError> {
         .local_addr()
         .map_err(|e| CommandError::Runtime(format!("--listen {}: {e}", args.listen)))?;
     let policy =
-        api::guard::Policy::new(bound, args.public_url.clone(), args.allowed_origin.clone());
+        api::guard::Policy::new(bound, args.public_url.clone(), args.allowed_origin.clone())
+            .with_tls(tls.is_some());
     tracing::info!("{}", policy.describe());
     if bound.ip().is_unspecified() && args.public_url.is_empty() {
         tracing::warn!(
@@ -99,8 +105,19 @@ pub async fn serve(args: ServeArgs) -> Result<(), CommandError> {
     runtime.watch_changes();
     tokio::spawn(purge(state.clone(), args.ttl));
     tokens::reload_on_hangup(tokens.clone(), state.stopped.clone())?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let acceptor = match tls {
+        Some(tls) => {
+            let acceptor = tls.acceptor();
+            Arc::new(tls)
+                .reload_on_sighup()
+                .map_err(|e| CommandError::Runtime(e.to_string()))?;
+            Some(acceptor)
+        }
+        None => None,
+    };
     println!(
-        "listening on http://{} ({auth}; project {}, {} workers, store {})",
+        "listening on {scheme}://{} ({auth}; project {}, {} workers, store {})",
         args.listen,
         state.project.root().display(),
         args.workers,
@@ -114,6 +131,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), CommandError> {
         listener,
         api::router(state.clone(), api_config),
         limits,
+        acceptor,
         async {
             pool::shutdown_signal().await;
             state.closing.cancel();
@@ -161,4 +179,19 @@ async fn purge(state: Arc<AppState>, ttl: Duration) {
             _ = state.stopped.cancelled() => return,
         }
     }
+}
+
+/// The TLS pair, checked before anything listens; with it, the URLs clients use are https.
+fn tls(args: &ServeArgs) -> Result<Option<Tls>, CommandError> {
+    let (Some(cert), Some(key)) = (&args.tls.tls_cert, &args.tls.tls_key) else {
+        return Ok(None);
+    };
+    let tls = Tls::load(cert, key).map_err(|e| CommandError::Usage(e.to_string()))?;
+    if let Some(u) = args.public_url.iter().find(|u| !u.is_https()) {
+        return Err(CommandError::Usage(format!(
+            "--public-url {}: the service speaks HTTPS (--tls-cert), so clients reach it by an https:// URL; give that",
+            u.origin()
+        )));
+    }
+    Ok(Some(tls))
 }

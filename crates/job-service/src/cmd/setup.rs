@@ -5,7 +5,7 @@
 
 use std::fs::File;
 use std::io::Read;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -62,14 +62,7 @@ pub fn common(
             )
         })?,
     };
-    let data_dir = data_dir
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| project.root().join(".job-service"));
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&data_dir)
-        .map_err(|e| CommandError::Usage(format!("--data-dir {}: {e}", data_dir.display())))?;
+    let data_dir = crate::cmd::data_dir::resolve(data_dir)?;
     Ok(Common {
         project,
         ansible_playbook,
@@ -88,8 +81,6 @@ pub fn check_lease(lease: Duration) -> Result<(), CommandError> {
 
 /// The environment variable that may hold the store URL (kept off the command line).
 pub const STORE_ENV: &str = "AJS_STORE";
-/// The older spelling of [`STORE_ENV`], for a Redis URL.
-pub const REDIS_URL_ENV: &str = "AJS_REDIS_URL";
 
 /// The store URL and where it came from: messages about the store name that flag or variable.
 #[derive(Debug)]
@@ -107,35 +98,15 @@ pub fn store_url(args: &StoreArgs) -> Result<Option<StoreChoice>, CommandError> 
             "--redis-check-every: at least 1s".into(),
         ));
     }
-    let env = |name: &'static str| {
-        std::env::var(name)
-            .ok()
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .map(|s| (name, s))
-    };
-    let envs: Vec<_> = [env(STORE_ENV), env(REDIS_URL_ENV)]
-        .into_iter()
-        .flatten()
-        .collect();
-    let flags = [
-        args.store.is_some(),
-        args.store_file.is_some(),
-        args.redis_url.is_some(),
-        args.redis_url_file.is_some(),
-    ];
-    if envs.len() > 1 || (!envs.is_empty() && flags.contains(&true)) {
-        let names: Vec<_> = envs.iter().map(|(n, _)| *n).collect();
-        return Err(CommandError::Usage(format!(
-            "{} set and a store flag given too: give the store one way (--store URL, --store-file FILE or {STORE_ENV})",
-            names.join(" and ")
-        )));
-    }
+    // AJS_STORE, AJS_STORE_FILE, AJS_REDIS_URL and AJS_REDIS_URL_FILE reach these fields
+    // through clap (config.rs), a flag ranked over its variable; two of them at once is a clap
+    // conflict.
+    let argv = args.url_in_argv;
     let (from, text, redis_only) = if let Some(url) = &args.store {
-        warn_password("--store", url);
+        warn_password("--store", url, argv);
         ("--store", url.clone(), false)
     } else if let Some(url) = &args.redis_url {
-        warn_password("--redis-url", url);
+        warn_password("--redis-url", url, argv);
         ("--redis-url", url.clone(), true)
     } else if let Some(path) = &args.store_file {
         ("--store-file", read_url_file(path, "--store-file")?, false)
@@ -145,11 +116,10 @@ pub fn store_url(args: &StoreArgs) -> Result<Option<StoreChoice>, CommandError> 
             read_url_file(path, "--redis-url-file")?,
             true,
         )
-    } else if let Some((name, url)) = envs.into_iter().next() {
-        (name, url, name == REDIS_URL_ENV)
     } else {
         return Ok(None);
     };
+    let text = text.trim().to_string();
     let url = StoreUrl::parse(&text)
         .map_err(|e| CommandError::Usage(format!("{from} {}: {e}", redact(&text))))?;
     if redis_only && !url.shared() {
@@ -160,8 +130,10 @@ pub fn store_url(args: &StoreArgs) -> Result<Option<StoreChoice>, CommandError> 
     Ok(Some(StoreChoice { url, from }))
 }
 
-fn warn_password(flag: &str, url: &str) {
-    if url.contains('@') {
+/// A password on the command line, where every user can read it (not from the environment or
+/// the config file).
+fn warn_password(flag: &str, url: &str, in_argv: bool) {
+    if in_argv && url.contains('@') {
         tracing::warn!(
             "{flag} carries a password, which every user of this machine can read in \
              /proc/{}/cmdline: use --store-file FILE or {STORE_ENV} instead",

@@ -10,8 +10,8 @@ use job_core::store::OpenOptions;
 
 use crate::cli::WorkerArgs;
 use crate::cmd::setup;
-use crate::runtime::pool;
 use crate::runtime::start::{Plan, Runtime};
+use crate::runtime::{invocation, pool};
 use crate::state::AppState;
 use crate::CommandError;
 
@@ -57,7 +57,9 @@ pub async fn worker(args: WorkerArgs) -> Result<(), CommandError> {
         event_line_max: usize::try_from(args.event_line_max).unwrap_or(usize::MAX),
         child_open_files: None,
     };
-    let mut runtime = Runtime::open(plan, AppState::new).await?;
+    let pass_env = invocation::pass_env(&args.env.pass_env);
+    let mut runtime =
+        Runtime::open(plan, |setup| AppState::new(setup).with_pass_env(pass_env)).await?;
     let names = setup::worker_names(args.name.as_deref(), args.concurrency);
     let me = names.first().cloned().unwrap_or_default();
     runtime.start(names, me.clone())?;

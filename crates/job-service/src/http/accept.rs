@@ -156,6 +156,7 @@ pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: Limits,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     shutdown: impl Future<Output = ()>,
 ) {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
@@ -210,6 +211,7 @@ pub async fn serve(
             peer,
             router.clone(),
             limits,
+            tls.clone(),
             stop.clone(),
             Registered {
                 open: open.clone(),
@@ -314,11 +316,51 @@ async fn connection(
     peer: SocketAddr,
     router: Router,
     limits: Limits,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     stop: CancellationToken,
     registered: Registered,
 ) {
     let _ = stream.set_nodelay(true);
     keepalive(&stream);
+    let Some(acceptor) = tls else {
+        return exchange(stream, peer, router, limits, stop, registered).await;
+    };
+    // The handshake is part of the request's arrival: it must end within --header-timeout of
+    // the accept, as the headers must, so a client that stalls it holds its slot no longer.
+    let Some((at, _)) = registered.clock.deadline(&limits) else {
+        return;
+    };
+    let handshake = async {
+        if super::tls::plain_http(&stream).await {
+            super::tls::refuse_plain_http(stream).await;
+            return None;
+        }
+        match acceptor.accept(stream).await {
+            Ok(s) => Some(s),
+            Err(e) => {
+                tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                None
+            }
+        }
+    };
+    match tokio::time::timeout_at(at.into(), handshake).await {
+        Ok(Some(stream)) => exchange(stream, peer, router, limits, stop, registered).await,
+        Ok(None) => {}
+        Err(_) => tracing::debug!(%peer, "no TLS handshake within --header-timeout"),
+    }
+}
+
+/// HTTP/1 on a connection, plain or TLS, until it ends, times out or is asked to close.
+async fn exchange<S>(
+    stream: S,
+    peer: SocketAddr,
+    router: Router,
+    limits: Limits,
+    stop: CancellationToken,
+    registered: Registered,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let clock = registered.clock.clone();
     let io = TokioIo::new(Watched {
         inner: stream,
@@ -487,13 +529,13 @@ impl Drop for InFlight {
     }
 }
 
-/// The socket, noting the first byte of each request.
-struct Watched {
-    inner: TcpStream,
+/// The socket (or its TLS session), noting the first byte of each request.
+struct Watched<S> {
+    inner: S,
     clock: Arc<Clock>,
 }
 
-impl AsyncRead for Watched {
+impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -508,7 +550,7 @@ impl AsyncRead for Watched {
     }
 }
 
-impl AsyncWrite for Watched {
+impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,

@@ -4,3 +4,4 @@
 
 pub mod accept;
 pub mod access;
+pub mod tls;

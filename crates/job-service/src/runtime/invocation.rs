@@ -86,7 +86,7 @@ pub fn prepare(
         program: state.ansible_playbook.clone(),
         args,
         cwd: state.project.root().to_path_buf(),
-        env: environment(callback_dir),
+        env: environment(callback_dir, &state.pass_env),
         timeout: spec.timeout.map(Duration::from_secs),
         grace: state.grace,
         events_fd: true,
@@ -117,7 +117,7 @@ const PASSED: [&str; 11] = [
     "TERM",
 ];
 
-fn environment(callback_dir: &Path) -> Vec<(OsString, OsString)> {
+fn environment(callback_dir: &Path, pass_env: &[String]) -> Vec<(OsString, OsString)> {
     let mut env: Vec<(OsString, OsString)> = Vec::new();
     let mut enabled = String::new();
     let mut plugin_dirs = callback_dir.as_os_str().to_owned();
@@ -132,7 +132,11 @@ fn environment(callback_dir: &Path) -> Vec<(OsString, OsString)> {
                 plugin_dirs.push(&v);
             }
             "ANSIBLE_FORCE_COLOR" | "ANSIBLE_NOCOLOR" | "JOB_EVENTS_FD" => {}
-            _ if PASSED.contains(&key) || key.starts_with("LC_") || key.starts_with("ANSIBLE_") => {
+            _ if PASSED.contains(&key)
+                || key.starts_with("LC_")
+                || key.starts_with("ANSIBLE_")
+                || pass_env.iter().any(|p| glob_match(p, key)) =>
+            {
                 env.push((k, v));
             }
             _ => {}
@@ -153,4 +157,90 @@ fn environment(callback_dir: &Path) -> Vec<(OsString, OsString)> {
         ("PYTHONUNBUFFERED".into(), "1".into()),
     ]);
     env
+}
+
+/// The `--pass-env` patterns, with a warning for one that passes every variable: the service's
+/// own secrets (AJS_REDIS_URL, a cloud key meant for it alone) then reach every playbook.
+pub fn pass_env(patterns: &[String]) -> Vec<String> {
+    for p in patterns.iter().filter(|p| p.bytes().all(|b| b == b'*')) {
+        tracing::warn!(
+            "--pass-env {p}: every variable of the service's environment reaches every playbook, \
+             its secrets included; name the variables instead (AWS_*, *_PROXY)"
+        );
+    }
+    if !patterns.is_empty() {
+        tracing::info!(pass_env = ?patterns, "passed to ansible-playbook beyond the built-in allow-list");
+    }
+    patterns.to_vec()
+}
+
+/// `--pass-env`: a variable name, or a pattern of one where `*` stands for any run of
+/// characters. Only the characters of names, so that a typo cannot silently match nothing in an
+/// unexpected way (`AWS-*`).
+pub fn pass_env_pattern(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty()
+        && s.len() <= 128
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'*');
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "{s:?}: give a variable name, with * for any characters (AWS_*, *_PROXY)"
+        ))
+    }
+}
+
+/// `*` matches any run of characters (none included); everything else matches itself. Exact
+/// case: environment names are case-sensitive (`http_proxy` and `HTTP_PROXY` are two).
+pub fn glob_match(pattern: &str, name: &str) -> bool {
+    let (p, n) = (pattern.as_bytes(), name.as_bytes());
+    let (mut pi, mut ni) = (0, 0);
+    // Where the last `*` was, and the name position it was tried at: on a mismatch the star
+    // takes one more character. Linear in practice, never exponential.
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        if pi < p.len() && p[pi] == b'*' {
+            star = Some((pi, ni));
+            pi += 1;
+        } else if pi < p.len() && p[pi] == n[ni] {
+            pi += 1;
+            ni += 1;
+        } else if let Some((sp, sn)) = star {
+            pi = sp + 1;
+            ni = sn + 1;
+            star = Some((sp, sn + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&b| b == b'*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_match_names() {
+        assert!(glob_match("AWS_*", "AWS_PROFILE"));
+        assert!(glob_match("AWS_*", "AWS_"));
+        assert!(!glob_match("AWS_*", "XAWS_PROFILE"));
+        assert!(glob_match("*_PROXY", "HTTPS_PROXY"));
+        assert!(!glob_match("*_PROXY", "https_proxy"));
+        assert!(glob_match("KUBECONFIG", "KUBECONFIG"));
+        assert!(!glob_match("KUBECONFIG", "KUBECONFIG2"));
+        assert!(glob_match("*", "ANYTHING"));
+        assert!(glob_match("A*B*C", "AxxBxxC"));
+        assert!(!glob_match("A*B*C", "AxxBxxD"));
+    }
+
+    #[test]
+    fn patterns_are_names_and_stars() {
+        assert!(pass_env_pattern("AWS_*").is_ok());
+        assert!(pass_env_pattern("*").is_ok());
+        for bad in ["", "AWS-*", "A B", "A=B", "A?"] {
+            assert!(pass_env_pattern(bad).is_err(), "{bad:?}");
+        }
+    }
 }
