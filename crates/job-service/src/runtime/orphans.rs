@@ -51,7 +51,10 @@ pub fn write_pid(job_dir: &Path, pid: u32, start_time: u64) -> std::io::Result<(
         .custom_flags(OFlag::O_NOFOLLOW.bits())
         .open(&tmp)?;
     writeln!(f, "{pid} {start_time}")?;
-    f.sync_all()?;
+    // Temp and rename keep a crash of the service from leaving half a line. No fsync: the file
+    // names a process, and a power cut that could lose the file ends that process too; a crash
+    // of the service alone loses nothing the kernel has. (An fsync per job blocked a worker
+    // thread; docs/performance.md.)
     std::fs::rename(&tmp, job_dir.join(PID))
 }
 
