@@ -318,7 +318,7 @@ fn job_from_row(row: &Row) -> rusqlite::Result<std::result::Result<Job, Damaged>
 }
 
 /// `execute` through the connection's statement cache: the same few statements run for every
-/// job, and parsing one costs more than running it (callgrind: docs/performance.md).
+/// job, and each was parsed again on every call.
 fn exec(conn: &Connection, sql: &str, p: impl rusqlite::Params) -> rusqlite::Result<usize> {
     conn.prepare_cached(sql)?.execute(p)
 }
