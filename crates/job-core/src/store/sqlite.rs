@@ -538,8 +538,9 @@ impl Store for SqliteStore {
             // A pending job that does not parse can never run: it ends `corrupt` here, in the
             // same step, and the next one is taken (else it would be claimed again forever).
             loop {
-                match conn
-                    .query_row(&sql, params![now_micros(), worker], job_from_row)
+                // Cached: parsing this statement cost ~160k instructions, a tenth of a drained
+                // job's share of the service (docs/performance.md).
+                match cached_row(conn, &sql, params![now_micros(), worker], job_from_row)
                     .optional()?
                 {
                     None => return Ok(None),
