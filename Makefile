@@ -113,7 +113,7 @@ demo: collection
 # Not part of `make test`: timings need a quiet machine.
 bench: collection ssh-target oci-venv seed-venv
 	tests/env/packages.sh
-	cargo build --profile service --locked --bin ansible-job-service --bin loadgen
+	cargo build --profile service --locked --bin ansible-job-service --bin loadgen --bin ceiling
 	$(PY) bench/run_all.py
 
 test: test-rust collection test-unit test-aarch64 test-lint test-sanity test-tarball test-integration test-oci test-e2e test-service test-fleet-matrix

@@ -15,6 +15,7 @@ import sys
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import ceilings  # noqa: E402  pylint: disable=wrong-import-position
 import job_inventory  # noqa: E402  pylint: disable=wrong-import-position
 import module_alone  # noqa: E402  pylint: disable=wrong-import-position
 import oci  # noqa: E402  pylint: disable=wrong-import-position
@@ -57,6 +58,7 @@ def main():
     seed_rows, seed = versus_seed.measure(quick=q)
     rows += service.measure(reps=1 if q else 5, quick=q, seed=seed)
     rows += seed_rows
+    rows += ceilings.measure(reps=1 if q else 3, quick=q)
     rows += sizes.measure()
     elapsed = time.monotonic() - t0
     text = table(rows)

@@ -95,6 +95,8 @@ fn connect(path: &Path) -> Result<Connection> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // Room for every statement the store runs (about 30), so none is parsed twice.
+    conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
 
@@ -315,9 +317,25 @@ fn job_from_row(row: &Row) -> rusqlite::Result<std::result::Result<Job, Damaged>
     }
 }
 
+/// `execute` through the connection's statement cache: the same few statements run for every
+/// job, and each was parsed again on every call.
+fn exec(conn: &Connection, sql: &str, p: impl rusqlite::Params) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(p)
+}
+
+/// `query_row` through the statement cache; see [`exec`].
+fn cached_row<T>(
+    conn: &Connection,
+    sql: &str,
+    p: impl rusqlite::Params,
+    f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    conn.prepare_cached(sql)?.query_row(p, f)
+}
+
 /// A damaged row is shown as its corrupt stand-in; one whose id does not parse cannot be.
 fn one(conn: &Connection, sql: &str, p: impl rusqlite::Params) -> Result<Option<Job>> {
-    match conn.query_row(sql, p, job_from_row).optional()? {
+    match cached_row(conn, sql, p, job_from_row).optional()? {
         None => Ok(None),
         Some(Ok(job)) => Ok(Some(job)),
         Some(Err(Damaged {
@@ -332,12 +350,14 @@ fn one(conn: &Connection, sql: &str, p: impl rusqlite::Params) -> Result<Option<
 /// Ends a damaged row: `failed`, reason `corrupt`, `why` as its error, so that no take gets
 /// it again and the queue goes on.
 fn end_corrupt(conn: &Connection, seq: i64, why: &str) -> Result<()> {
-    conn.execute(
+    exec(
+        conn,
         "UPDATE jobs SET status = 'failed', reason = 'corrupt', error = ?2, finished_at = ?3, \
          stdout = x'', out_start = out_total WHERE seq = ?1",
         params![seq, crate::model::error_text(why), now_micros()],
     )?;
-    conn.execute(
+    exec(
+        conn,
         "DELETE FROM output WHERE job_id = (SELECT id FROM jobs WHERE seq = ?1)",
         [seq],
     )?;
@@ -352,13 +372,17 @@ fn get_job(conn: &Connection, id: &str) -> Result<Option<Job>> {
 fn with_stdout(conn: &Connection, mut job: Job) -> Result<Job> {
     if job.status.is_final() {
         // Blob as written, or text in a row damaged by hand: either shows; nothing else does.
-        let bytes: Vec<u8> =
-            conn.query_row("SELECT stdout FROM jobs WHERE seq = ?1", [job.seq], |r| {
+        let bytes: Vec<u8> = cached_row(
+            conn,
+            "SELECT stdout FROM jobs WHERE seq = ?1",
+            [job.seq],
+            |r| {
                 Ok(match r.get_ref(0)? {
                     ValueRef::Blob(b) | ValueRef::Text(b) => b.to_vec(),
                     _ => Vec::new(),
                 })
-            })?;
+            },
+        )?;
         job.stdout = Some(String::from_utf8_lossy(&bytes).into_owned());
     }
     Ok(job)
@@ -370,7 +394,7 @@ fn insert(conn: &Connection, spec: &JobSpec) -> Result<Job> {
     let spec_json =
         serde_json::to_string(spec).map_err(|e| JobStoreError::Corrupt(e.to_string()))?;
     let now = now_micros();
-    conn.execute(
+    exec(conn,
         "INSERT INTO jobs (id, name, fp, spec, status, created_at) VALUES (?1, ?2, ?3, ?4, 'pending', ?5)",
         params![id.to_string(), spec.name, fp, spec_json, now],
     )?;
@@ -379,13 +403,16 @@ fn insert(conn: &Connection, spec: &JobSpec) -> Result<Job> {
 
 /// Moves what is left of a run's output into the job row: the last `cap` bytes.
 fn seal_output(conn: &Connection, id: &str, cap: u64) -> Result<()> {
-    let total: i64 = conn.query_row("SELECT out_total FROM jobs WHERE id = ?1", [id], |r| {
-        r.get(0)
-    })?;
+    let total: i64 = cached_row(
+        conn,
+        "SELECT out_total FROM jobs WHERE id = ?1",
+        [id],
+        |r| r.get(0),
+    )?;
     let total = u64::try_from(total).unwrap_or(0);
     let keep_from = total.saturating_sub(cap);
     let mut stmt =
-        conn.prepare("SELECT start, data FROM output WHERE job_id = ?1 ORDER BY start")?;
+        conn.prepare_cached("SELECT start, data FROM output WHERE job_id = ?1 ORDER BY start")?;
     let mut tail = Vec::new();
     let rows = stmt.query_map([id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
     for row in rows {
@@ -399,11 +426,12 @@ fn seal_output(conn: &Connection, id: &str, cap: u64) -> Result<()> {
         tail.extend_from_slice(&data[skip.min(data.len())..]);
     }
     let out_start = total - tail.len() as u64;
-    conn.execute(
+    exec(
+        conn,
         "UPDATE jobs SET stdout = ?2, out_start = ?3 WHERE id = ?1",
         params![id, tail, out_start as i64],
     )?;
-    conn.execute("DELETE FROM output WHERE job_id = ?1", [id])?;
+    exec(conn, "DELETE FROM output WHERE job_id = ?1", [id])?;
     Ok(())
 }
 
@@ -416,7 +444,7 @@ impl JobStore for SqliteStore {
                     let sql = format!(
                         "SELECT {COLS} FROM jobs WHERE name = ?1 ORDER BY seq DESC LIMIT 1"
                     );
-                    let holder = match conn.query_row(&sql, [name], job_from_row).optional()? {
+                    let holder = match cached_row(conn, &sql, [name], job_from_row).optional()? {
                         None => None,
                         Some(Ok(job)) => Some(job),
                         // A damaged holder is ended here, in the same step, so that it holds
@@ -470,7 +498,7 @@ impl JobStore for SqliteStore {
                 "SELECT {COLS} FROM jobs WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR name = ?2) \
                  AND (?3 IS NULL OR seq < ?3) ORDER BY seq DESC LIMIT ?4"
             );
-            let mut stmt = conn.prepare(&sql)?;
+            let mut stmt = conn.prepare_cached(&sql)?;
             let rows = stmt.query_map(
                 params![q.status.map(Status::as_str), q.name, q.cursor, limit + 1],
                 job_from_row,
@@ -511,8 +539,9 @@ impl JobStore for SqliteStore {
             // A pending job that does not parse can never run: it ends `corrupt` here, in the
             // same step, and the next one is taken (else it would be taken again forever).
             loop {
-                match conn
-                    .query_row(&sql, params![now_micros(), worker], job_from_row)
+                // Cached: parsing this statement cost ~160k instructions, a tenth of a drained
+                // job's share of the service (docs/performance.md).
+                match cached_row(conn, &sql, params![now_micros(), worker], job_from_row)
                     .optional()?
                 {
                     None => return Ok(None),
@@ -526,7 +555,8 @@ impl JobStore for SqliteStore {
 
     async fn set_pid(&self, id: JobId, pid: u32, start_time: u64) -> Result<()> {
         self.write(move |conn, _| {
-            conn.execute(
+            exec(
+                conn,
                 "UPDATE jobs SET pid = ?2, pid_start = ?3 WHERE id = ?1",
                 params![id.to_string(), pid, start_time as i64],
             )?;
@@ -541,27 +571,30 @@ impl JobStore for SqliteStore {
         }
         self.write(move |conn, cap| {
             let id = id.to_string();
-            let total: Option<i64> = conn
-                .query_row(
-                    "SELECT out_total FROM jobs WHERE id = ?1 AND status = 'running'",
-                    [&id],
-                    |r| r.get(0),
-                )
-                .optional()?;
+            let total: Option<i64> = cached_row(
+                conn,
+                "SELECT out_total FROM jobs WHERE id = ?1 AND status = 'running'",
+                [&id],
+                |r| r.get(0),
+            )
+            .optional()?;
             let Some(total) = total else {
                 return Ok(());
             };
             let end = total + chunk.len() as i64;
-            conn.execute(
+            exec(
+                conn,
                 "INSERT INTO output (job_id, start, data) VALUES (?1, ?2, ?3)",
                 params![id, total, chunk],
             )?;
-            conn.execute(
+            exec(
+                conn,
                 "UPDATE jobs SET out_total = ?2 WHERE id = ?1",
                 params![id, end],
             )?;
             // Keep the tail: chunks wholly before the last `cap` bytes go.
-            conn.execute(
+            exec(
+                conn,
                 "DELETE FROM output WHERE job_id = ?1 AND start + length(data) <= ?2",
                 params![id, end - cap as i64],
             )?;
@@ -573,8 +606,7 @@ impl JobStore for SqliteStore {
     async fn output(&self, id: JobId, offset: u64, max: usize) -> Result<Option<OutputSlice>> {
         self.read(move |conn, _| {
             let id = id.to_string();
-            let row: Option<(String, i64, i64, Option<Vec<u8>>)> = conn
-                .query_row(
+            let row: Option<(String, i64, i64, Option<Vec<u8>>)> = cached_row(conn,
                     "SELECT status, out_total, out_start, stdout FROM jobs WHERE id = ?1",
                     [&id],
                     // Read leniently: a damaged row shows what can be read (its stand-in
@@ -608,7 +640,7 @@ impl JobStore for SqliteStore {
                 let end = (skip + max).min(sealed.len());
                 data.extend_from_slice(&sealed[skip.min(end)..end]);
             } else {
-                let mut stmt = conn.prepare(
+                let mut stmt = conn.prepare_cached(
                     "SELECT start, data FROM output WHERE job_id = ?1 AND start + length(data) > ?2 ORDER BY start",
                 )?;
                 let rows = stmt.query_map(params![id, from as i64], |r| {
@@ -643,14 +675,15 @@ impl JobStore for SqliteStore {
         }
         self.write(move |conn, _| {
             let id = id.to_string();
-            let last: i64 = conn.query_row(
+            let last: i64 = cached_row(
+                conn,
                 "SELECT COALESCE(MAX(seq), 0) FROM events WHERE job_id = ?1",
                 [&id],
                 |r| r.get(0),
             )?;
             {
-                let mut stmt =
-                    conn.prepare("INSERT INTO events (job_id, seq, data) VALUES (?1, ?2, ?3)")?;
+                let mut stmt = conn
+                    .prepare_cached("INSERT INTO events (job_id, seq, data) VALUES (?1, ?2, ?3)")?;
                 for (i, ev) in events.iter().enumerate() {
                     stmt.execute(params![id, last + 1 + i as i64, ev.to_string()])?;
                 }
@@ -662,7 +695,7 @@ impl JobStore for SqliteStore {
 
     async fn events(&self, id: JobId, after: i64, limit: usize) -> Result<Vec<Event>> {
         self.read(move |conn, _| {
-            let mut stmt = conn.prepare(
+            let mut stmt = conn.prepare_cached(
                 "SELECT seq, data FROM events WHERE job_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
             )?;
             let limit = i64::try_from(limit).unwrap_or(i64::MAX);
@@ -692,7 +725,8 @@ impl JobStore for SqliteStore {
                 ),
                 None => None,
             };
-            let n = conn.execute(
+            let n = exec(
+                conn,
                 "UPDATE jobs SET status = ?2, reason = ?3, rc = ?4, stats = ?5, finished_at = ?6, \
                  error = ?7, dropped_events = ?8 WHERE id = ?1 AND status = 'running'",
                 params![
@@ -728,7 +762,8 @@ impl JobStore for SqliteStore {
             };
             let out = match job.status {
                 Status::Pending => {
-                    conn.execute(
+                    exec(
+                        conn,
                         "UPDATE jobs SET status = 'canceled', finished_at = ?2, \
                          error = 'canceled while pending' WHERE id = ?1",
                         params![id, now_micros()],
@@ -736,7 +771,11 @@ impl JobStore for SqliteStore {
                     Cancel::Canceled(with_stdout(conn, get_job(conn, &id)?.unwrap_or(job))?)
                 }
                 Status::Running => {
-                    conn.execute("UPDATE jobs SET cancel_requested = 1 WHERE id = ?1", [&id])?;
+                    exec(
+                        conn,
+                        "UPDATE jobs SET cancel_requested = 1 WHERE id = ?1",
+                        [&id],
+                    )?;
                     Cancel::Requested(get_job(conn, &id)?.unwrap_or(job))
                 }
                 _ => Cancel::Ended(with_stdout(conn, job)?),
@@ -773,7 +812,7 @@ impl JobStore for SqliteStore {
             }
             for l in &lost {
                 let id = l.id.to_string();
-                conn.execute(
+                exec(conn,
                     "UPDATE jobs SET status = 'failed', reason = 'lost', finished_at = ?2, \
                      error = 'the service stopped while it ran on worker ' || COALESCE(worker, '?') \
                      || '; the run was ended at the next start' WHERE id = ?1",
@@ -788,15 +827,21 @@ impl JobStore for SqliteStore {
 
     async fn purge(&self, ended_before: i64) -> Result<u64> {
         self.write(move |conn, _| {
-            conn.execute(
+            exec(
+                conn,
                 "DELETE FROM events WHERE job_id IN (SELECT id FROM jobs WHERE finished_at < ?1)",
                 [ended_before],
             )?;
-            conn.execute(
+            exec(
+                conn,
                 "DELETE FROM output WHERE job_id IN (SELECT id FROM jobs WHERE finished_at < ?1)",
                 [ended_before],
             )?;
-            let n = conn.execute("DELETE FROM jobs WHERE finished_at < ?1", [ended_before])?;
+            let n = exec(
+                conn,
+                "DELETE FROM jobs WHERE finished_at < ?1",
+                [ended_before],
+            )?;
             Ok(n as u64)
         })
         .await

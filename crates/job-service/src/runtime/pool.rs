@@ -25,8 +25,11 @@ impl Pool {
     ) -> Result<Self, CommandError> {
         // Spawning ansible-playbook forks inside the runtime's thread; on a busy machine that
         // must not hold up the threads answering HTTP.
+        // One thread per worker (up to 4): the fork of a large process and the file work of a
+        // job block the thread that does them, and with one thread for all, four workers ran
+        // one job at a time between runs (docs/performance.md).
         let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
+            .worker_threads(names.len().clamp(1, 4))
             .thread_name("ajs-worker")
             .enable_all()
             .build()
