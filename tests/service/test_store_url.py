@@ -56,8 +56,10 @@ def test_an_embedded_store_is_refused_to_a_second_process(service, tmp_path):
     ('serve', ['--store', 'rediss://db'], None, ['--store', 'TLS']),
     ('serve', ['--store', 'sqlite:'], None, ['--store', 'needs a path']),
     ('serve', ['--redis-url', 'sqlite:/tmp/x.db'], None, ['--redis-url', 'redis://']),
-    ('serve', ['--store', 'redis://127.0.0.1:1'], {'AJS_STORE': 'redis://127.0.0.1:1'}, ['AJS_STORE', 'one way']),
-    ('serve', [], {'AJS_STORE': 'redis://127.0.0.1:1', 'AJS_REDIS_URL': 'redis://127.0.0.1:1'}, ['AJS_STORE and AJS_REDIS_URL']),
+    # A flag wins over its variable (docs/job-service.md, "Configuration").
+    ('serve', ['--store', 'redis://127.0.0.1:1'], {'AJS_STORE': 'redis://127.0.0.2:1'}, ['--store redis://127.0.0.1:1']),
+    # Two spellings of the store at once are a clap conflict, from flags or variables alike.
+    ('serve', [], {'AJS_STORE': 'redis://127.0.0.1:1', 'AJS_REDIS_URL': 'redis://127.0.0.1:1'}, ['--store', '--redis-url', 'cannot be used with']),
     ('serve', [], {'AJS_STORE': 'redis://:s3cret@127.0.0.1:1'}, ['AJS_STORE redis://***@127.0.0.1:1', 'start Redis']),
     ('worker', ['--store', 'sqlite:/tmp/x.db'], None, ['--store sqlite:/tmp/x.db', 'shared store']),
     ('worker', [], {'AJS_STORE': 'sqlite:/tmp/x.db'}, ['AJS_STORE', 'shared store']),

@@ -208,6 +208,10 @@ pub struct StoreArgs {
     /// the config file), where every user can read it: set by config.rs, for the warning.
     #[arg(skip)]
     pub url_in_argv: bool,
+    /// The store flags whose value came from their `AJS_` variable (set by config.rs): messages
+    /// name the variable the operator set, not a flag they never gave.
+    #[arg(skip)]
+    pub from_env: Vec<&'static str>,
     /// The same as --store-file, for a redis:// URL (the older spelling).
     #[arg(long, value_name = "FILE", conflicts_with = "redis_url")]
     pub redis_url_file: Option<PathBuf>,

@@ -259,9 +259,16 @@ fn settle(cli: &mut Cli, sm: &ArgMatches, from_file: &[String]) -> Result<(), Pa
     let argv_url = ["store", "redis_url"]
         .iter()
         .any(|id| sm.value_source(id) == Some(ValueSource::CommandLine));
+    let store_env: Vec<&'static str> = ["store", "store_file", "redis_url", "redis_url_file"]
+        .into_iter()
+        .filter(|id| {
+            sm.try_contains_id(id).is_ok() && sm.value_source(id) == Some(ValueSource::EnvVariable)
+        })
+        .collect();
     match &mut cli.command {
         Cmd::Serve(args) => {
             args.store.url_in_argv = argv_url;
+            args.store.from_env = store_env;
             for id in drop {
                 match id {
                     "store" => args.store.store = None,
@@ -276,6 +283,7 @@ fn settle(cli: &mut Cli, sm: &ArgMatches, from_file: &[String]) -> Result<(), Pa
         }
         Cmd::Worker(args) => {
             args.store.url_in_argv = argv_url;
+            args.store.from_env = store_env;
             for id in drop {
                 match id {
                     "store" => args.store.store = None,

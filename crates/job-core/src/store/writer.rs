@@ -141,7 +141,7 @@ mod tests {
         );
         let bad = call(&ops, |c, _| {
             c.execute("INSERT INTO t VALUES ('undone')", [])?;
-            Err::<usize, _>(StoreError::Corrupt("refused".into()))
+            Err::<usize, _>(JobStoreError::Corrupt("refused".into()))
         });
         let b = call(
             &ops,

@@ -102,20 +102,28 @@ pub fn store_url(args: &StoreArgs) -> Result<Option<StoreChoice>, CommandError> 
     // through clap (config.rs), a flag ranked over its variable; two of them at once is a clap
     // conflict.
     let argv = args.url_in_argv;
+    // The flag's name, or its variable's when that is where the value came from.
+    let name = |id: &str, flag: &'static str, var: &'static str| {
+        if args.from_env.contains(&id) {
+            var
+        } else {
+            flag
+        }
+    };
     let (from, text, redis_only) = if let Some(url) = &args.store {
-        warn_password("--store", url, argv);
-        ("--store", url.clone(), false)
+        let from = name("store", "--store", "AJS_STORE");
+        warn_password(from, url, argv);
+        (from, url.clone(), false)
     } else if let Some(url) = &args.redis_url {
-        warn_password("--redis-url", url, argv);
-        ("--redis-url", url.clone(), true)
+        let from = name("redis_url", "--redis-url", "AJS_REDIS_URL");
+        warn_password(from, url, argv);
+        (from, url.clone(), true)
     } else if let Some(path) = &args.store_file {
-        ("--store-file", read_url_file(path, "--store-file")?, false)
+        let from = name("store_file", "--store-file", "AJS_STORE_FILE");
+        (from, read_url_file(path, from)?, false)
     } else if let Some(path) = &args.redis_url_file {
-        (
-            "--redis-url-file",
-            read_url_file(path, "--redis-url-file")?,
-            true,
-        )
+        let from = name("redis_url_file", "--redis-url-file", "AJS_REDIS_URL_FILE");
+        (from, read_url_file(path, from)?, true)
     } else {
         return Ok(None);
     };
