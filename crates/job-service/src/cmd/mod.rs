@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 //! The commands: `serve`, `worker`, `openapi`, and the checks `serve` and `worker` share.
 
+pub mod notify;
 pub mod openapi;
 pub mod serve;
 pub mod setup;

@@ -133,6 +133,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         lease::spawn(state.clone(), names, me, Rhythm::for_lease(args.lease));
     }
     tokio::spawn(purge(state.clone(), args.ttl));
+    crate::cmd::notify::ready(&state, &format!("listening on {bound}"));
     println!(
         "listening on http://{} ({auth}; project {}, {} workers, store {store_name})",
         args.listen,
