@@ -78,7 +78,10 @@ pub async fn worker(args: WorkerArgs) -> Result<(), Failure> {
         Rhythm::for_lease(args.lease),
     );
     let base = me.rsplit_once(':').map(|(b, _)| b).unwrap_or(&me);
-    crate::cmd::notify::ready(&state, &format!("worker {base}: {} at once", args.concurrency));
+    crate::cmd::notify::ready(
+        &state,
+        &format!("worker {base}: {} at once", args.concurrency),
+    );
     println!(
         "worker {base} ready: {} at once, project {}, redis {}",
         args.concurrency,
