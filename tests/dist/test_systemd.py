@@ -15,6 +15,7 @@ import stat
 import subprocess
 import sys
 import pathlib
+import urllib.request
 
 from conftest import REPO, binary, free_port
 
@@ -24,6 +25,11 @@ TMPFILES = REPO / 'packaging' / 'systemd' / 'ansible-job-service.tmpfiles.conf'
 EXAMPLE = REPO / 'examples' / 'service'
 ANSIBLE_PLAYBOOK = pathlib.Path(sys.executable).parent / 'ansible-playbook'
 EXEC_START = 'ExecStart=/usr/bin/ansible-job-service serve --config /etc/ansible-job-service/config.toml'
+
+
+def healthz(port):
+    with urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=30) as r:
+        assert r.status == 200
 
 
 def test_systemd_analyze_verify_accepts_the_unit(tmp_path):
@@ -84,6 +90,7 @@ def test_ready_only_once_listening_and_stopping_at_the_drain(tmp_path, rustless_
         assert 'READY=1' in first and f'STATUS=listening on 127.0.0.1:{port}' in first, first
         # systemd starts what is ordered after the unit now: the port must already answer.
         socket.create_connection(('127.0.0.1', port), timeout=5).close()
+        healthz(port)
         proc.send_signal(signal.SIGTERM)
         second = notify.recv(4096).decode().split('\n')
         assert 'STOPPING=1' in second, second
@@ -105,6 +112,8 @@ def test_no_notify_socket_no_message(tmp_path, rustless_env):
          '--data-dir', str(tmp_path / 'data'), '--ansible-playbook', str(ANSIBLE_PLAYBOOK)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     assert proc.stdout.readline().startswith('listening on')
+    # The SIGTERM handler is in place once requests are answered (the line comes just before).
+    healthz(port)
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 0
     assert 'systemd' not in proc.stderr.read()
