@@ -57,7 +57,8 @@ for target in x86_64-unknown-linux-musl aarch64-unknown-linux-musl; do
   mkdir "$stage/$name"
   install -m 0755 "$bin" "$stage/$name/ansible-job-service"
   cp -r packaging/systemd packaging/config.toml.example packaging/tokens.example LICENSE "$stage/$name/"
-  tar -C "$stage" --owner=0 --group=0 --sort=name -czf "dist/$name.tar.gz" "$name"
+  # The same bytes from the same sources: no owner, time or gzip name stamp of this machine.
+  tar -C "$stage" --owner=0 --group=0 --numeric-owner --sort=name --mtime=@0 -cf - "$name" | gzip -n > "dist/$name.tar.gz"
   rm -rf "$stage"
 done
 (cd dist && sha256sum -- * > SHA256SUMS)

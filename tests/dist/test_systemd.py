@@ -15,6 +15,7 @@ import stat
 import subprocess
 import sys
 import pathlib
+import time
 import urllib.request
 
 from conftest import REPO, binary, free_port
@@ -74,11 +75,23 @@ def test_sysusers_and_tmpfiles_make_the_user_and_its_state_dir(tmp_path):
     assert stat.S_IMODE(conf.st_mode) == 0o750 and conf.st_uid == 0 and conf.st_gid == gid
 
 
+def receive(notify, proc, timeout=180):
+    """The next message on the notify socket, as its lines; fails early if the service exited."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            return notify.recv(4096).decode().split('\n')
+        except TimeoutError:
+            if proc.poll() is not None:
+                raise AssertionError(f'the service exited {proc.returncode}: {proc.stderr.read()}') from None
+    raise AssertionError(f'nothing on $NOTIFY_SOCKET within {timeout} s')
+
+
 def test_ready_only_once_listening_and_stopping_at_the_drain(tmp_path, rustless_env):
     sock_path = tmp_path / 'notify'
     notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     notify.bind(str(sock_path))
-    notify.settimeout(120)
+    notify.settimeout(1)
     port = free_port()
     proc = subprocess.Popen(
         [str(binary('x86_64')), 'serve', '--project-dir', str(EXAMPLE), '--listen', f'127.0.0.1:{port}',
@@ -86,13 +99,13 @@ def test_ready_only_once_listening_and_stopping_at_the_drain(tmp_path, rustless_
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         env=rustless_env | {'NOTIFY_SOCKET': str(sock_path)})
     try:
-        first = notify.recv(4096).decode().split('\n')
+        first = receive(notify, proc)
         assert 'READY=1' in first and f'STATUS=listening on 127.0.0.1:{port}' in first, first
         # systemd starts what is ordered after the unit now: the port must already answer.
         socket.create_connection(('127.0.0.1', port), timeout=5).close()
         healthz(port)
         proc.send_signal(signal.SIGTERM)
-        second = notify.recv(4096).decode().split('\n')
+        second = receive(notify, proc)
         assert 'STOPPING=1' in second, second
         assert proc.wait(timeout=60) == 0
     finally:
