@@ -13,6 +13,7 @@ OCI_PY      := 3.11
 SEED_VENV   := $(CURDIR)/.venv-seed
 IMPORTER_VENV := $(CURDIR)/.venv-importer
 SCHEMATHESIS_VENV := $(CURDIR)/.venv-schemathesis
+DIST_VENV   := $(CURDIR)/.venv-dist
 PY          := $(VENV)/bin/python
 COLLECTIONS := $(CURDIR)/.collections
 INSTALLED   := $(COLLECTIONS)/ansible_collections/rstyczynski/ansible
@@ -26,10 +27,11 @@ export ANSIBLE_NOCOWS := 1
 export ANSIBLE_RETRY_FILES_ENABLED := 0
 export PATH := $(VENV)/bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help lock venv oci-venv seed-venv importer-venv schemathesis-venv build collection install demo bench test test-rust test-aarch64 test-lint test-sanity test-integration test-e2e test-fleet test-fleet-matrix test-service test-oci test-unit test-tarball test-matrix matrix-venvs fuzz ssh-target clean
+.PHONY: help lock venv oci-venv seed-venv importer-venv schemathesis-venv dist-venv build dist collection install demo bench test test-rust test-aarch64 test-lint test-sanity test-integration test-e2e test-fleet test-fleet-matrix test-service test-dist test-oci test-unit test-tarball test-matrix matrix-venvs fuzz ssh-target clean
 
 help:
 	@echo "make demo   - set up, build, install the collection and run the named-job demo"
+	@echo "make dist   - release artifacts of the job service in dist/: static binaries, wheels, the systemd unit"
 	@echo "make test   - every test: Rust, aarch64 under qemu, sanity, ansible-test integration, playbooks over local and SSH+become"
 	@echo "make install [INSTALL_PATH=dir] - build the collection and install it (default ~/.ansible/collections)"
 
@@ -85,10 +87,21 @@ schemathesis-venv: $(SCHEMATHESIS_VENV)/.stamp
 $(SCHEMATHESIS_VENV)/.stamp: tests/schemathesis/requirements.txt scripts/python-for.sh
 	$(call locked_venv,$(SCHEMATHESIS_VENV),$(PRIMARY_PY),tests/schemathesis/requirements.txt)
 
+# maturin, which packs the job service's static binary into a wheel per platform (make dist).
+dist-venv: $(DIST_VENV)/.stamp
+$(DIST_VENV)/.stamp: packaging/python/requirements.txt scripts/python-for.sh
+	$(call locked_venv,$(DIST_VENV),$(PRIMARY_PY),packaging/python/requirements.txt)
+
 # The modules for every target platform, and the job service for this machine (own profile).
 build:
 	scripts/build-binaries.sh
 	cargo build --profile service --locked --bin ansible-job-service
+
+# The job service as a user gets it, for x86_64 and aarch64 Linux (scripts/dist.sh): a static musl
+# binary, a wheel that puts it on PATH (pip install ansible-job-service), and packaging/ (the
+# systemd unit, sysusers.d, tmpfiles.d, an example config and tokens file). dist/ is not in git.
+dist: dist-venv
+	scripts/dist.sh $(DIST_VENV)/bin/maturin
 
 # Build the Galaxy tarball and install it into a project-local path: what users get is what we test.
 # It fails when a platform lacks a module binary, in binaries/ or in the tarball.
@@ -116,7 +129,7 @@ bench: collection ssh-target oci-venv seed-venv
 	cargo build --profile service --locked --bin ansible-job-service --bin loadgen --bin ceiling
 	$(PY) bench/run_all.py
 
-test: test-rust collection test-unit test-aarch64 test-lint test-sanity test-tarball test-integration test-oci test-e2e test-service test-fleet-matrix
+test: test-rust collection test-unit test-aarch64 test-lint test-sanity test-tarball test-integration test-oci test-e2e test-service test-dist test-fleet-matrix
 
 # test-fleet and test-matrix at once: the fleet's tests spend most of their three minutes waiting
 # on long jobs and cut links, time the matrix's smoke runs fill. The fleet's log is printed at the
@@ -183,6 +196,14 @@ test-service: venv build matrix-venvs schemathesis-venv
 	tests/env/packages.sh
 	tests/env/packages.sh /usr/bin/chromium:chromium
 	$(PY) -m pytest -q -n 3 tests/service
+
+# What `make dist` made, used as a user would, with no Rust on PATH: the wheel installed into a
+# fresh venv serves the seed's curl sequence; systemd-analyze verify accepts the unit; the aarch64
+# binary answers under qemu; both binaries are static (tests/dist).
+test-dist: venv dist
+	tests/env/packages.sh curl:curl file:file qemu-aarch64-static:qemu-user-static systemd-analyze:systemd
+	env PATH="$$(tr ':' '\n' <<<"$$PATH" | grep -vx '$(HOME)/.cargo/bin' | paste -sd:)" \
+	  $(PY) -m pytest -q -p no:cacheprovider tests/dist
 
 # The smoke set (the demo, the roles save+load, async_task, async_wait, async_kill), on connection
 # local and over SSH+become, under each older ansible-core of the matrix.

@@ -26,6 +26,7 @@ LOCKS=(
   tests/importer/requirements.in:3.13
   bench/seed/requirements.in:3.13
   tests/schemathesis/requirements.in:3.13
+  packaging/python/requirements.in:3.13
 )
 
 out=

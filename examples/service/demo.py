@@ -4,7 +4,7 @@
 job by its name, cancel it, stop the service. Each request is printed as the curl command that
 does the same, with the answer.
 
-    python examples/service/demo.py [path/to/ansible-job-service]
+    python examples/service/demo.py [path/to/ansible-job-service]   (default: the one on PATH)
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import urllib.error
 import urllib.request
 
 HERE = pathlib.Path(__file__).resolve().parent
-REPO = HERE.parent.parent
 
 
 def free_port():
@@ -94,7 +93,8 @@ def expect(cond, what):
 
 
 def main():
-    binary = sys.argv[1] if len(sys.argv) > 1 else str(REPO / 'target' / 'service' / 'ansible-job-service')
+    # examples/demo.sh passes the binary it built from source; alone, the one on PATH (pip install).
+    binary = sys.argv[1] if len(sys.argv) > 1 else 'ansible-job-service'
     port = free_port()
     with tempfile.TemporaryDirectory(prefix='job-service-demo-') as data:
         cmd = [binary, 'serve', '--project-dir', str(HERE), '--data-dir', data, '--listen', f'127.0.0.1:{port}']

@@ -25,6 +25,7 @@ VENVS = {
     'tests/importer/requirements.txt': '.venv-importer',
     'bench/seed/requirements.txt': '.venv-seed',
     'tests/schemathesis/requirements.txt': '.venv-schemathesis',
+    'packaging/python/requirements.txt': '.venv-dist',
 }
 PIN = re.compile(r'^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==(\S+?)\s*(?:\\|;|$)')
 

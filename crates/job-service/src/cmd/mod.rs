@@ -3,6 +3,7 @@
 //! The commands: `serve`, `worker`, `openapi`, and the checks `serve` and `worker` share.
 
 pub mod data_dir;
+pub mod notify;
 pub mod openapi;
 pub mod serve;
 pub mod setup;

@@ -116,6 +116,8 @@ pub async fn serve(args: ServeArgs) -> Result<(), CommandError> {
         }
         None => None,
     };
+    let shutdown = pool::shutdown_signal();
+    crate::cmd::notify::ready(&state, &format!("listening on {bound}"));
     println!(
         "listening on {scheme}://{} ({auth}; project {}, {} workers, store {})",
         args.listen,
@@ -133,7 +135,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), CommandError> {
         limits,
         acceptor,
         async {
-            pool::shutdown_signal().await;
+            shutdown.await;
             state.closing.cancel();
         },
     )

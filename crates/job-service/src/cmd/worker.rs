@@ -63,14 +63,19 @@ pub async fn worker(args: WorkerArgs) -> Result<(), CommandError> {
     let names = setup::worker_names(args.name.as_deref(), args.concurrency);
     let me = names.first().cloned().unwrap_or_default();
     runtime.start(names, me.clone())?;
+    let shutdown = pool::shutdown_signal();
     let base = me.rsplit_once(':').map(|(b, _)| b).unwrap_or(&me);
+    crate::cmd::notify::ready(
+        &runtime.state,
+        &format!("worker {base}: {} at once", args.concurrency),
+    );
     println!(
         "worker {base} ready: {} at once, project {}, store {}",
         args.concurrency,
         runtime.state.project.root().display(),
         runtime.store_name,
     );
-    pool::shutdown_signal().await;
+    shutdown.await;
     tracing::info!("SIGTERM: no more jobs taken; draining");
     runtime.drain().await;
     Ok(())

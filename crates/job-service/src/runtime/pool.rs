@@ -88,16 +88,23 @@ impl Pool {
     }
 }
 
-pub async fn shutdown_signal() {
+/// SIGTERM or SIGINT.
+///
+/// The handlers are registered when this is called, not when the future is first polled: a
+/// SIGTERM right after systemd's READY=1, before the accept loop runs, must drain, not kill.
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int)) = (
+    let handlers = (
         signal(SignalKind::terminate()),
         signal(SignalKind::interrupt()),
-    ) else {
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = term.recv() => {},
-        _ = int.recv() => {},
+    );
+    async move {
+        let (Ok(mut term), Ok(mut int)) = handlers else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = term.recv() => {},
+            _ = int.recv() => {},
+        }
     }
 }
