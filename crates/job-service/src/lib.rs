@@ -5,7 +5,8 @@
 //! - `cli`: the command line; `config`: flags from `AJS_` variables and `--config` too;
 //!   `cmd/`: what each command does.
 //! - `api/`: routes, extractors, answers, the checks against web pages.
-//! - `auth/`: the bearer token. `http/`: connections.
+//! - `auth/`: bearer tokens with names and scopes. `http/`: connections: the accept loop, TLS,
+//!   the access log.
 //! - `runtime/`: workers running jobs. `state`: what handlers and workers share.
 //! - `logging`: stderr's format; `transitions`: the line and the metrics of each job's
 //!   submission, start and end; `metrics`: what `/metrics` shows.
