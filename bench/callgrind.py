@@ -56,7 +56,7 @@ def control(pid, what):
 def dumped_instructions(out, tag, pid, part):
     """Ir of dump `part` (1-based) of that process."""
     path = out / f'{tag}.{pid}.{part}'
-    for _ in range(200):
+    for _attempt in range(200):
         if path.exists():
             text = path.read_text(errors='replace')
             m = re.search(r'^summary: (\d+)', text, re.M) or re.search(r'^totals: (\d+)', text, re.M)
@@ -130,7 +130,7 @@ def service(out, tmp, n, drain):
         stacks.wait_http(port, proc, 'ansible-job-service', timeout=120)
         token = read_token(data, proc, deadline_s=120)
         client = Client(port, token=token)
-        held = [client.call('POST', '/api/v1/jobs', {'playbook': 'sleep.yml'})['job_id'] for _ in range(stacks.WORKERS)]
+        held = [client.call('POST', '/api/v1/jobs', {'playbook': 'sleep.yml'})['job_id'] for _slot in range(stacks.WORKERS)]
         deadline = time.monotonic() + 120
         while any(client.call('GET', f'/api/v1/jobs/{j}')['status'] != 'running' for j in held):
             if time.monotonic() > deadline:

@@ -40,14 +40,15 @@ def test_systemd_analyze_verify_accepts_the_unit(tmp_path):
     # /usr/bin/ansible-job-service, everything else is the file as shipped.
     copy = tmp_path / UNIT.name
     copy.write_text(text.replace('/usr/bin/ansible-job-service', str(binary('x86_64'))))
-    out = subprocess.run(['systemd-analyze', 'verify', str(copy)], capture_output=True, text=True, timeout=60)
+    out = subprocess.run(['systemd-analyze', 'verify', str(copy)], capture_output=True, text=True, timeout=60,
+                         check=False)
     # An unknown key or system call group is only a message (exit 0): any output fails too.
     assert out.returncode == 0 and out.stdout == '' and out.stderr == '', out
 
 
 def test_the_unit_is_hardened():
     out = subprocess.run(['systemd-analyze', 'security', '--offline=yes', '--no-pager', str(UNIT)],
-                         capture_output=True, text=True, timeout=60)
+                         capture_output=True, text=True, timeout=60, check=False)
     level = re.search(r'Overall exposure level for \S+: (\d+\.\d+)', out.stdout)
     assert level, out
     # 0 is fully locked down, 10 is a unit with no options; ours was 1.7 when written. Losing an

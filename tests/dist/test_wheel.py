@@ -40,7 +40,7 @@ def curl(*args: str, env) -> tuple[int, str]:
     """Real curl; returns (HTTP status, body)."""
     out = subprocess.run(['curl', '-sS', '-w', '\n%{http_code}', *args], capture_output=True, text=True,
                          env=env, timeout=60, check=True).stdout
-    body, _, code = out.rpartition('\n')
+    body, _sep, code = out.rpartition('\n')
     return int(code), body
 
 
@@ -73,7 +73,7 @@ def test_the_wheel_installs_without_rust_and_serves_the_seed_sequence(tmp_path, 
         json_body = ['-H', 'Content-Type: application/json']
 
         # No token, no job.
-        status, _ = curl('-XPOST', f'{base}/api/v1/jobs', *json_body, '-d', '{"playbook": "hello.yml"}', env=env)
+        status, _body = curl('-XPOST', f'{base}/api/v1/jobs', *json_body, '-d', '{"playbook": "hello.yml"}', env=env)
         assert status == 401
 
         status, body = curl('-XPOST', f'{base}/api/v1/jobs', *auth, *json_body, '-d',

@@ -7,7 +7,6 @@ import math
 import re
 import time
 
-from conftest import STUB  # noqa: F401  (the stub is what `stub=True` runs)
 
 NAME = r'[a-zA-Z_:][a-zA-Z0-9_:]*'
 SAMPLE = re.compile(rf'^({NAME})(?:\{{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*",?)*)\}})? (\S+)$')
@@ -62,7 +61,7 @@ def parse_openmetrics(text):
         if fam['type'] == 'histogram':
             buckets = [(float(l['le']), v) for n, l, v in fam['samples'] if n.endswith('_bucket')]
             assert buckets and buckets[-1][0] == math.inf, f'{name}: no +Inf bucket'
-            assert [b for b, _ in buckets] == sorted(b for b, _ in buckets), f'{name}: buckets out of order'
+            assert [b for b, _count in buckets] == sorted(b for b, _count in buckets), f'{name}: buckets out of order'
             assert all(a[1] <= b[1] for a, b in zip(buckets, buckets[1:])), f'{name}: buckets not cumulative'
             count = value(families, name, name + '_count')
             assert buckets[-1][1] == count, f'{name}: +Inf bucket != count'
@@ -93,7 +92,7 @@ def test_metrics_count_the_jobs_run(service):
     for status in ('successful', 'failed', 'canceled'):
         assert value(before, 'ajs_jobs_finished', 'ajs_jobs_finished_total', status=status) == 0
 
-    ok = [c.submit('hello.yml', query='?sync=true', expect=200).json() for _ in range(3)]
+    ok = [c.submit('hello.yml', query='?sync=true', expect=200).json() for _i in range(3)]
     assert all(j['status'] == 'successful' for j in ok), ok
     bad = c.submit('hello.yml', extra_vars={'stub_rc': 2}, query='?sync=true', expect=200).json()
     assert bad['status'] == 'failed', bad
@@ -123,7 +122,7 @@ def test_queue_depth_busy_workers_and_canceled(service):
     while c.job(running)['status'] != 'running':
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    queued = [c.submit('hello.yml').json()['job_id'] for _ in range(2)]
+    queued = [c.submit('hello.yml').json()['job_id'] for _i in range(2)]
     m = scrape(c)
     assert value(m, 'ajs_queue_depth', 'ajs_queue_depth') == 2
     assert value(m, 'ajs_workers_busy', 'ajs_workers_busy') == 1

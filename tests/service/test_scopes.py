@@ -42,7 +42,7 @@ def scoped(service, tmp_path, text=None, **kw):
 
 
 def test_read_cannot_submit_or_cancel_submit_can(service, tmp_path):
-    svc, _ = scoped(service, tmp_path)
+    svc, _tokens = scoped(service, tmp_path)
     c = svc.client
     for path in ('/api/v1/jobs', '/metrics', '/api/v1/openapi.json'):
         assert c.get(path, token=READ).status == 200, path
@@ -76,7 +76,7 @@ def test_read_cannot_submit_or_cancel_submit_can(service, tmp_path):
 
 def test_the_job_records_its_submitter(service, tmp_path):
     single = secrets.token_hex(20)
-    svc, _ = scoped(service, tmp_path, token=single)
+    svc, _tokens = scoped(service, tmp_path, token=single)
     c = svc.client
     by_ci = c.post('/api/v1/jobs?sync=true', {'playbook': 'hello.yml'}, token=SUBMIT).json()
     by_default = c.post('/api/v1/jobs?sync=true', {'playbook': 'hello.yml'}, token=single).json()
@@ -105,7 +105,7 @@ def test_no_token_submits_as_anonymous(service):
 
 
 def test_a_job_shows_what_it_ran_with_and_values_only_when_asked(service, tmp_path):
-    svc, _ = scoped(service, tmp_path, extra_args=['--secret-var', 'vault_*', '--secret-var', 'PIN'])
+    svc, _tokens = scoped(service, tmp_path, extra_args=['--secret-var', 'vault_*', '--secret-var', 'PIN'])
     c = svc.client
     hidden = {k: secrets.token_hex(8) for k in ('db_password', 'vault_id', 'pin', 'api_token', 'deep')}
     extra = {

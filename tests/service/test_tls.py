@@ -145,7 +145,7 @@ def test_the_seeds_request_over_https(tls_service):
     status, job, der = tls_service.request('POST', '/api/v1/jobs?sync=true', {'playbook': 'hello.yml'})
     assert status == 200 and job['status'] == 'successful', job
     assert der == tls_service.der
-    status, got, _ = tls_service.request('GET', f'/api/v1/jobs/{job["job_id"]}')
+    status, got, _der = tls_service.request('GET', f'/api/v1/jobs/{job["job_id"]}')
     assert status == 200 and got['status'] == 'successful', got
     # The client checked the chain against the test CA: another CA's client refuses it.
     other = write(tls_service.root / 'other-ca.pem', CA().pem(), 0o644)
@@ -176,7 +176,7 @@ def test_sighup_reloads_the_certificate_and_keeps_it_when_the_new_pair_is_bad(tl
         assert time.monotonic() < deadline, 'the renewed certificate is not served after SIGHUP'
         time.sleep(0.1)
     # A certificate whose key is not the one in --tls-key: logged, the renewed pair stays.
-    cert_c, _, _ = tls_service.ca.leaf('mismatched')
+    cert_c, _key_c, _ca_c = tls_service.ca.leaf('mismatched')
     write(tls_service.cert, cert_c, 0o644)
     tls_service.proc.send_signal(signal.SIGHUP)
     deadline = time.monotonic() + 10
@@ -184,7 +184,7 @@ def test_sighup_reloads_the_certificate_and_keeps_it_when_the_new_pair_is_bad(tl
         assert time.monotonic() < deadline, tls_service.log.read_text()
         time.sleep(0.1)
     assert 'is not the key of --tls-cert' in tls_service.log.read_text()
-    status, _, der = tls_service.request('GET', '/healthz')
+    status, _body, der = tls_service.request('GET', '/healthz')
     assert (status, der) == (200, der_b)
     assert tls_service.proc.poll() is None
 
