@@ -205,7 +205,14 @@ mod tests {
         ] {
             assert!(s.is_secret(name), "{name}");
         }
-        for name in ["greeting", "passes", "bypass_cache", "keyboard", "key_name", "port"] {
+        for name in [
+            "greeting",
+            "passes",
+            "bypass_cache",
+            "keyboard",
+            "key_name",
+            "port",
+        ] {
             assert!(!s.is_secret(name), "{name}");
         }
     }
