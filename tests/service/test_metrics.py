@@ -38,6 +38,9 @@ def parse_openmetrics(text):
                 assert rest in SUFFIXES, line
                 fam['type'] = rest
             elif kind == 'HELP':
+                # The encoder ends each HELP with a full stop: a help string that brings its own
+                # shows as `..` to whoever reads the scrape.
+                assert not rest.endswith('..'), f'a HELP ending in "..": {line!r}'
                 fam['help'] = rest
             else:
                 assert name.endswith('_' + rest), f'a unit must end the name: {line!r}'
@@ -112,6 +115,7 @@ def test_metrics_count_the_jobs_run(service):
     assert value(m, 'ajs_queue_depth', 'ajs_queue_depth') == 0
     assert value(m, 'ajs_workers_busy', 'ajs_workers_busy') == 0
     assert m['ajs_http_refused']['type'] == 'counter'
+    assert all(f['help'] for f in m.values()), [n for n, f in m.items() if not f['help']]
 
 
 def test_queue_depth_busy_workers_and_canceled(service):
@@ -145,6 +149,7 @@ def test_the_parser_is_strict():
     for bad in ('# TYPE a counter\na_total 1\n',                      # no EOF
                 '# TYPE a counter\na 1\n# EOF\n',                      # a counter sample without _total
                 '# TYPE a gauge\na 1\nb 2\n# EOF\n',                   # a sample of no family
+                '# TYPE a gauge\n# HELP a x..\na 1\n# EOF\n',           # a full stop twice
                 '# TYPE a histogram\na_bucket{le="1"} 2\na_bucket{le="+Inf"} 1\na_count 1\n# EOF\n'):
         try:
             parse_openmetrics(bad)

@@ -105,63 +105,63 @@ impl Metrics {
         // Counter names go in without `_total`: the encoder adds it, as OpenMetrics wants.
         r.register(
             "ajs_submitted",
-            "Jobs created by POST.",
+            "Jobs created by POST",
             self.submitted.clone(),
         );
         r.register(
             "ajs_attached",
-            "POSTs answered with the name's job.",
+            "POSTs answered with the name's job",
             self.attached.clone(),
         );
         r.register(
             "ajs_conflicts",
-            "POSTs refused: the name is held with another payload.",
+            "POSTs refused: the name is held with another payload",
             self.conflicts.clone(),
         );
         r.register(
             "ajs_refused",
-            "POSTs refused with a 4xx.",
+            "POSTs refused with a 4xx",
             self.refused.clone(),
         );
         r.register(
             "ajs_runs_started",
-            "Runs started by this process's workers.",
+            "Runs started by this process's workers",
             self.started.clone(),
         );
         r.register(
             "ajs_events_dropped",
-            "Event lines of this process's runs not kept: longer than --event-line-max, or not a JSON object.",
+            "Event lines of this process's runs not kept: longer than --event-line-max, or not a JSON object",
             self.events_dropped.clone(),
         );
         r.register(
             "ajs_runs_active",
-            "Runs in progress in this process (the same as ajs_workers_busy).",
+            "Runs in progress in this process (the same as ajs_workers_busy)",
             self.running.clone(),
         );
         r.register(
             "ajs_workers_busy",
-            "Workers of this process running a playbook.",
+            "Workers of this process running a playbook",
             self.running.clone(),
         );
         r.register(
             "ajs_workers",
-            "Workers of this process, busy or not.",
+            "Workers of this process, busy or not",
             self.workers.clone(),
         );
         r.register(
             "ajs_jobs_finished",
-            "Jobs this process ended, by final status: its runs, cancels of pending jobs, the reaper's lost jobs.",
+            "Jobs this process ended, by final status: its runs, cancels of pending jobs, the reaper's lost jobs",
             self.finished.clone(),
         );
         r.register_with_unit(
             "ajs_queue_wait",
-            "From submission to a worker's claim, for the jobs this process's workers claimed.",
+            "From submission to a worker's claim, for the jobs this process's workers claimed",
             Unit::Seconds,
             self.queue_wait.clone(),
         );
         r.register_with_unit(
             "ajs_run_duration",
-            "From a worker's claim to the job's end, for the jobs this process ended after they started.",
+            "From a worker's claim to the job's end, for the jobs this process ended after they started",
             Unit::Seconds,
             self.run_duration.clone(),
         );
@@ -194,12 +194,12 @@ impl Metrics {
                 pending = n;
             }
         }
-        scrape.register("ajs_jobs", "Jobs in the store, by status.", jobs);
+        scrape.register("ajs_jobs", "Jobs in the store, by status", jobs);
         let depth = Gauge::<i64>::default();
         depth.set(pending);
         scrape.register(
             "ajs_queue_depth",
-            "Jobs waiting for a worker (pending), in the store: every process's.",
+            "Jobs waiting for a worker (pending), in the store: every process's",
             depth,
         );
         let refused = Family::<Labels, Counter>::default();
@@ -215,7 +215,7 @@ impl Metrics {
         }
         scrape.register(
             "ajs_http_refused",
-            "Requests refused before any handler: a Host that does not name the service, another web origin, a POST that is not JSON.",
+            "Requests refused before any handler: a Host that does not name the service, another web origin, a POST that is not JSON",
             refused,
         );
         encode_registry(&mut out, &scrape)?;
@@ -268,6 +268,17 @@ mod tests {
             assert!(text.lines().any(|l| l == line), "{line} missing in\n{text}");
         }
         assert!(text.ends_with("# EOF\n"), "{text}");
+    }
+
+    #[test]
+    fn help_lines_end_in_one_full_stop() {
+        // The encoder ends every HELP with its own `.`: a help string must not bring one.
+        let text = Metrics::new().encode(&[]).unwrap();
+        let helps: Vec<&str> = text.lines().filter(|l| l.starts_with("# HELP ")).collect();
+        assert!(helps.len() >= 14, "{text}");
+        for l in helps {
+            assert!(l.ends_with('.') && !l.ends_with(".."), "{l}");
+        }
     }
 
     #[test]

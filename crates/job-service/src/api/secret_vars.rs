@@ -12,15 +12,20 @@ pub const MASK: &str = "<secret>";
 
 /// Names whose values are withheld whatever the flags: the usual words for credentials.
 /// `--secret-var` adds to them; none can be taken away (a name withheld by mistake costs a
-/// look at the playbook, a value shown by mistake a credential).
-pub const DEFAULT_PATTERNS: [&str; 7] = [
+/// look at the playbook, a value shown by mistake a credential). `*_pass` is Ansible's own
+/// spelling (`ansible_become_pass`, `ansible_ssh_pass`, `vault_pass`); `*_key` is broad on purpose
+/// (`ssh_key`, `aws_secret_access_key`, `encryption_key`): a false positive only hides a value.
+pub const DEFAULT_PATTERNS: [&str; 10] = [
     "*password*",
     "*passwd*",
+    "*_pass",
+    "*passphrase*",
     "*secret*",
     "*token*",
     "*credential*",
     "*private_key*",
     "*api_key*",
+    "*_key",
 ];
 
 /// The glob patterns of secret names: `*` any run of characters, `?` one; letters match either
@@ -180,6 +185,36 @@ mod tests {
                 "conf": {"api_token": MASK, "port": 5432, "list": [{"secret": MASK}, 2]},
             })
         );
+    }
+
+    #[test]
+    fn ansible_credential_names_are_secret_by_default() {
+        let s = SecretVars::default();
+        for name in [
+            "vault_pass",
+            "ansible_become_pass",
+            "become_pass",
+            "ansible_ssh_pass",
+            "ssh_pass",
+            "key_passphrase",
+            "Passphrase",
+            "ssh_key",
+            "aws_secret_access_key",
+            "ENCRYPTION_KEY",
+            "db_password",
+        ] {
+            assert!(s.is_secret(name), "{name}");
+        }
+        for name in [
+            "greeting",
+            "passes",
+            "bypass_cache",
+            "keyboard",
+            "key_name",
+            "port",
+        ] {
+            assert!(!s.is_secret(name), "{name}");
+        }
     }
 
     #[test]

@@ -117,11 +117,24 @@ const PASSED: [&str; 11] = [
     "TERM",
 ];
 
+/// The prefix of the service's own environment variables (config.rs): never passed.
+const SERVICE_PREFIX: &str = "AJS_";
+
 fn environment(callback_dir: &Path, pass_env: &[String]) -> Vec<(OsString, OsString)> {
+    environment_from(std::env::vars_os(), callback_dir, pass_env)
+}
+
+/// [`environment`] from the given variables rather than the process's, so that a test need not
+/// change the environment of a multi-threaded test binary.
+fn environment_from(
+    vars: impl Iterator<Item = (OsString, OsString)>,
+    callback_dir: &Path,
+    pass_env: &[String],
+) -> Vec<(OsString, OsString)> {
     let mut env: Vec<(OsString, OsString)> = Vec::new();
     let mut enabled = String::new();
     let mut plugin_dirs = callback_dir.as_os_str().to_owned();
-    for (k, v) in std::env::vars_os() {
+    for (k, v) in vars {
         let Some(key) = k.to_str() else { continue };
         match key {
             "ANSIBLE_CALLBACKS_ENABLED" | "ANSIBLE_CALLBACK_WHITELIST" => {
@@ -132,6 +145,9 @@ fn environment(callback_dir: &Path, pass_env: &[String]) -> Vec<(OsString, OsStr
                 plugin_dirs.push(&v);
             }
             "ANSIBLE_FORCE_COLOR" | "ANSIBLE_NOCOLOR" | "JOB_EVENTS_FD" => {}
+            // The service's own settings (AJS_STORE, AJS_REDIS_URL with a password, the paths
+            // of its token files) are never a playbook's, whatever --pass-env matches ('*_URL').
+            _ if key.starts_with(SERVICE_PREFIX) => {}
             _ if PASSED.contains(&key)
                 || key.starts_with("LC_")
                 || key.starts_with("ANSIBLE_")
@@ -159,8 +175,9 @@ fn environment(callback_dir: &Path, pass_env: &[String]) -> Vec<(OsString, OsStr
     env
 }
 
-/// The `--pass-env` patterns, with a warning for one that passes every variable: the service's
-/// own secrets (AJS_REDIS_URL, a cloud key meant for it alone) then reach every playbook.
+/// The `--pass-env` patterns, with a warning for one that passes every variable: a secret of the
+/// service's environment (a cloud key meant for it alone) then reaches every playbook. Its own
+/// `AJS_*` variables never do ([`SERVICE_PREFIX`]).
 pub fn pass_env(patterns: &[String]) -> Vec<String> {
     for p in patterns.iter().filter(|p| p.bytes().all(|b| b == b'*')) {
         tracing::warn!(
@@ -233,6 +250,37 @@ mod tests {
         assert!(glob_match("*", "ANYTHING"));
         assert!(glob_match("A*B*C", "AxxBxxC"));
         assert!(!glob_match("A*B*C", "AxxBxxD"));
+    }
+
+    #[test]
+    fn the_services_own_variables_never_reach_a_playbook() {
+        let vars = [
+            ("AJS_REDIS_URL", "redis://:s3cret@db:6379"),
+            ("AJS_STORE", "redis://:s3cret@db:6379"),
+            ("AJS_TOKENS_FILE", "/etc/ajs/tokens"),
+            ("HTTPS_PROXY_URL", "http://proxy:3128"),
+            ("AWS_PROFILE", "ops"),
+            ("PATH", "/usr/bin"),
+        ]
+        .map(|(k, v)| (OsString::from(k), OsString::from(v)));
+        let names = |patterns: &[&str]| -> Vec<String> {
+            let patterns: Vec<String> = patterns.iter().map(|p| (*p).to_string()).collect();
+            environment_from(vars.clone().into_iter(), Path::new("/cb"), &patterns)
+                .into_iter()
+                .map(|(k, _)| k.to_string_lossy().into_owned())
+                .collect()
+        };
+        for patterns in [&["*"][..], &["*_URL"], &["A*"], &["AJS_*"], &["AJS_STORE"]] {
+            let passed = names(patterns);
+            assert!(
+                !passed.iter().any(|k| k.starts_with("AJS_")),
+                "{patterns:?}: {passed:?}"
+            );
+        }
+        // The patterns still pass what they name otherwise.
+        assert!(names(&["*_URL"]).contains(&"HTTPS_PROXY_URL".to_string()));
+        assert!(names(&["A*"]).contains(&"AWS_PROFILE".to_string()));
+        assert!(names(&[]).contains(&"PATH".to_string()));
     }
 
     #[test]
