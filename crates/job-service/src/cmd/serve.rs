@@ -26,7 +26,6 @@ use crate::{api, CommandError};
 const PURGE_EVERY: Duration = Duration::from_secs(60);
 
 pub async fn serve(args: ServeArgs) -> Result<(), CommandError> {
-    crate::cmd::hangup::take(None)?;
     let store = setup::store_url(&args.store)?;
     check(&args, store.as_ref())?;
     // Every flag is checked before the data dir, a token or a database is created.
