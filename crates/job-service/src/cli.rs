@@ -72,7 +72,7 @@ pub struct ServeArgs {
     /// An extra var name, or a glob of names (`*`, `?`, any case), whose value no answer shows
     /// (`"<secret>"` with ?include=extra_vars). Repeatable; adds to the defaults *password*,
     /// *passwd*, *secret*, *token*, *credential*, *private_key*, *api_key*.
-    #[arg(long, value_name = "PATTERN", value_parser = crate::api::secret_vars::pattern)]
+    #[arg(long, value_name = "PATTERN", value_parser = crate::api::secret_vars::pattern, value_delimiter = ',')]
     pub secret_var: Vec<String>,
     #[command(flatten)]
     pub limits: LimitArgs,
@@ -100,11 +100,11 @@ pub struct ServeArgs {
     /// A URL clients reach the service by (a DNS name, a proxy in front): its host is accepted
     /// in `Host` and its origin in `Origin`. Repeatable. Without it only addresses and
     /// `localhost` are.
-    #[arg(long, value_name = "URL", value_parser = crate::api::guard::public_url)]
+    #[arg(long, value_name = "URL", value_parser = crate::api::guard::public_url, value_delimiter = ',')]
     pub public_url: Vec<crate::api::guard::PublicUrl>,
     /// A web origin (scheme://host[:port]) whose pages may call the API; answers to it carry
     /// CORS headers naming it. Repeatable. No other origin is allowed.
-    #[arg(long, value_name = "ORIGIN", value_parser = crate::api::guard::allowed_origin)]
+    #[arg(long, value_name = "ORIGIN", value_parser = crate::api::guard::allowed_origin, value_delimiter = ',')]
     pub allowed_origin: Vec<String>,
     #[command(flatten)]
     pub trust: TrustArgs,
@@ -153,7 +153,7 @@ pub struct ConfigArgs {
 pub struct EnvArgs {
     /// Pass this variable of the service's environment to ansible-playbook too (repeatable;
     /// `*` matches any run of characters: `AWS_*`, `*_PROXY`).
-    #[arg(long, value_name = "NAME", value_parser = crate::runtime::invocation::pass_env_pattern)]
+    #[arg(long, value_name = "NAME", value_parser = crate::runtime::invocation::pass_env_pattern, value_delimiter = ',')]
     pub pass_env: Vec<String>,
 }
 

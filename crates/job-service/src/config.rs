@@ -23,7 +23,7 @@ const CONFIGURED: [&str; 2] = ["serve", "worker"];
 
 /// Flags of which one at most may be given: when one comes from the file and the other from
 /// the command line or the environment, the file's gives way.
-const EXCLUSIVE: [(&str, &str); 7] = [
+const EXCLUSIVE: [(&str, &str); 8] = [
     ("store", "store_file"),
     ("store", "redis_url"),
     ("store", "redis_url_file"),
@@ -31,6 +31,7 @@ const EXCLUSIVE: [(&str, &str); 7] = [
     ("store_file", "redis_url_file"),
     ("redis_url", "redis_url_file"),
     ("token_file", "no_token"),
+    ("tokens_file", "no_token"),
 ];
 
 /// Why the command line could not be read.
@@ -72,8 +73,8 @@ pub fn parse_from(argv: Vec<OsString>, config_env: Option<OsString>) -> Result<C
             from_file = defaults.iter().map(|(id, _)| id.clone()).collect();
             cmd = cmd.mut_subcommand(&sub, |mut sc| {
                 for (id, values) in defaults {
-                    // A Redis URL may carry a password: never shown in --help.
-                    let hide = id == "redis_url";
+                    // A store URL may carry a password: never shown in --help.
+                    let hide = secret_key(&id);
                     // A default does not satisfy `required` in clap; the file's value does here.
                     sc = sc.mut_arg(id, |a| {
                         a.default_values(values)
@@ -103,10 +104,24 @@ pub fn command() -> Command {
                 .filter_map(|a| Some((a.get_id().clone(), a.get_long()?.to_string())))
                 .collect();
             longs.into_iter().fold(sc, |sc, (id, long)| {
-                sc.mut_arg(id, |a| a.env(env_name(&long)).hide_env_values(true))
+                sc.mut_arg(id, |a| {
+                    let a = a.env(env_name(&long)).hide_env_values(true);
+                    // A switch's variable set but empty (`AJS_NO_TOKEN=`) means off, as does
+                    // 0, false, no, off; anything else means on.
+                    if matches!(a.get_action(), ArgAction::SetTrue) {
+                        a.value_parser(clap::builder::FalseyValueParser::new())
+                    } else {
+                        a
+                    }
+                })
             })
         })
     })
+}
+
+/// Flags whose value may carry a password: the store, and every URL.
+fn secret_key(id: &str) -> bool {
+    id == "store" || id == "url" || id.ends_with("_url")
 }
 
 /// The subcommand and the file: `--config FILE` or `--config=FILE` after it, else `AJS_CONFIG`.
@@ -133,7 +148,26 @@ fn config_file(argv: &[OsString], config_env: Option<OsString>) -> Option<(Strin
 
 fn read(path: &Path) -> Result<toml::Table, ParseError> {
     let bad = |why: String| ParseError::Usage(format!("--config {}: {why}", path.display()));
-    let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    // Opened as the token files are: not through a symlink, never waiting on a FIFO, a regular
+    // file; whoever may write it chooses the store, the tokens and the playbook's environment.
+    let mut f = crate::auth::token::open_regular(path, true).map_err(|e| bad(e.to_string()))?;
+    let meta = f.metadata().map_err(|e| bad(e.to_string()))?;
+    let me = nix::unistd::geteuid().as_raw();
+    if meta.uid() != me && meta.uid() != 0 {
+        return Err(bad(format!(
+            "owned by uid {}, not by this user ({me}) or root, who chooses the store, the tokens and what runs: chown {me} it",
+            meta.uid()
+        )));
+    }
+    let mode = meta.mode();
+    if mode & 0o022 != 0 {
+        return Err(bad(format!(
+            "mode {:o}, writable by group or others, who could choose the store, the tokens and what runs: run chmod go-w on it",
+            mode & 0o777
+        )));
+    }
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut f, &mut text).map_err(|e| bad(e.to_string()))?;
     // toml's own message quotes the offending line, which may hold a password: say where only.
     let table: toml::Table = toml::from_str(&text).map_err(|e| {
         let line = e
@@ -145,14 +179,11 @@ fn read(path: &Path) -> Result<toml::Table, ParseError> {
         })
     })?;
     // As for --redis-url-file: a password in a file every user may read is refused.
-    let mode = std::fs::metadata(path)
-        .map_err(|e| bad(e.to_string()))?
-        .mode();
     for key in ["store", "redis-url"] {
         let has_password = table
             .get(key)
             .and_then(toml::Value::as_str)
-            .is_some_and(|u| u.contains('@'));
+            .is_some_and(job_core::store::has_password);
         if has_password && mode & 0o004 != 0 {
             return Err(bad(format!(
                 "its {key} holds a password and every user may read the file (mode {:o}): chmod o-r (600 is best)",
@@ -276,6 +307,7 @@ fn settle(cli: &mut Cli, sm: &ArgMatches, from_file: &[String]) -> Result<(), Pa
                     "redis_url" => args.store.redis_url = None,
                     "redis_url_file" => args.store.redis_url_file = None,
                     "token_file" => args.token_file = None,
+                    "tokens_file" => args.tokens_file = None,
                     "no_token" => args.no_token = false,
                     _ => {}
                 }

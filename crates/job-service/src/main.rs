@@ -8,6 +8,22 @@ use job_service::config::{self, ParseError};
 use job_service::{cli, cmd, logging, CommandError};
 
 fn main() -> ExitCode {
+    // SIGHUP's default action ends the process: taken before anything else (the runtime first,
+    // as tokio's signal handling needs one), so that a reload sent during the start is no exit.
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("ansible-job-service: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    if let Err(CommandError::Usage(msg) | CommandError::Runtime(msg)) = {
+        let _in = rt.enter();
+        cmd::hangup::take(None)
+    } {
+        eprintln!("ansible-job-service: {msg}");
+        return ExitCode::from(1);
+    }
     let cli = match config::parse() {
         Ok(c) => c,
         Err(ParseError::Clap(e)) => {
@@ -28,18 +44,8 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         cli::Command::Openapi => cmd::openapi::openapi(),
-        cli::Command::Worker(args) => match tokio::runtime::Runtime::new() {
-            Ok(rt) => rt.block_on(cmd::worker::worker(args)),
-            Err(e) => Err(CommandError::Runtime(format!(
-                "cannot start the runtime: {e}"
-            ))),
-        },
-        cli::Command::Serve(args) => match tokio::runtime::Runtime::new() {
-            Ok(rt) => rt.block_on(cmd::serve::serve(args)),
-            Err(e) => Err(CommandError::Runtime(format!(
-                "cannot start the runtime: {e}"
-            ))),
-        },
+        cli::Command::Worker(args) => rt.block_on(cmd::worker::worker(args)),
+        cli::Command::Serve(args) => rt.block_on(cmd::serve::serve(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -21,7 +21,10 @@ pub mod redis;
 pub mod sqlite;
 mod writer;
 
-pub use open::{open, redact, OpenError, OpenOptions, Opened, StoreUrl, STORE_URL_FORMS};
+pub use open::{
+    has_password, open, open_lock, redact, OpenError, OpenOptions, Opened, StoreUrl,
+    STORE_URL_FORMS,
+};
 
 /// Why a store call failed. [`JobStoreError::is_unavailable`] tells the errors worth a retry.
 #[derive(Debug, thiserror::Error)]

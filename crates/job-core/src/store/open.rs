@@ -97,14 +97,48 @@ impl fmt::Debug for StoreUrl {
     }
 }
 
-/// A URL without its password (`redis://:secret@db:6379` → `redis://***@db:6379`).
+/// Query keys that carry a password: redis-rs reads `pass` on `redis+unix://` and `unix://`
+/// URLs; `password` is what an operator may write by analogy.
+const PASSWORD_KEYS: [&str; 2] = ["pass", "password"];
+
+/// A URL without its password (`redis://:secret@db:6379` → `redis://***@db:6379`,
+/// `unix:///run/redis.sock?pass=secret` → `unix:///run/redis.sock?pass=***`).
 pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let url = match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             format!("{}://***@{}", &url[..scheme], &url[at + 1..])
         }
         _ => url.to_string(),
-    }
+    };
+    let Some((base, query)) = url.split_once('?') else {
+        return url;
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k, _)) if is_password_key(k) => format!("{k}=***"),
+            _ => pair.to_string(),
+        })
+        .collect();
+    format!("{base}?{}", query.join("&"))
+}
+
+/// Whether a store URL carries a password, in its user part or in its query.
+pub fn has_password(url: &str) -> bool {
+    let at = match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) => at > scheme,
+        _ => false,
+    };
+    at || url.split_once('?').is_some_and(|(_, q)| {
+        q.split('&').any(|pair| {
+            pair.split_once('=')
+                .is_some_and(|(k, _)| is_password_key(k))
+        })
+    })
+}
+
+fn is_password_key(key: &str) -> bool {
+    PASSWORD_KEYS.iter().any(|p| key.eq_ignore_ascii_case(p))
 }
 
 /// What a process asks of its store; each store takes the settings that apply to it.
@@ -236,12 +270,7 @@ fn lock_file(db: &Path) -> Result<File, OpenError> {
         path: path.clone(),
         source: JobStoreError::Io(e),
     };
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(file)?;
+    let f = open_lock(&path).map_err(file)?;
     match f.try_lock() {
         Ok(()) => Ok(f),
         Err(std::fs::TryLockError::WouldBlock) => Err(OpenError::Locked {
@@ -249,6 +278,30 @@ fn lock_file(db: &Path) -> Result<File, OpenError> {
         }),
         Err(std::fs::TryLockError::Error(e)) => Err(file(e)),
     }
+}
+
+/// A lock file, opened so that nobody else's file is touched through it: never through a
+/// symlink (another user's link would have this process create or lock a file of theirs choosing),
+/// never truncated, never waiting on a FIFO, and created 0600.
+pub fn open_lock(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .custom_flags(libc_flags())
+        .open(path)?;
+    if !f.metadata()?.is_file() {
+        return Err(std::io::Error::other(
+            "not a regular file; remove it (the service creates its lock file itself)",
+        ));
+    }
+    Ok(f)
+}
+
+fn libc_flags() -> i32 {
+    (nix::fcntl::OFlag::O_NOFOLLOW | nix::fcntl::OFlag::O_NONBLOCK).bits()
 }
 
 #[cfg(test)]
@@ -288,8 +341,37 @@ mod tests {
         assert_eq!(redact("redis://:s3cret@db:6379/0"), "redis://***@db:6379/0");
         assert_eq!(redact("redis://u:p@w@h"), "redis://***@h");
         assert_eq!(redact("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+        assert_eq!(
+            redact("unix:///run/r.sock?db=1&pass=s3cret"),
+            "unix:///run/r.sock?db=1&pass=***"
+        );
+        assert_eq!(
+            redact("redis+unix:///s?PASSWORD=s3cret"),
+            "redis+unix:///s?PASSWORD=***"
+        );
+        assert!(has_password("unix:///s?pass=x") && has_password("redis://:x@h"));
+        assert!(!has_password("unix:///s?db=2") && !has_password("redis://h:1/0"));
         let url = StoreUrl::parse("redis://:s3cret@db").unwrap();
         assert!(!format!("{url} {url:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn a_lock_file_is_never_followed_nor_truncated() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "keep").unwrap();
+        let link = dir.path().join("jobs.sqlite3.lock");
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+        assert!(lock_file(&dir.path().join("jobs.sqlite3")).is_err());
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+        std::fs::remove_file(&link).unwrap();
+        std::fs::write(&link, "old").unwrap();
+        lock_file(&dir.path().join("jobs.sqlite3")).unwrap();
+        assert_eq!(std::fs::read_to_string(&link).unwrap(), "old");
+        let fresh = dir.path().join("new.lock");
+        open_lock(&fresh).unwrap();
+        assert_eq!(std::fs::metadata(&fresh).unwrap().mode() & 0o777, 0o600);
     }
 
     #[tokio::test]

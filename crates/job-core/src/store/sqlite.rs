@@ -84,10 +84,13 @@ pub struct SqliteStore {
 fn connect(path: &Path) -> Result<Connection> {
     // The jobs hold extra vars and output: only the service's user reads them (the WAL and shm
     // files SQLite adds take this file's mode).
+    // Never through a symlink: another user's link would have this process create, or write
+    // its jobs into, a file of their choosing.
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .mode(0o600)
+        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
         .open(path)?;
     let conn = Connection::open(path)?;
     // WAL + NORMAL: a crash of this process loses nothing committed; a power cut may lose the

@@ -14,6 +14,7 @@ use job_core::StoreUrl;
 use crate::api::secret_vars::SecretVars;
 use crate::auth::tokens;
 use crate::cli::ServeArgs;
+use crate::cmd::files;
 use crate::cmd::setup::{self, StoreChoice};
 use crate::http::accept;
 use crate::http::tls::Tls;
@@ -27,6 +28,18 @@ const PURGE_EVERY: Duration = Duration::from_secs(60);
 pub async fn serve(args: ServeArgs) -> Result<(), CommandError> {
     let store = setup::store_url(&args.store)?;
     check(&args, store.as_ref())?;
+    // Every flag is checked before the data dir, a token or a database is created.
+    let tls = tls(&args)?;
+    let raised = accept::raise_fd_limit();
+    let fd_limit = raised.now;
+    let limits = accept::limits(&args.limits, fd_limit, args.workers)?;
+    if let Some(StoreChoice {
+        url: StoreUrl::Sqlite(path),
+        from,
+    }) = &store
+    {
+        files::check_database(path, from)?;
+    }
     let common = setup::common(
         &args.project_dir,
         args.ansible_playbook.as_deref(),
@@ -40,9 +53,6 @@ pub async fn serve(args: ServeArgs) -> Result<(), CommandError> {
         &common.data_dir,
     )?
     .map(Arc::new);
-    let raised = accept::raise_fd_limit();
-    let fd_limit = raised.now;
-    let limits = accept::limits(&args.limits, fd_limit, args.workers)?;
     tracing::info!(
         fd_limit,
         max_connections = limits.max_connections,
@@ -57,10 +67,17 @@ pub async fn serve(args: ServeArgs) -> Result<(), CommandError> {
         None => "no token: --no-token".into(),
     };
     // The embedded store, in the data dir, under the file name it has always had there.
-    let store = store.unwrap_or_else(|| StoreChoice {
-        url: StoreUrl::Sqlite(common.data_dir.join("jobs.sqlite3")),
-        from: "--data-dir",
-    });
+    let store = match store {
+        Some(s) => s,
+        None => {
+            let path = common.data_dir.join("jobs.sqlite3");
+            files::check_database(&path, "--data-dir")?;
+            StoreChoice {
+                url: StoreUrl::Sqlite(path),
+                from: "--data-dir",
+            }
+        }
+    };
     let plan = Plan {
         common,
         store,
@@ -77,8 +94,6 @@ pub async fn serve(args: ServeArgs) -> Result<(), CommandError> {
         // The raised limit is for the service's connections; playbooks get the one it was given.
         child_open_files: raised.original.filter(|&o| o != raised.now),
     };
-    // Checked before anything starts, as every flag is.
-    let tls = tls(&args)?;
     let pass_env = invocation::pass_env(&args.env.pass_env);
     let mut runtime =
         Runtime::open(plan, |setup| AppState::new(setup).with_pass_env(pass_env)).await?;

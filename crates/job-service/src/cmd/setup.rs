@@ -63,6 +63,9 @@ pub fn common(
         })?,
     };
     let data_dir = crate::cmd::data_dir::resolve(data_dir)?;
+    // Whatever the token's source, the data dir holds the database, the lock and each job's
+    // vars file: nobody else may write in it.
+    crate::cmd::files::check_dir(&data_dir, "--data-dir")?;
     Ok(Common {
         project,
         ansible_playbook,
@@ -141,7 +144,7 @@ pub fn store_url(args: &StoreArgs) -> Result<Option<StoreChoice>, CommandError> 
 /// A password on the command line, where every user can read it (not from the environment or
 /// the config file).
 fn warn_password(flag: &str, url: &str, in_argv: bool) {
-    if in_argv && url.contains('@') {
+    if in_argv && job_core::store::has_password(url) {
         tracing::warn!(
             "{flag} carries a password, which every user of this machine can read in \
              /proc/{}/cmdline: use --store-file FILE or {STORE_ENV} instead",
@@ -227,7 +230,7 @@ pub fn check_name(name: &str) -> Result<(), CommandError> {
 
 /// The embedded store is one process's: a second one on the same data dir is refused.
 pub fn lock_data_dir(data_dir: &Path) -> Result<nix::fcntl::Flock<File>, CommandError> {
-    let lock_file = File::create(data_dir.join("lock"))
+    let lock_file = job_core::store::open_lock(&data_dir.join("lock"))
         .map_err(|e| CommandError::Usage(format!("--data-dir {}: {e}", data_dir.display())))?;
     nix::fcntl::Flock::lock(lock_file, nix::fcntl::FlockArg::LockExclusiveNonblock).map_err(
         |_| {

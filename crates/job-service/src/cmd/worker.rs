@@ -16,6 +16,9 @@ use crate::state::AppState;
 use crate::CommandError;
 
 pub async fn worker(args: WorkerArgs) -> Result<(), CommandError> {
+    crate::cmd::hangup::take(Some(
+        "nothing to reload (a worker reads no file after its start)",
+    ))?;
     if args.concurrency == 0 || args.concurrency > 256 {
         return Err(CommandError::Usage("--concurrency: 1 to 256".into()));
     }
