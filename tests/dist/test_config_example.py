@@ -93,14 +93,14 @@ def test_the_shipped_config_and_tokens_start_the_service(tmp_path, rustless_env)
     try:
         wait_healthy(proc, port)
         given = tokens()
-        assert {scope for scope, _ in given.values()} == {'read', 'submit', 'admin'}, given
+        assert {scope for scope, _secret in given.values()} == {'read', 'submit', 'admin'}, given
         for name, (scope, secret) in given.items():
             status, body = call(port, '/api/v1/jobs', secret)
             assert status == 200 and body['jobs'] == [], (name, status, body)
         read = next(secret for scope, secret in given.values() if scope == 'read')
         status, body = call(port, '/api/v1/jobs', read, body={'playbook': 'hello.yml'})
         assert status == 403, (status, body)
-        status, _ = call(port, '/api/v1/jobs', 'not-a-token-of-the-file-at-all')
+        status, _body = call(port, '/api/v1/jobs', 'not-a-token-of-the-file-at-all')
         assert status == 401
     finally:
         proc.terminate()
