@@ -45,7 +45,7 @@ def stop(proc) -> str:
     """Stops it; returns its stderr."""
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=20)
+    _out, err = proc.communicate(timeout=20)
     return err
 
 
