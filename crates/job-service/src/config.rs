@@ -298,14 +298,9 @@ fn settle(cli: &mut Cli, sm: &ArgMatches, from_file: &[String]) -> Result<(), Pa
         .collect();
     match &mut cli.command {
         Cmd::Serve(args) => {
-            args.store.url_in_argv = argv_url;
-            args.store.from_env = store_env;
+            settle_store(&mut args.store, argv_url, store_env, &drop);
             for id in drop {
                 match id {
-                    "store" => args.store.store = None,
-                    "store_file" => args.store.store_file = None,
-                    "redis_url" => args.store.redis_url = None,
-                    "redis_url_file" => args.store.redis_url_file = None,
                     "token_file" => args.token_file = None,
                     "tokens_file" => args.tokens_file = None,
                     "no_token" => args.no_token = false,
@@ -313,22 +308,31 @@ fn settle(cli: &mut Cli, sm: &ArgMatches, from_file: &[String]) -> Result<(), Pa
                 }
             }
         }
-        Cmd::Worker(args) => {
-            args.store.url_in_argv = argv_url;
-            args.store.from_env = store_env;
-            for id in drop {
-                match id {
-                    "store" => args.store.store = None,
-                    "store_file" => args.store.store_file = None,
-                    "redis_url" => args.store.redis_url = None,
-                    "redis_url_file" => args.store.redis_url_file = None,
-                    _ => {}
-                }
-            }
-        }
+        Cmd::Worker(args) => settle_store(&mut args.store, argv_url, store_env, &drop),
         Cmd::Openapi => {}
     }
     Ok(())
+}
+
+/// The store flags of `serve` and `worker` alike: where the URL came from, and the file's
+/// spelling dropped when a flag or variable gave another.
+fn settle_store(
+    store: &mut crate::cli::StoreArgs,
+    argv_url: bool,
+    from_env: Vec<&'static str>,
+    drop: &[&str],
+) {
+    store.url_in_argv = argv_url;
+    store.from_env = from_env;
+    for id in drop {
+        match *id {
+            "store" => store.store = None,
+            "store_file" => store.store_file = None,
+            "redis_url" => store.redis_url = None,
+            "redis_url_file" => store.redis_url_file = None,
+            _ => {}
+        }
+    }
 }
 
 /// Whether a flag ended up with a value (a `false` switch has none that counts).
